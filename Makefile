@@ -1,0 +1,45 @@
+# The two commands of the README: `make demo` and `make test`. CI runs `make test`.
+PYTHON_BIN ?= python3
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+DEMO_DIR := build/demo
+
+.PHONY: demo test lint bench migrations clean
+
+$(PYTHON):
+	$(PYTHON_BIN) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(PYTHON) pyproject.toml
+	$(PYTHON) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(PYTHON) pyproject.toml
+	$(PYTHON) -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+# Runs the tutorial's steps in a fresh folder, with settings kept inside it.
+demo: $(VENV)/.installed
+	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
+	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
+		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/tutorial.py
+
+# The whole suite, on SQLite and on a PostgreSQL cluster the suite starts itself.
+test: $(VENV)/.installed-test
+	$(PYTHON) -m pytest
+
+lint: $(VENV)/.installed-test
+	$(PYTHON) -m ruff check lineagedb tests benchmarks examples
+	$(PYTHON) -m ruff format --check lineagedb tests benchmarks examples
+	$(PYTHON) -m mypy lineagedb
+
+bench: $(VENV)/.installed
+	$(PYTHON) benchmarks/import_connect_count.py
+	$(PYTHON) benchmarks/save_files.py
+
+# Writes a migration after a change of lineagedb/models (developers only).
+migrations: $(VENV)/.installed
+	$(PYTHON) -m lineagedb.setup._makemigrations
+
+clean:
+	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache

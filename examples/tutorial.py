@@ -1,0 +1,58 @@
+"""Tutorial: Artifacts — the local steps of LaminDB's tutorial, on lineagedb.
+
+Run with `make demo`. The code below is the tutorial's with `import lineagedb as ln`;
+the iris studies are generated locally instead of read from a public bucket.
+"""
+
+import pandas as pd
+
+import lineagedb as ln
+
+pd.set_option("display.width", 200)
+pd.set_option("display.max_columns", 8)
+
+ln.setup.init(storage="./lamin-tutorial")
+ln.settings.verbosity = "hint"
+
+# Three studies of iris images with a meta.csv each, inside the storage root.
+ln.datasets.iris_studies("./lamin-tutorial/iris_studies")
+
+# Register an artifact
+artifact = ln.Artifact("./lamin-tutorial/iris_studies/study0_raw_images/meta.csv")
+print(artifact)
+artifact.save()
+print(ln.Artifact.df())
+
+# Access an artifact
+print(artifact.path)
+print(artifact.cache())
+df = artifact.load(index_col=0)
+print(df.head())
+
+artifact.description = "My new description"
+artifact.save()
+
+# Register directories as artifacts
+study0_data = ln.Artifact("./lamin-tutorial/iris_studies/study0_raw_images")
+study0_data.save()
+print(ln.Artifact.df())
+
+# Filter artifacts
+users = ln.User.lookup()
+print(users.anonymous)
+print(ln.Artifact.filter(created_by=users.anonymous, suffix=".jpg").df().head())
+print(ln.Artifact.filter(key__startswith="iris_studies/study0_raw_images/").df().head())
+
+# Describe artifacts
+artifact.describe()
+
+# More study folders
+artifacts = [study0_data]
+for folder_name in ["study1_raw_images", "study2_raw_images"]:
+    artifact = ln.Artifact(f"./lamin-tutorial/iris_studies/{folder_name}")
+    artifact.save()
+    artifacts.append(artifact)
+print(ln.Artifact.df())
+
+# View changes
+ln.view()

@@ -1,0 +1,86 @@
+"""lineagedb: a queryable, versioned registry of files, folders and arrays, with provenance.
+
+Importing lineagedb is cheap and connects to nothing: Django, pandas and
+fsspec load on first use, and the registries (``ln.Artifact``, …) connect
+to the last used instance when first touched.
+
+Example:
+    >>> import lineagedb as ln
+    >>> ln.setup.init(storage="./lamin-tutorial")  # doctest: +SKIP
+    >>> ln.Artifact("lamin-tutorial/iris_studies/study0/meta.csv").save()  # doctest: +SKIP
+    >>> ln.Artifact.df()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from lineagedb import errors
+from lineagedb._settings import settings
+
+if TYPE_CHECKING:
+    from upath import UPath
+
+    from lineagedb import datasets, setup
+    from lineagedb.models import Artifact, Collection, Run, Storage, Transform, User, save
+    from lineagedb.setup import connect
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Artifact",
+    "Collection",
+    "Run",
+    "Storage",
+    "Transform",
+    "UPath",
+    "User",
+    "connect",
+    "datasets",
+    "errors",
+    "save",
+    "settings",
+    "setup",
+    "view",
+]
+
+_REGISTRIES = {"Artifact", "Collection", "Run", "Storage", "Transform", "User", "save"}
+
+
+def view(n: int = 7) -> None:
+    """Print the newest records of each registry of the connected instance.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.view()  # doctest: +SKIP
+    """
+    from lineagedb.setup import settings as setup_settings
+
+    setup_settings._ensure_connected()
+    from lineagedb.display.view import view as print_view
+
+    print_view(n)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _REGISTRIES:
+        from lineagedb.setup import settings as setup_settings
+
+        setup_settings._ensure_connected()
+        value = getattr(importlib.import_module("lineagedb.models"), name)
+        return value  # not cached: every access checks the connection
+    if name in ("setup", "datasets"):
+        value = importlib.import_module(f"lineagedb.{name}")
+    elif name == "connect":
+        from lineagedb.setup import connect as value
+    elif name == "UPath":
+        from upath import UPath as value
+    else:
+        raise AttributeError(f"module 'lineagedb' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

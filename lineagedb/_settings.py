@@ -1,0 +1,65 @@
+"""``ln.settings``: verbosity, cache directory, the transform to track."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lineagedb._logger import logger
+
+
+@dataclass
+class TransformSettings:
+    """The stem uid and version that ``ln.track()`` gives the current transform.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.settings.transform.stem_uid = "NJvdsWWbJlZS"
+        >>> ln.settings.transform.version = "0"
+    """
+
+    stem_uid: str | None = None
+    version: str | None = None
+    name: str | None = None
+
+
+class Settings:
+    """User-facing settings of this process.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.settings.verbosity = "hint"
+    """
+
+    def __init__(self) -> None:
+        self.transform = TransformSettings()
+        self._cache_dir: Path | None = None
+
+    @property
+    def verbosity(self) -> str:
+        """``"error"``, ``"warning"``, ``"success"``, ``"info"``, ``"hint"`` or ``"debug"``."""
+        return logger.level
+
+    @verbosity.setter
+    def verbosity(self, value: str) -> None:
+        logger.level = value
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where downloads are cached (``$LINEAGEDB_CACHE_DIR`` or ``~/.cache/lineagedb``)."""
+        from lineagedb.storage.paths import cache_root
+
+        return cache_root()
+
+    @cache_dir.setter
+    def cache_dir(self, value: str | Path) -> None:
+        self._cache_dir = Path(value).expanduser().resolve()
+
+    def __repr__(self) -> str:
+        return (
+            f"Settings(verbosity={self.verbosity!r}, cache_dir='{self.cache_dir}', "
+            f"transform={self.transform})"
+        )
+
+
+settings = Settings()

@@ -1,0 +1,71 @@
+"""Errors raised by lineagedb.
+
+Every error is a :class:`LineageDBError`; catch that to handle them all.
+Where a builtin exception fits, the class also subclasses it, so code that
+catches ``LookupError`` or ``FileNotFoundError`` keeps working::
+
+    LineageDBError                      root of all lineagedb errors
+    ├── NotConnected                    no instance is connected, or the named one is unknown
+    ├── InstanceError                   an instance cannot be created, connected or deleted
+    ├── InvalidArgument (ValueError)    a call got a value it cannot use
+    │   └── UnknownField (AttributeError)   a query or constructor names a field the registry lacks
+    ├── PathNotFound (FileNotFoundError)    a path given by the user does not exist
+    ├── StorageNotWritable (PermissionError)  a storage root cannot be written to
+    ├── NoLoader (ValueError)           no reader is known for an artifact's suffix
+    ├── NotFound (LookupError)          a query that must match a record matched none
+    │   └── UnknownLookupName (AttributeError)  a lookup namespace has no such name
+    └── MultipleFound (LookupError)     a query that must match one record matched several
+
+Example:
+    >>> import lineagedb as ln
+    >>> try:
+    ...     ln.Artifact.filter(key="missing.csv").one()
+    ... except ln.errors.NotFound as error:
+    ...     print(error)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+
+class LineageDBError(Exception):
+    """Root of every error lineagedb raises."""
+
+
+class NotConnected(LineageDBError):
+    """No instance is connected, or the instance named does not exist."""
+
+
+class InstanceError(LineageDBError):
+    """An instance cannot be created, connected or deleted as asked."""
+
+
+class InvalidArgument(LineageDBError, ValueError):
+    """A call got a value it cannot use."""
+
+
+class UnknownField(InvalidArgument, AttributeError):
+    """A query or constructor names a field that the registry does not have."""
+
+
+class PathNotFound(LineageDBError, FileNotFoundError):
+    """A path given by the user does not exist."""
+
+
+class StorageNotWritable(LineageDBError, PermissionError):
+    """A storage root cannot be written to."""
+
+
+class NoLoader(LineageDBError, ValueError):
+    """No reader is known for an artifact's suffix."""
+
+
+class NotFound(LineageDBError, LookupError):
+    """A query that must match a record matched none."""
+
+
+class MultipleFound(LineageDBError, LookupError):
+    """A query that must match exactly one record matched several."""
+
+
+class UnknownLookupName(NotFound, AttributeError):
+    """A lookup namespace (``ln.User.lookup()``) has no entry of the name asked for."""

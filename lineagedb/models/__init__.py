@@ -1,0 +1,29 @@
+"""The registries (a Django app): User, Storage, Transform, Run, Artifact, Collection.
+
+Importable only once an instance is connected (Django is then configured).
+
+Example:
+    >>> import lineagedb as ln
+    >>> ln.Artifact.df()  # doctest: +SKIP
+"""
+
+from lineagedb.models.artifact import Artifact
+from lineagedb.models.bulk import save
+from lineagedb.models.collection import Collection, CollectionArtifact
+from lineagedb.models.record import Record
+from lineagedb.models.run import Run
+from lineagedb.models.storage import Storage
+from lineagedb.models.transform import Transform
+from lineagedb.models.user import User
+
+__all__ = [
+    "Artifact",
+    "Collection",
+    "CollectionArtifact",
+    "Record",
+    "Run",
+    "Storage",
+    "Transform",
+    "User",
+    "save",
+]

@@ -1,0 +1,59 @@
+"""Random base62 uids and the default values Django stores in new records.
+
+Migrations refer to these functions by path; keep their names stable.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+
+BASE62 = string.digits + string.ascii_letters
+FIRST_VERSION_SUFFIX = "0000"
+
+
+def base62(length: int) -> str:
+    """A random base62 string of ``length`` characters (62**length possibilities).
+
+    Example:
+        >>> len(base62(12))
+        12
+    """
+    return "".join(secrets.choice(BASE62) for _ in range(length))
+
+
+def user_uid() -> str:
+    """A new User uid (8 characters)."""
+    return base62(8)
+
+
+def storage_uid() -> str:
+    """A new Storage uid (12 characters)."""
+    return base62(12)
+
+
+def transform_uid() -> str:
+    """A new Transform uid: a 12-character stem and the first version suffix."""
+    return base62(12) + FIRST_VERSION_SUFFIX
+
+
+def run_uid() -> str:
+    """A new Run uid (20 characters)."""
+    return base62(20)
+
+
+def artifact_uid() -> str:
+    """A new Artifact uid: a 16-character stem and the first version suffix."""
+    return base62(16) + FIRST_VERSION_SUFFIX
+
+
+def collection_uid() -> str:
+    """A new Collection uid: a 16-character stem and the first version suffix."""
+    return base62(16) + FIRST_VERSION_SUFFIX
+
+
+def current_user_id() -> int:
+    """The id of the current user's record: the default of every ``created_by``."""
+    from lineagedb.setup._settings import settings
+
+    return settings.user_record.id

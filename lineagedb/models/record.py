@@ -1,0 +1,176 @@
+"""The base of every registry: uid, timestamps, queries, repr."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.db import models
+
+from lineagedb.errors import InvalidArgument, UnknownField
+from lineagedb.models._uid import current_user_id
+from lineagedb.query import Lookup, QuerySet
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def format_value(value: Any) -> str:
+    """How a field value appears in a record's repr.
+
+    Example:
+        >>> format_value(datetime.datetime(2024, 4, 19, 17, 40, 9, tzinfo=datetime.UTC))
+        '2024-04-19 17:40:09 UTC'
+    """
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return repr(value)
+
+
+class Record(models.Model):
+    """A row of a registry; subclasses are the registries (Artifact, Run, …).
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.Storage.filter(type="local").df()  # doctest: +SKIP
+    """
+
+    objects = QuerySet.as_manager()
+
+    # The field that names records in lookup(); subclasses override it.
+    _name_field: ClassVar[str] = "uid"
+    # Fields left out of repr() besides id and None values.
+    _repr_exclude: ClassVar[tuple[str, ...]] = ("created_at",)
+
+    class Meta:
+        abstract = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args:
+            raise InvalidArgument(
+                f"{type(self).__name__}() takes its fields by name, "
+                f"e.g. {type(self).__name__}({self._name_field}=...)."
+            )
+        self._check_field_names(kwargs)
+        if (
+            "created_by" not in kwargs
+            and "created_by_id" not in kwargs
+            and any(field.name == "created_by" for field in self._meta.concrete_fields)
+        ):
+            kwargs["created_by_id"] = current_user_id()
+        super().__init__(**kwargs)
+
+    @classmethod
+    def _check_field_names(cls, names: Any) -> None:
+        known = {f.name for f in cls._meta.get_fields()} | {
+            f.attname for f in cls._meta.concrete_fields
+        }
+        unknown = sorted(set(names) - known)
+        if unknown:
+            raise UnknownField(
+                f"{cls.__name__} has no field {', '.join(map(repr, unknown))}. "
+                f"Fields: {', '.join(f.name for f in cls._meta.concrete_fields)}."
+            )
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Record:
+        # Rows from the database skip the user-facing constructor, whose
+        # arguments (a path, a list of artifacts) differ from the fields.
+        concrete = cls._meta.concrete_fields
+        if len(values) != len(concrete):
+            given = iter(values)
+            values = [
+                next(given) if field.attname in field_names else models.DEFERRED
+                for field in concrete
+            ]
+        record = cls.__new__(cls)
+        models.Model.__init__(record, *values)
+        record._state.adding = False
+        record._state.db = db
+        return record
+
+    def _become(self, existing: Record) -> None:
+        """Turn this unsaved record into ``existing`` (constructors that dedupe)."""
+        models.Model.__init__(
+            self, *[getattr(existing, f.attname) for f in self._meta.concrete_fields]
+        )
+        self._state.adding = False
+        self._state.db = existing._state.db
+
+    # -- queries on the registry -------------------------------------------------
+
+    @classmethod
+    def filter(cls, *args: Any, **kwargs: Any) -> QuerySet:
+        """Records matching Django lookups; trashed records only with ``visibility=None``.
+
+        Example:
+            >>> ln.Artifact.filter(key__startswith="iris_studies/study0").df()  # doctest: +SKIP
+        """
+        query: QuerySet = cls.objects.all()
+        if any(f.name == "visibility" for f in cls._meta.concrete_fields):
+            if "visibility" not in kwargs:
+                kwargs["visibility"] = 1
+            elif kwargs["visibility"] is None:
+                del kwargs["visibility"]
+        return query.filter(*args, **kwargs)
+
+    @classmethod
+    def get(cls, idlike: int | str | None = None, **kwargs: Any) -> Any:
+        """The record with this uid, unique uid prefix or integer id (trash included).
+
+        Example:
+            >>> ln.Artifact.get("Jcs76l0n")  # doctest: +SKIP
+        """
+        query: QuerySet = cls.objects.all()
+        return query.get(idlike, **kwargs) if idlike is not None else query.get(**kwargs)
+
+    @classmethod
+    def df(cls) -> pd.DataFrame:
+        """All visible records as a DataFrame indexed by id, newest first.
+
+        Example:
+            >>> ln.Artifact.df()  # doctest: +SKIP
+        """
+        return cls.filter().df()
+
+    to_dataframe = df
+
+    @classmethod
+    def lookup(cls, field: Any = None) -> Lookup:
+        """A namespace with one attribute per visible record, for tab completion.
+
+        Example:
+            >>> ln.User.lookup().anonymous  # doctest: +SKIP
+        """
+        return cls.filter().lookup(field)
+
+    # -- display -----------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        # Own fields first, then foreign keys as <name>_id, as LaminDB prints them.
+        own, links = [], []
+        for field in self._meta.concrete_fields:
+            if field.name == "id" or field.name in self._repr_exclude:
+                continue
+            value = self.__dict__.get(field.attname)
+            if value is not None:
+                (links if field.is_relation else own).append(
+                    f"{field.attname}={format_value(value)}"
+                )
+        return f"{type(self).__name__}({', '.join(own + links)})"
+
+    __str__ = __repr__
+
+    def describe(self) -> None:
+        """Print the record and the records it links to (its provenance).
+
+        Example:
+            >>> artifact.describe()  # doctest: +SKIP
+            Artifact(uid='Jcs76l0nQW6Oi1go0aeP', key='iris_studies/study0/meta.csv', ...)
+            <BLANKLINE>
+            Provenance:
+              📎 storage: Storage(uid='kobXuZ1eiiLn', root='/data', type='local')
+        """
+        from lineagedb.display.describe import describe
+
+        print(describe(self))

@@ -1,0 +1,39 @@
+"""Run: one execution of a transform, with its inputs."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+from lineagedb.models import _uid
+from lineagedb.models.record import Record
+
+
+class Run(Record):
+    """An execution of a Transform; knows its parameters, report, environment and inputs.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.Run.filter(transform__name="My pipeline").df()  # doctest: +SKIP
+    """
+
+    _repr_exclude = ("created_at", "json")
+
+    uid = models.CharField(max_length=20, unique=True, default=_uid.run_uid)
+    transform = models.ForeignKey("Transform", models.CASCADE, related_name="runs")
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
+    json = models.JSONField(null=True, blank=True)
+    report = models.ForeignKey("Artifact", models.SET_NULL, null=True, blank=True, related_name="+")
+    environment = models.ForeignKey(
+        "Artifact", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_consecutive = models.BooleanField(null=True, blank=True)
+    reference = models.CharField(max_length=255, null=True, blank=True)
+    reference_type = models.CharField(max_length=25, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    input_artifacts = models.ManyToManyField("Artifact", related_name="input_of_runs", blank=True)
+    input_collections = models.ManyToManyField(
+        "Collection", related_name="input_of_runs", blank=True
+    )

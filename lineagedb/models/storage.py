@@ -1,0 +1,64 @@
+"""Storage: a root (local folder or bucket) whose files can be registered."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from lineagedb._logger import logger
+from lineagedb.errors import PathNotFound
+from lineagedb.models import _uid
+from lineagedb.models.record import Record
+from lineagedb.storage.paths import normalize_root, protocol_of, to_upath
+
+if TYPE_CHECKING:
+    from upath import UPath
+
+
+class Storage(Record):
+    """A storage location: files below its root are registered in place.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.Storage(root="/data/shared", description="lab share").save()  # doctest: +SKIP
+    """
+
+    _name_field = "root"
+
+    uid = models.CharField(max_length=12, unique=True, default=_uid.storage_uid)
+    root = models.CharField(max_length=767, unique=True)
+    description = models.TextField(null=True, blank=True)
+    type = models.CharField(max_length=30, db_index=True)
+    region = models.CharField(max_length=64, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if "root" in kwargs and not args:
+            root = normalize_root(kwargs["root"])
+            kwargs["root"] = root
+            kwargs.setdefault("type", protocol_of(root))
+            if kwargs["type"] == "local" and not to_upath(root).is_dir():
+                raise PathNotFound(
+                    f"Storage root '{root}' is not an existing folder. "
+                    "Create the folder first, or check the path."
+                )
+            existing = Storage.objects.filter(root=root).first()
+            if existing is not None:
+                super().__init__()
+                self._become(existing)
+                logger.info(f"returning existing storage with same root: {existing}")
+                return
+        super().__init__(*args, **kwargs)
+
+    @property
+    def path(self) -> UPath:
+        """The root as a UPath.
+
+        Example:
+            >>> ln.Storage.get(root="/data/shared").path  # doctest: +SKIP
+            PosixUPath('/data/shared')
+        """
+        return to_upath(self.root)

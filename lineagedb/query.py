@@ -1,0 +1,278 @@
+"""QuerySet and lookups: what ``Registry.filter(...)`` returns.
+
+``df()`` builds a pandas DataFrame in one query; ``one()`` insists on one
+row; ``get()`` accepts a uid, a unique uid prefix or an integer id;
+``lookup()`` gives tab-completable access to records by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import FieldError
+from django.db import models
+
+from lineagedb.errors import MultipleFound, NotFound, UnknownField
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_error_classes: dict[tuple[type, type], type[Exception]] = {}
+
+
+def registry_error(model: type[models.Model], kind: type[Exception]) -> type[Exception]:
+    """An error class that is both ``kind`` (ours) and the model's Django error.
+
+    ``except ln.errors.NotFound`` and ``except ln.Artifact.DoesNotExist``
+    both catch what ``get()`` raises, and Django's own ``get_or_create``
+    keeps working.
+
+    Example:
+        >>> registry_error(Artifact, NotFound)  # doctest: +SKIP
+        <class 'lineagedb.query.ArtifactNotFound'>
+    """
+    key = (model, kind)
+    if key not in _error_classes:
+        django_error = model.DoesNotExist if kind is NotFound else model.MultipleObjectsReturned  # type: ignore[attr-defined]
+        _error_classes[key] = type(f"{model.__name__}{kind.__name__}", (kind, django_error), {})
+    return _error_classes[key]
+
+
+def _describe_lookups(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    parts = [repr(arg) for arg in args] + [f"{name}={value!r}" for name, value in kwargs.items()]
+    return ", ".join(parts) or "no condition"
+
+
+class QuerySet(models.QuerySet):
+    """Records of one registry that match a query; lazy until iterated.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.Artifact.filter(suffix=".csv").df()  # doctest: +SKIP
+    """
+
+    def filter(self, *args: Any, **kwargs: Any) -> QuerySet:
+        """Records matching Django lookups (``key__startswith="study0/"``).
+
+        Example:
+            >>> ln.Artifact.filter(suffix=".csv").count()  # doctest: +SKIP
+            1
+        """
+        try:
+            return super().filter(*args, **kwargs)
+        except FieldError as error:
+            raise self._unknown_field(error) from None
+
+    def exclude(self, *args: Any, **kwargs: Any) -> QuerySet:
+        """Records not matching the lookups.
+
+        Example:
+            >>> ln.Artifact.filter().exclude(suffix=".jpg").count()  # doctest: +SKIP
+            2
+        """
+        try:
+            return super().exclude(*args, **kwargs)
+        except FieldError as error:
+            raise self._unknown_field(error) from None
+
+    def order_by(self, *field_names: Any) -> QuerySet:
+        """Records ordered by fields (``"-created_at"`` for newest first).
+
+        Example:
+            >>> ln.Artifact.filter().order_by("-size").first()  # doctest: +SKIP
+        """
+        try:
+            return super().order_by(*field_names)
+        except FieldError as error:
+            raise self._unknown_field(error) from None
+
+    def _unknown_field(self, error: FieldError) -> UnknownField:
+        fields = ", ".join(field.name for field in self.model._meta.get_fields())
+        return UnknownField(
+            f"{self.model.__name__} query failed: {error}. "
+            f"Fields of {self.model.__name__}: {fields}."
+        )
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        """The one record matching a uid, uid prefix, integer id or lookups.
+
+        Example:
+            >>> ln.Artifact.filter().get("Jcs76l0n")  # doctest: +SKIP
+            Artifact(uid='Jcs76l0nQW6Oi1go0aeP', ...)
+        """
+        if len(args) == 1 and isinstance(args[0], (int, str)) and not isinstance(args[0], bool):
+            idlike = args[0]
+            if isinstance(idlike, int):
+                kwargs["id"] = idlike
+            elif len(idlike) == self.model._meta.get_field("uid").max_length:
+                kwargs["uid"] = idlike
+            else:
+                kwargs["uid__startswith"] = idlike
+            args = ()
+        try:
+            return super().get(*args, **kwargs)
+        except FieldError as error:
+            raise self._unknown_field(error) from None
+        except self.model.DoesNotExist:
+            raise registry_error(self.model, NotFound)(
+                f"No {self.model.__name__} matches {_describe_lookups(args, kwargs)}. "
+                f"See what exists with ln.{self.model.__name__}.df()."
+            ) from None
+        except self.model.MultipleObjectsReturned:
+            raise registry_error(self.model, MultipleFound)(
+                f"Several {self.model.__name__} records match "
+                f"{_describe_lookups(args, kwargs)}. Give a longer uid or more conditions."
+            ) from None
+
+    def one(self) -> Any:
+        """The single record of this query; raise if there are none or several.
+
+        Example:
+            >>> ln.Transform.filter(name__icontains="Artifacts").one()  # doctest: +SKIP
+        """
+        records = list(self[:2])
+        if not records:
+            raise registry_error(self.model, NotFound)(
+                f"No {self.model.__name__} matches this query. "
+                f"Loosen the filter, or use .one_or_none() when none is fine."
+            )
+        if len(records) > 1:
+            raise registry_error(self.model, MultipleFound)(
+                f"More than one {self.model.__name__} matches this query "
+                f"({self.count()} records). Add conditions, or use .first()."
+            )
+        return records[0]
+
+    def one_or_none(self) -> Any:
+        """The single record of this query, None if there is none; raise if several.
+
+        Example:
+            >>> ln.Artifact.filter(key="missing.csv").one_or_none() is None  # doctest: +SKIP
+            True
+        """
+        records = list(self[:2])
+        if len(records) > 1:
+            raise registry_error(self.model, MultipleFound)(
+                f"More than one {self.model.__name__} matches this query "
+                f"({self.count()} records). Add conditions, or use .first()."
+            )
+        return records[0] if records else None
+
+    def df(self) -> pd.DataFrame:
+        """The records as a DataFrame indexed by ``id``, newest first unless ordered.
+
+        Columns are the registry's fields in their declared order; foreign
+        keys appear as ``<name>_id``.
+
+        Example:
+            >>> ln.Artifact.filter(suffix=".csv").df()  # doctest: +SKIP
+        """
+        import pandas as pd
+
+        columns = [field.attname for field in self.model._meta.concrete_fields]
+        query = self if self.ordered else self.order_by("-id")
+        rows = list(query.values_list(*columns))
+        frame = pd.DataFrame.from_records(rows, columns=columns)
+        return frame.set_index("id")
+
+    to_dataframe = df
+
+    def lookup(self, field: str | Any | None = None) -> Lookup:
+        """A namespace with one attribute per record, named after ``field``.
+
+        Example:
+            >>> users = ln.User.lookup()  # doctest: +SKIP
+            >>> users.anonymous  # doctest: +SKIP
+            User(uid='00000000', handle='anonymous', ...)
+        """
+        name_field = _field_name(field) if field is not None else self.model._name_field
+        records = self.order_by("id")
+        return Lookup(self.model.__name__, ((getattr(r, name_field), r) for r in records))
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Delete every record with the registry's own rules (trash first for artifacts).
+
+        Example:
+            >>> ln.Artifact.filter(suffix=".jpg").delete()  # doctest: +SKIP
+        """
+        if hasattr(self.model, "_delete_with_rules"):
+            for record in list(self):
+                record.delete(*args, **kwargs)
+            return None
+        return super().delete()
+
+
+def _field_name(field: str | Any) -> str:
+    if isinstance(field, str):
+        return field
+    # A model field attribute such as ln.User.handle (a DeferredAttribute).
+    return field.field.name
+
+
+def sanitize_name(value: Any) -> str:
+    """A Python identifier for ``value``: lower case, other characters as ``_``.
+
+    Example:
+        >>> sanitize_name("Tutorial: Artifacts")
+        'tutorial_artifacts'
+    """
+    name = re.sub(r"\W+", "_", str(value).strip().lower()).strip("_")
+    if not name or name[0].isdigit():
+        name = f"_{name}"
+    return name
+
+
+class Lookup:
+    """Records by sanitized name; ``dir()`` lists the names for tab completion.
+
+    A name shared by several records gets ``_2``, ``_3``, … in id order.
+
+    Example:
+        >>> users = ln.User.lookup()  # doctest: +SKIP
+        >>> users.anonymous.handle  # doctest: +SKIP
+        'anonymous'
+    """
+
+    def __init__(self, registry: str, items: Iterator[tuple[Any, Any]]) -> None:
+        self._registry = registry
+        self._records: dict[str, Any] = {}
+        for value, record in items:
+            base = sanitize_name(value if value is not None else record.uid)
+            name, counter = base, 1
+            while name in self._records:
+                counter += 1
+                name = f"{base}_{counter}"
+            self._records[name] = record
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name == "_records":
+            raise AttributeError(name)
+        try:
+            return self._records[name]
+        except KeyError:
+            from lineagedb.errors import UnknownLookupName
+
+            close = [known for known in self._records if known.startswith(name[:3])][:5]
+            raise UnknownLookupName(
+                f"No {self._registry} is named {name!r} in this lookup"
+                + (f"; similar names: {', '.join(close)}" if close else "")
+                + ". Call dir() on the lookup to list every name."
+            ) from None
+
+    def __getitem__(self, name: str) -> Any:
+        return self.__getattr__(name)
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._records)
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def dict(self) -> dict[str, Any]:
+        """The names and their records."""
+        return dict(self._records)
+
+    def __repr__(self) -> str:
+        return f"Lookup({self._registry}: {', '.join(sorted(self._records))})"

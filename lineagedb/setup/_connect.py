@@ -1,0 +1,169 @@
+"""Create, connect and delete instances."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from lineagedb._logger import logger
+from lineagedb.errors import InstanceError, InvalidArgument
+from lineagedb.setup._instance import (
+    InstanceSettings,
+    instance_file,
+    postgres_database,
+    read_current_name,
+    validate_name,
+    write_current_name,
+)
+from lineagedb.setup._settings import ANONYMOUS_HANDLE, ANONYMOUS_UID, settings
+from lineagedb.storage.paths import (
+    default_instance_name,
+    ensure_writable_root,
+    normalize_root,
+    protocol_of,
+)
+
+
+def init(*, storage: str | Path, db: str | None = None, name: str | None = None) -> None:
+    """Create an instance (or connect to it if it exists with the same settings).
+
+    Args:
+        storage: Default storage root: a local folder (created if missing).
+        db: ``None`` for the embedded SQLite file in the storage root, or a
+            ``postgresql://<user>:<password>@<host>:<port>/<dbname>`` URL.
+        name: Instance name; defaults to the storage folder's name.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.setup.init(storage="./lamin-tutorial")  # doctest: +SKIP
+        • connected lineagedb: anonymous/lamin-tutorial
+    """
+    root = normalize_root(storage)
+    if protocol_of(root) != "local":
+        raise InvalidArgument(
+            f"Storage {root!r} is a cloud location; this version of lineagedb supports "
+            "local storage roots only. Pass a local folder, e.g. storage='./data'."
+        )
+    if db is not None:
+        postgres_database(db)  # validates the URL before anything is written
+    instance = InstanceSettings(
+        name=validate_name(name or default_instance_name(root)), storage_root=root, db=db
+    )
+    if instance_file(instance.name).exists():
+        existing = InstanceSettings.load(instance.name)
+        if existing != instance:
+            raise InstanceError(
+                f"Instance {instance.name!r} already exists with storage "
+                f"{existing.storage_root!r} and database {existing.db_display!r}. "
+                f"Connect to it with ln.connect({instance.name!r}), or pass another name=."
+            )
+    created = ensure_writable_root(root)
+    try:
+        _activate(instance)
+    except Exception:
+        if created:
+            shutil.rmtree(root, ignore_errors=True)
+        raise
+    instance.save()
+    write_current_name(instance.name)
+    logger.info(f"connected lineagedb: {settings.user.handle}/{instance.name}")
+
+
+def connect(name: str) -> None:
+    """Connect to an existing instance by name.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.connect("lamin-tutorial")  # doctest: +SKIP
+        • connected lineagedb: anonymous/lamin-tutorial
+    """
+    instance = InstanceSettings.load(validate_name(name))
+    _activate(instance)
+    write_current_name(instance.name)
+    logger.info(f"connected lineagedb: {settings.user.handle}/{instance.name}")
+
+
+def reconnect() -> None:
+    """Connect to the instance this user connected to last (first use in a process).
+
+    Example:
+        >>> reconnect()  # doctest: +SKIP
+    """
+    from lineagedb.errors import NotConnected
+
+    name = read_current_name()
+    if name is None:
+        raise NotConnected(
+            "No instance is connected. Create one with ln.setup.init(storage='./mydata') "
+            "or connect to one with ln.connect('<name>')."
+        )
+    connect(name)
+
+
+def delete(name: str) -> None:
+    """Delete an instance's settings and its SQLite database; keep its stored files.
+
+    A PostgreSQL database is left as it is (drop it with your database tools);
+    the files in the storage root are never deleted by this call.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.setup.delete("lamin-tutorial")  # doctest: +SKIP
+        ✓ deleted instance lamin-tutorial; kept the files in /home/me/lamin-tutorial
+    """
+    instance = InstanceSettings.load(validate_name(name))
+    if settings._instance is not None and settings._instance.name == instance.name:
+        from lineagedb.setup._django import disconnect
+
+        disconnect()
+        settings._set(None, None, None)
+    if instance.db is None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{instance.sqlite_path}{suffix}").unlink(missing_ok=True)
+    instance_file(instance.name).unlink()
+    if read_current_name() == instance.name:
+        write_current_name(None)
+    kept = "" if instance.db is None else f"; the database {instance.db_display} was not dropped"
+    logger.success(
+        f"deleted instance {instance.name}; kept the files in {instance.storage_root}{kept}"
+    )
+
+
+def _activate(instance: InstanceSettings) -> None:
+    from django.db import OperationalError, transaction
+
+    from lineagedb.setup._django import configure
+
+    try:
+        configure(instance)
+        # setup seeds the two records every instance needs; models are only
+        # importable once Django is configured, hence the late import.
+        from lineagedb.models import Storage, User
+
+        with transaction.atomic():
+            anonymous, _ = User.objects.get_or_create(
+                uid=ANONYMOUS_UID, defaults={"handle": ANONYMOUS_HANDLE}
+            )
+            user_settings = settings.user
+            user = anonymous
+            if user_settings.uid != ANONYMOUS_UID:
+                user, _ = User.objects.get_or_create(
+                    uid=user_settings.uid,
+                    defaults={"handle": user_settings.handle, "name": user_settings.name},
+                )
+            storage = Storage.objects.filter(root=instance.storage_root).first()
+            if storage is None:
+                storage = Storage(
+                    root=instance.storage_root,
+                    type=protocol_of(instance.storage_root),
+                    created_by=user,
+                )
+                storage.save()
+    except OperationalError as error:
+        settings._set(None, None, None)
+        raise InstanceError(
+            f"Cannot open the database of instance {instance.name!r} at "
+            f"{instance.db_display}: {str(error).strip()}. Check that the server runs "
+            "and the URL is right."
+        ) from None
+    settings._set(instance, user, storage)

@@ -1,0 +1,97 @@
+"""Django configuration: the only place that calls ``settings.configure``.
+
+Django is configured once per process, when the first instance is
+initialised or connected. Connecting to another instance later swaps the
+``default`` database in place, so one process (a test session, a notebook)
+can move between instances.
+"""
+
+from __future__ import annotations
+
+import os
+import pkgutil
+from typing import Any
+
+from django.apps import AppConfig
+
+from lineagedb.setup._instance import InstanceSettings
+
+
+class LineageDBConfig(AppConfig):
+    """The Django app holding lineagedb's registries (``lineagedb.models``)."""
+
+    name = "lineagedb"
+    label = "lineagedb"
+    verbose_name = "lineagedb"
+    default_auto_field = "django.db.models.BigAutoField"
+
+
+def configure(instance: InstanceSettings) -> None:
+    """Point Django at ``instance``'s database and bring its schema up to date.
+
+    Example:
+        >>> configure(InstanceSettings(name="demo", storage_root="/tmp/demo"))  # doctest: +SKIP
+    """
+    import django
+    from django.conf import settings
+
+    database = instance.django_database()
+    if database["ENGINE"].endswith("sqlite3"):
+        instance.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+    if not settings.configured:
+        # Jupyter runs an event loop; Django refuses sync ORM calls inside one
+        # unless told that this process is not serving async requests.
+        os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        settings.configure(
+            INSTALLED_APPS=["lineagedb.setup._django.LineageDBConfig"],
+            DATABASES={"default": database},
+            MIGRATION_MODULES={"lineagedb": "lineagedb.models.migrations"},
+            USE_TZ=True,
+            TIME_ZONE="UTC",
+        )
+        django.setup()
+    else:
+        _swap_default_database(database)
+    migrate()
+
+
+def _swap_default_database(database: dict[str, Any]) -> None:
+    from asgiref.local import Local
+    from django.conf import settings
+    from django.db import connections
+
+    connections.close_all()
+    settings.DATABASES["default"] = database
+    # ConnectionHandler caches the settings it was built from and one
+    # connection per thread; reset both so every thread reconnects.
+    connections.__dict__.pop("settings", None)
+    connections._connections = Local(connections.thread_critical)
+
+
+def migrate() -> None:
+    """Apply the shipped migrations that the database lacks (one query when none)."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    import lineagedb.models.migrations as migrations_package
+
+    shipped = {module.name for module in pkgutil.iter_modules(migrations_package.__path__)}
+    recorder = MigrationRecorder(connection)
+    applied: set[str] = set()
+    if recorder.has_table():
+        applied = {name for app, name in recorder.applied_migrations() if app == "lineagedb"}
+    if not shipped <= applied:
+        call_command("migrate", "lineagedb", verbosity=0, interactive=False)
+
+
+def disconnect() -> None:
+    """Close every connection and point Django at no database until the next connect.
+
+    Queries made after an instance was deleted then fail instead of
+    recreating its SQLite file.
+    """
+    from django.conf import settings
+
+    if settings.configured:
+        _swap_default_database({"ENGINE": "django.db.backends.dummy"})

@@ -1,0 +1,1 @@
+"""Moving, hashing and reading bytes; knows nothing of records."""

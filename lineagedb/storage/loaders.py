@@ -1,0 +1,61 @@
+"""Readers for stored files, chosen by suffix."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lineagedb.errors import NoLoader
+
+
+def _read_csv(path: Path, **kwargs: Any) -> Any:
+    import pandas as pd
+
+    return pd.read_csv(path, **kwargs)
+
+
+def _read_tsv(path: Path, **kwargs: Any) -> Any:
+    import pandas as pd
+
+    return pd.read_csv(path, **{"sep": "\t", **kwargs})
+
+
+def _read_parquet(path: Path, **kwargs: Any) -> Any:
+    import pandas as pd
+
+    return pd.read_parquet(path, **kwargs)
+
+
+def _read_json(path: Path, **kwargs: Any) -> Any:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle, **kwargs)
+
+
+def _read_text(path: Path, **kwargs: Any) -> str:
+    return path.read_text(**{"encoding": "utf-8", **kwargs})
+
+
+LOADERS: dict[str, Callable[..., Any]] = {
+    ".csv": _read_csv,
+    ".tsv": _read_tsv,
+    ".parquet": _read_parquet,
+    ".json": _read_json,
+    ".txt": _read_text,
+}
+
+
+def load(path: Path, suffix: str, **kwargs: Any) -> Any:
+    """Read a local file with the reader for ``suffix``; kwargs go to the reader.
+
+    Example:
+        >>> load(Path("meta.csv"), ".csv", index_col=0)  # doctest: +SKIP
+    """
+    reader = LOADERS.get(suffix.lower())
+    if reader is None:
+        raise NoLoader(
+            f"No loader for suffix {suffix!r} (known: {', '.join(LOADERS)}). "
+            f"Use artifact.cache() to get the local path '{path}' and read it yourself."
+        )
+    return reader(path, **kwargs)

@@ -1,0 +1,182 @@
+"""Paths and storage roots: the one place that tells local from cloud.
+
+Local roots are stored as absolute POSIX paths (``/data/study``); cloud
+roots as ``<protocol>://<bucket>`` (``s3://my-bucket``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from lineagedb.errors import InvalidArgument, StorageNotWritable
+
+if TYPE_CHECKING:
+    from upath import UPath
+
+PathLike = str | os.PathLike
+
+
+def protocol_of(path: PathLike) -> str:
+    """``"local"`` for a local path, else the URL's protocol (``"s3"``, ``"gs"``).
+
+    Example:
+        >>> protocol_of("s3://bucket/key.csv"), protocol_of("./data")
+        ('s3', 'local')
+    """
+    text = os.fspath(path)
+    if "://" not in text or text.startswith("file://"):
+        return "local"
+    return text.split("://", 1)[0]
+
+
+def normalize_root(root: PathLike) -> str:
+    """The canonical form of a storage root, as stored in the Storage registry.
+
+    Example:
+        >>> normalize_root("s3://bucket/")
+        's3://bucket'
+    """
+    text = os.fspath(root)
+    if protocol_of(text) != "local":
+        return text.rstrip("/")
+    text = text.removeprefix("file://")
+    return Path(text).expanduser().resolve().as_posix()
+
+
+def to_upath(path: PathLike) -> UPath:
+    """A UPath for a local path or a URL.
+
+    Example:
+        >>> to_upath("/tmp/x.csv").name
+        'x.csv'
+    """
+    from upath import UPath
+
+    return UPath(os.fspath(path))
+
+
+def default_instance_name(root: str) -> str:
+    """The instance name derived from a storage root: its last path segment.
+
+    Example:
+        >>> default_instance_name("/home/me/lamin-tutorial")
+        'lamin-tutorial'
+    """
+    name = root.rstrip("/").rsplit("/", 1)[-1]
+    return name.split("://")[-1] or "default"
+
+
+def key_in_root(path: str, root: str) -> str | None:
+    """The key of ``path`` relative to ``root``, or None if it is outside.
+
+    Example:
+        >>> key_in_root("/data/a/b.csv", "/data")
+        'a/b.csv'
+        >>> key_in_root("/database/b.csv", "/data") is None
+        True
+    """
+    prefix = root.rstrip("/") + "/"
+    if not path.startswith(prefix):
+        return None
+    return path[len(prefix) :] or None
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if it is a safe relative storage key, else raise InvalidArgument.
+
+    Example:
+        >>> check_key("study0/meta.csv")
+        'study0/meta.csv'
+    """
+    parts = PurePosixPath(key).parts
+    problem = None
+    if not key or key.startswith("/"):
+        problem = "must be a non-empty relative path"
+    elif "\\" in key or any(ord(char) < 32 for char in key):
+        problem = "must not contain backslashes or control characters"
+    elif ".." in parts or "." in parts:
+        problem = "must not contain '.' or '..' segments"
+    elif key.endswith("/"):
+        problem = "must not end with '/'"
+    if problem:
+        raise InvalidArgument(
+            f"Key {key!r} {problem}. Use a relative POSIX path such as 'study0/meta.csv'."
+        )
+    return key
+
+
+def ensure_writable_root(root: str) -> bool:
+    """Create a local root if needed and check it can be written; True if created.
+
+    Example:
+        >>> import tempfile
+        >>> ensure_writable_root(tempfile.mkdtemp())
+        False
+    """
+    path = Path(root)
+    created = not path.exists()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".lineagedb-write-probe-{uuid.uuid4().hex}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except PermissionError as error:
+        raise StorageNotWritable(
+            f"Storage root {root!r} is not writable ({error.strerror}). "
+            "Choose a folder you can write to, or fix its permissions."
+        ) from None
+    except NotADirectoryError:
+        raise InvalidArgument(
+            f"Storage root {root!r} is a file, not a folder. Pass a folder path."
+        ) from None
+    return created
+
+
+_COMPRESSION_SUFFIXES = {".gz", ".bz2", ".xz", ".zst", ".zip"}
+
+
+def suffix_of(name: str) -> str:
+    """The suffix stored for a file name, keeping compression (``.tar.gz``).
+
+    Example:
+        >>> suffix_of("reads.fastq.gz"), suffix_of("meta.csv"), suffix_of("README")
+        ('.fastq.gz', '.csv', '')
+    """
+    path = PurePosixPath(name)
+    if path.suffix.lower() in _COMPRESSION_SUFFIXES and len(path.suffixes) >= 2:
+        return "".join(path.suffixes[-2:])
+    return path.suffix
+
+
+def local_path(path: PathLike) -> Path:
+    """A ``pathlib.Path`` for a local path or local UPath.
+
+    Example:
+        >>> local_path("/tmp/x.csv")
+        PosixPath('/tmp/x.csv')
+    """
+    text = os.fspath(path) if not hasattr(path, "path") else path.path  # type: ignore[union-attr]
+    return Path(text)
+
+
+def cache_root() -> Path:
+    """Where downloads and in-memory data written for saving are kept.
+
+    ``ln.settings.cache_dir`` wins, then ``$LINEAGEDB_CACHE_DIR``, then
+    ``~/.cache/lineagedb``.
+
+    Example:
+        >>> cache_root().name  # doctest: +SKIP
+        'lineagedb'
+    """
+    from lineagedb._settings import settings
+
+    if settings._cache_dir is not None:
+        return settings._cache_dir
+    if "LINEAGEDB_CACHE_DIR" in os.environ:
+        return Path(os.environ["LINEAGEDB_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "lineagedb"

@@ -1,0 +1,143 @@
+"""Fixtures: a fresh instance per test, on SQLite and on a throwaway PostgreSQL cluster."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import lineagedb as ln
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+def _postgres_binary(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PostgresServer:
+    """A PostgreSQL cluster in a temp dir on 127.0.0.1, run as the postgres user if root."""
+
+    def __init__(self) -> None:
+        initdb, self.pg_ctl = _postgres_binary("initdb"), _postgres_binary("pg_ctl")
+        if initdb is None or self.pg_ctl is None:
+            message = "PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install postgresql"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+        # A short path: the socket path must stay under ~100 characters.
+        self.base = Path(tempfile.mkdtemp(prefix="ldbpg-", dir="/tmp"))
+        self.prefix: list[str] = []
+        if os.geteuid() == 0:
+            # initdb and pg_ctl refuse to run as root.
+            user = pwd.getpwnam("postgres")
+            os.chown(self.base, user.pw_uid, user.pw_gid)
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+        self.data = self.base / "data"
+        self.port = _free_port()
+        self._run([initdb, "-D", str(self.data), "--auth=trust", "-U", "postgres", "-E", "UTF8"])
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        log = self.base / "server.log"
+        self._run([self.pg_ctl, "-D", str(self.data), "-l", str(log), "-w", "-o", options, "start"])
+        self.template = "lineagedb_template"
+        self._template_ready = False
+
+    def _run(self, command: list[str]) -> None:
+        subprocess.run(
+            self.prefix + command, check=True, capture_output=True, cwd=self.base, timeout=120
+        )
+
+    def url(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+
+    def execute(self, sql: str, database: str = "postgres") -> None:
+        import psycopg
+
+        with psycopg.connect(self.url(database), autocommit=True) as connection:
+            connection.execute(sql)
+
+    def create_database(self, tmp: Path) -> str:
+        """A new, migrated, empty database (copied from a template migrated once)."""
+        if not self._template_ready:
+            self.execute(f"CREATE DATABASE {self.template}")
+            ln.setup.init(storage=tmp / "template-storage", db=self.url(self.template))
+            ln.setup.delete("template-storage")
+            tables = "lineagedb_user, lineagedb_storage"
+            self.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE", self.template)
+            self._template_ready = True
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        self.execute(f"CREATE DATABASE {name} TEMPLATE {self.template}")
+        return name
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.prefix, self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"],
+            capture_output=True,
+            cwd=self.base,
+            timeout=60,
+        )
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(autouse=True)
+def lineagedb_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings and cache of every test live in its own tmp_path."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("LINEAGEDB_HOME", str(home))
+    monkeypatch.setenv("LINEAGEDB_CACHE_DIR", str(tmp_path / "cache"))
+    ln.settings.verbosity = "info"
+    ln.setup.settings._set(None, None, None)
+    ln.setup.settings._user = None
+    return home
+
+
+@pytest.fixture(params=DATABASES)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
+    """``None`` (SQLite) or the URL of a fresh, empty PostgreSQL database."""
+    if request.param == "sqlite":
+        return None
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.url(server.create_database(tmp_path))
+
+
+@pytest.fixture
+def instance(database: str | None, tmp_path: Path) -> Iterator[ModuleType]:
+    """A fresh instance with local storage in ``tmp_path/data``; yields ``lineagedb``."""
+    ln.setup.init(storage=tmp_path / "data", db=database)
+    yield ln
+    from lineagedb.setup._django import disconnect
+
+    disconnect()
+    ln.setup.settings._set(None, None, None)
