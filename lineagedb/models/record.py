@@ -97,6 +97,15 @@ class Record(models.Model):
         self._state.adding = False
         self._state.db = existing._state.db
 
+    def save(self, *args: Any, **kwargs: Any) -> Record:  # type: ignore[override]
+        """Write the record to the database and return it.
+
+        Example:
+            >>> ln.Transform(name="My pipeline", version="1.2.0").save()  # doctest: +SKIP
+        """
+        super().save(*args, **kwargs)
+        return self
+
     # -- queries on the registry -------------------------------------------------
 
     @classmethod
@@ -148,7 +157,8 @@ class Record(models.Model):
 
     def __repr__(self) -> str:
         # Own fields first, then foreign keys as <name>_id, as LaminDB prints them.
-        own, links = [], []
+        own: list[str] = []
+        links: list[str] = []
         for field in self._meta.concrete_fields:
             if field.name == "id" or field.name in self._repr_exclude:
                 continue

@@ -123,14 +123,14 @@ def ensure_writable_root(root: str) -> bool:
         probe = path / f".lineagedb-write-probe-{uuid.uuid4().hex}"
         probe.write_bytes(b"")
         probe.unlink()
-    except PermissionError as error:
+    except NotADirectoryError:
+        raise InvalidArgument(
+            f"Storage root {root!r} is inside a file, not a folder. Pass a folder path."
+        ) from None
+    except OSError as error:
         raise StorageNotWritable(
             f"Storage root {root!r} is not writable ({error.strerror}). "
             "Choose a folder you can write to, or fix its permissions."
-        ) from None
-    except NotADirectoryError:
-        raise InvalidArgument(
-            f"Storage root {root!r} is a file, not a folder. Pass a folder path."
         ) from None
     return created
 
@@ -151,15 +151,16 @@ def suffix_of(name: str) -> str:
     return path.suffix
 
 
-def local_path(path: PathLike) -> Path:
+def local_path(path: PathLike | UPath) -> Path:
     """A ``pathlib.Path`` for a local path or local UPath.
 
     Example:
         >>> local_path("/tmp/x.csv")
         PosixPath('/tmp/x.csv')
     """
-    text = os.fspath(path) if not hasattr(path, "path") else path.path  # type: ignore[union-attr]
-    return Path(text)
+    if isinstance(path, (str, os.PathLike)):
+        return Path(os.fspath(path))
+    return Path(path.path)  # a UPath: .path is the path without protocol
 
 
 def cache_root() -> Path:

@@ -1,0 +1,50 @@
+"""Save → query returns every field as it was saved."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from types import ModuleType
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+_counter = itertools.count()
+
+texts = st.text(st.characters(blacklist_characters="\x00"), max_size=40)
+keys = st.from_regex(r"[A-Za-z0-9_-]{1,12}(/[A-Za-z0-9_.-]{1,12}){0,3}\.[a-z]{1,4}", fullmatch=True)
+
+
+@given(
+    content=st.binary(max_size=300),
+    description=st.none() | texts,
+    version=st.none() | texts.filter(lambda v: len(v) <= 30),
+    key=st.none() | keys.filter(lambda k: ".." not in k and "/./" not in k),
+)
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_artifact_fields_round_trip(
+    instance: ModuleType,
+    tmp_path: Path,
+    content: bytes,
+    description: str | None,
+    version: str | None,
+    key: str | None,
+) -> None:
+    ln = instance
+    path = tmp_path / "inputs" / f"{next(_counter)}.bin"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(content + path.name.encode())  # unique content: no dedupe
+    artifact = ln.Artifact(path, key=key, description=description, version=version).save()
+    fields = [field.attname for field in ln.Artifact._meta.concrete_fields]
+    loaded = ln.Artifact.get(artifact.uid)
+    assert {f: getattr(loaded, f) for f in fields} == {f: getattr(artifact, f) for f in fields}
+    row = ln.Artifact.filter(uid=artifact.uid).df().iloc[0]
+    assert (row["key"], row["description"], row["version"], row["hash"]) == (
+        key,
+        description,
+        version,
+        artifact.hash,
+    )
+    assert Path(loaded.path.path).read_bytes() == path.read_bytes()

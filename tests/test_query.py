@@ -1,0 +1,136 @@
+"""Queries: filter, get, one, df, lookup, distinct, bulk delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from lineagedb.errors import MultipleFound, NotFound, UnknownField, UnknownLookupName
+
+
+@pytest.fixture
+def three(instance: ModuleType, tmp_path: Path) -> list:
+    ln = instance
+    studies = ln.datasets.iris_studies(
+        tmp_path / "data" / "iris", images_per_study=(2, 2, 2), image_size=200
+    )
+    transform = ln.Transform(name="Tutorial: Artifacts", key="tutorial", version="0")
+    transform.save()
+    run = ln.Run(transform=transform)
+    run.save()
+    artifacts = [
+        ln.Artifact(studies / f"study{i}_raw_images" / "meta.csv", run=run).save() for i in range(3)
+    ]
+    return artifacts
+
+
+def test_filter_lookups_and_foreign_keys(instance: ModuleType, three: list) -> None:
+    ln = instance
+    assert ln.Artifact.filter(key__startswith="iris/study0").count() == 1
+    assert ln.Artifact.filter(key__icontains="STUDY1").one() == three[1]
+    keys = [a.key for a in three[:2]]
+    assert ln.Artifact.filter(key__in=keys).count() == 2
+    transform = ln.Transform.filter(name__icontains="artifacts").one()
+    assert ln.Artifact.filter(transform=transform).count() == 3
+    assert ln.Artifact.filter(transform__name__icontains="tutorial").count() == 3
+    assert ln.Artifact.filter(run__transform__key="tutorial", suffix=".csv").count() == 3
+    assert ln.Artifact.filter().filter(suffix=".jpg").count() == 0
+    assert ln.Artifact.filter(suffix=".csv").distinct().count() == 3
+    assert three[0].transform == transform and three[0].run.transform == transform
+
+
+def test_get_by_uid_prefix_and_id(instance: ModuleType, three: list) -> None:
+    ln = instance
+    artifact = three[0]
+    assert ln.Artifact.get(artifact.uid) == artifact
+    assert ln.Artifact.get(artifact.id) == artifact
+    assert ln.Artifact.get(artifact.uid[:10]) == artifact
+    assert ln.Artifact.get(key=artifact.key) == artifact
+    assert ln.Artifact.filter(suffix=".csv").get(artifact.uid[:12]) == artifact
+    with pytest.raises(NotFound, match=r"No Artifact matches uid='z{20}'. See what exists"):
+        ln.Artifact.get("z" * 20)
+    with pytest.raises(MultipleFound, match=r"Several Artifact records match"):
+        ln.Artifact.get(suffix=".csv")
+    with pytest.raises(ln.Artifact.DoesNotExist):
+        ln.Artifact.get(id=10**9)
+
+
+def test_one_and_one_or_none(instance: ModuleType, three: list) -> None:
+    ln = instance
+    with pytest.raises(MultipleFound, match=r"More than one Artifact matches this query \(3"):
+        ln.Artifact.filter(suffix=".csv").one()
+    with pytest.raises(NotFound, match=r"No Artifact matches this query"):
+        ln.Artifact.filter(suffix=".jpg").one()
+    assert ln.Artifact.filter(suffix=".jpg").one_or_none() is None
+    assert ln.Artifact.filter(key=three[2].key).one_or_none() == three[2]
+    with pytest.raises(LookupError):
+        ln.Artifact.filter(suffix=".csv").one_or_none()
+
+
+def test_unknown_field_names_the_choices(instance: ModuleType, three: list) -> None:
+    ln = instance
+    with pytest.raises(UnknownField, match=r"Cannot resolve keyword 'sufix'.*Fields of Artifact"):
+        ln.Artifact.filter(sufix=".csv")
+    with pytest.raises(UnknownField, match=r"Artifact query failed"):
+        ln.Artifact.filter().order_by("-nope")
+    with pytest.raises(UnknownField, match=r"Transform has no field 'nme'"):
+        ln.Transform(nme="x")
+
+
+def test_df_is_indexed_by_id_newest_first(instance: ModuleType, three: list) -> None:
+    ln = instance
+    frame = ln.Artifact.df()
+    assert frame.index.name == "id"
+    assert list(frame.index) == [a.id for a in reversed(three)]
+    assert list(frame["uid"]) == [a.uid for a in reversed(three)]
+    assert str(frame["created_at"].dtype).startswith("datetime64")
+    ordered = ln.Artifact.filter().order_by("id").to_dataframe()
+    assert list(ordered.index) == [a.id for a in three]
+    run_frame = ln.Run.df()
+    assert list(run_frame.columns[:4]) == ["uid", "transform_id", "started_at", "finished_at"]
+
+
+def test_trashed_records_are_hidden_by_default(instance: ModuleType, three: list) -> None:
+    ln = instance
+    three[0].delete()
+    assert ln.Artifact.filter().count() == 2
+    assert len(ln.Artifact.df()) == 2
+    assert ln.Artifact.filter(visibility=None).count() == 3
+    assert ln.Artifact.filter(visibility=-1).one() == three[0]
+    assert ln.Artifact.get(three[0].uid).visibility == -1  # get() sees the trash
+
+
+def test_lookup_names_records(instance: ModuleType, three: list) -> None:
+    ln = instance
+    users = ln.User.lookup()
+    assert users.anonymous.handle == "anonymous"
+    assert "anonymous" in dir(users)
+    transforms = ln.Transform.lookup()
+    assert transforms.tutorial_artifacts.key == "tutorial"
+    by_key = ln.Transform.lookup(field=ln.Transform.key)
+    assert by_key.tutorial.name == "Tutorial: Artifacts"
+    artifacts = ln.Artifact.lookup()
+    assert artifacts.iris_study0_raw_images_meta_csv == three[0]
+    with pytest.raises(UnknownLookupName, match=r"No User is named 'anonymus'.*anonymous"):
+        users.anonymus  # noqa: B018
+    assert not hasattr(users, "nobody")
+
+
+def test_lookup_disambiguates_duplicate_names(instance: ModuleType) -> None:
+    ln = instance
+    for _ in range(2):
+        ln.Transform(name="QC pipeline").save()
+    names = dir(ln.Transform.lookup())
+    assert names == ["qc_pipeline", "qc_pipeline_2"]
+
+
+def test_queryset_delete_follows_trash_rules(instance: ModuleType, three: list) -> None:
+    ln = instance
+    ln.Artifact.filter(key__in=[three[0].key, three[1].key]).delete()
+    assert ln.Artifact.filter().count() == 1
+    ln.Artifact.filter(visibility=-1).delete()
+    assert ln.Artifact.filter(visibility=None).count() == 1
+    ln.Transform.filter().delete()  # plain registries delete at once (runs cascade)
+    assert ln.Run.filter().count() == 0
