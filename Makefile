@@ -24,8 +24,8 @@ demo: $(VENV)/.installed
 	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
 		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/tutorial.py
 
-# The whole suite, on SQLite and on a PostgreSQL cluster the suite starts itself.
-test: $(VENV)/.installed-test
+# Lint, then the whole suite, on SQLite and on a PostgreSQL cluster the suite starts itself.
+test: lint
 	$(PYTHON) -m pytest
 
 lint: $(VENV)/.installed-test

@@ -21,4 +21,5 @@ def report(name: str, seconds: list[float], per: int = 1, unit: str = "ms") -> N
     scale = 1000 if unit == "ms" else 1
     median = statistics.median(seconds) / per * scale
     low, high = min(seconds) / per * scale, max(seconds) / per * scale
-    print(f"{name:<48} median {median:9.2f} {unit}   (min {low:.2f}, max {high:.2f}, n={len(seconds)})")
+    spread = f"(min {low:.2f}, max {high:.2f}, n={len(seconds)})"
+    print(f"{name:<48} median {median:9.2f} {unit}   {spread}")
