@@ -46,13 +46,31 @@ print(ln.Artifact.filter(key__startswith="iris_studies/study0_raw_images/").df()
 # Describe artifacts
 artifact.describe()
 
-# More study folders
+# Collections
+collection = ln.Collection(
+    study0_data,
+    name="Iris collection",
+    version="1",
+    description="50 image files and metadata",
+)
+print(collection)
+collection.save()
+
 artifacts = [study0_data]
 for folder_name in ["study1_raw_images", "study2_raw_images"]:
+    # create an artifact for the folder
     artifact = ln.Artifact(f"./lamin-tutorial/iris_studies/{folder_name}")
     artifact.save()
     artifacts.append(artifact)
+    # create a new version of the collection
+    collection = ln.Collection(
+        artifacts, is_new_version_of=collection, description="Another 50 images"
+    )
+    collection.description = "Another 50 images"
+    collection.save()
+
 print(ln.Artifact.df())
+print(ln.Collection.df())
 
 # View changes
 ln.view()

@@ -24,3 +24,4 @@ def test_tutorial_example_runs(tmp_path: Path) -> None:
     assert "connected lineagedb: anonymous/lamin-tutorial" in result.stderr
     assert "iris_studies/study2_raw_images" in result.stdout
     assert "Provenance:" in result.stdout
+    assert "Another 50 images" in result.stdout

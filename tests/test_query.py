@@ -134,3 +134,18 @@ def test_queryset_delete_follows_trash_rules(instance: ModuleType, three: list) 
     assert ln.Artifact.filter(visibility=None).count() == 1
     ln.Transform.filter().delete()  # plain registries delete at once (runs cascade)
     assert ln.Run.filter().count() == 0
+
+
+def test_startswith_is_case_sensitive_and_indexed(instance: ModuleType, three: list) -> None:
+    ln = instance
+    assert ln.Artifact.filter(key__startswith="IRIS/").count() == 0
+    assert ln.Artifact.filter(key__startswith="iris/").count() == 3
+    assert ln.Artifact.filter(transform__key__startswith="tut").count() == 3
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    sql, params = ln.Artifact.filter(key__startswith="iris/study0").query.sql_with_params()
+    with connection.cursor() as cursor:
+        plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+    assert "USING INDEX lineagedb_artifact_key" in plan, plan

@@ -12,7 +12,9 @@ from django.db import models, transaction
 from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument, NoLoader, PathNotFound
 from lineagedb.models import _uid
+from lineagedb.models.collection import Collection
 from lineagedb.models.record import Record
+from lineagedb.models.versioning import VersionedRecord
 from lineagedb.setup._instance import MANAGED_FOLDER
 from lineagedb.storage import transfer
 from lineagedb.storage.hashing import hash_path
@@ -24,10 +26,8 @@ if TYPE_CHECKING:
     from lineagedb.models.run import Run
     from lineagedb.models.storage import Storage
 
-VISIBILITY = {"default": 1, "hidden": 0, "trash": -1}
 
-
-class Artifact(Record):
+class Artifact(VersionedRecord):
     """A file, folder or DataFrame in storage, with hash, size, key and provenance.
 
     A path inside a registered storage root is registered where it is
@@ -41,6 +41,9 @@ class Artifact(Record):
         key: A relative POSIX path naming the artifact in storage.
         description: Free text.
         version: A version string, e.g. ``"1"``.
+        is_new_version_of: An artifact this one is the next version of (alias
+            ``revises``): same uid stem, next version, same key and
+            description unless given.
         run: The Run that created it.
 
     Example:
@@ -74,9 +77,9 @@ class Artifact(Record):
     run = models.ForeignKey(
         "Run", models.SET_NULL, null=True, blank=True, related_name="output_artifacts"
     )
-    visibility = models.SmallIntegerField(default=1, db_index=True)
+    visibility = models.SmallIntegerField(default=1)
     key_is_virtual = models.BooleanField(default=True)
-    is_latest = models.BooleanField(default=True, db_index=True)
+    is_latest = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
@@ -88,24 +91,22 @@ class Artifact(Record):
         key: str | None = None,
         description: str | None = None,
         version: str | None = None,
+        is_new_version_of: Artifact | None = None,
+        revises: Artifact | None = None,
         run: Run | None = None,
         **unexpected: Any,
     ) -> None:
         if unexpected:
             raise InvalidArgument(
                 f"Artifact() got unexpected arguments {', '.join(map(repr, unexpected))}. "
-                "It takes data, key=, description=, version= and run=."
+                "It takes data, key=, description=, version=, is_new_version_of= and run=."
             )
         if data is None:
             raise InvalidArgument(
                 "Artifact() needs data: a path to a file or folder, or a DataFrame, "
                 "e.g. ln.Artifact('meta.csv')."
             )
-        if version is not None and not isinstance(version, str):
-            raise InvalidArgument(
-                f"version must be a string, got {version!r} ({type(version).__name__}). "
-                f"Pass version={str(version)!r}."
-            )
+        revises = self._check_revises(is_new_version_of or revises, version)
         if key is not None:
             check_key(key)
         source, accessor = _local_source(data)
@@ -127,6 +128,10 @@ class Artifact(Record):
             )
         if key_in_storage is not None:
             logger.hint(f"path in storage '{storage.root}' with key '{key_in_storage}'")
+        elif key is None and revises is not None:
+            key = revises.key
+        if description is None and revises is not None:
+            description = revises.description
         super().__init__(
             storage=storage,
             key=key_in_storage if key_in_storage is not None else key,
@@ -144,6 +149,8 @@ class Artifact(Record):
         )
         self._local_source = source if key_in_storage is None else None
         self._source_is_temporary = accessor is not None
+        if revises is not None:
+            self._preview_version(revises)
 
     # -- storage -----------------------------------------------------------------
 
@@ -203,54 +210,55 @@ class Artifact(Record):
     def save(self, *args: Any, **kwargs: Any) -> Artifact:
         """Store the bytes (if they need copying), then write the record.
 
-        The record becomes visible only after every byte is in place; if
-        writing the record fails, the copied bytes are removed again.
+        Bytes are copied under a temporary name first and renamed to their
+        final name inside the transaction that writes the record, so the
+        record is never visible before its bytes; if the transaction fails,
+        the bytes are removed again.
 
         Example:
             >>> ln.Artifact("meta.csv", description="study 0 metadata").save()  # doctest: +SKIP
         """
-        if self._state.adding and self._local_source is not None:
-            destination = local_path(self.path)
-            transfer.store(self._local_source, destination)
-            try:
-                super().save(*args, **kwargs)
-            except BaseException:
-                transfer.remove(destination)
-                raise
-            if self._source_is_temporary:
-                self._local_source.unlink(missing_ok=True)
-            self._local_source = None
-            logger.debug(f"stored {self.size} bytes at {destination}")
-        else:
+        if not self._state.adding or self._local_source is None:
             super().save(*args, **kwargs)
+            return self
+        source = self._local_source
+        staged = transfer.stage(source, local_path(self.path).parent)
+        destination: Path | None = None
+
+        def insert() -> None:
+            nonlocal destination
+            Record.save(self, *args, **kwargs)
+            destination = local_path(self.path)
+            transfer.commit(staged, destination)
+
+        try:
+            self._insert_version(insert)
+        except BaseException:
+            transfer.remove(staged)
+            if destination is not None:
+                transfer.remove(destination)
+            raise
+        if self._source_is_temporary:
+            source.unlink(missing_ok=True)
+        self._local_source = None
+        logger.debug(f"stored {self.size} bytes at {destination}")
         return self
 
-    def delete(self, permanent: bool | None = None, storage: bool | None = None) -> None:  # type: ignore[override]
-        """Move to the trash; delete for good if already trashed or ``permanent=True``.
-
-        Deleting for good removes the record, then managed bytes (those in
-        ``.lineagedb/``). Bytes registered in place stay unless
-        ``storage=True``. The record goes first, so no record ever points
-        at deleted bytes.
-
-        Example:
-            >>> artifact.delete()  # to the trash  # doctest: +SKIP
-            >>> artifact.delete(permanent=True)  # doctest: +SKIP
-        """
-        if self._state.adding:
-            raise InvalidArgument(f"Artifact {self.uid} is not saved; there is nothing to delete.")
-        if not permanent and self.visibility != VISIBILITY["trash"]:
-            self.visibility = VISIBILITY["trash"]
-            super().save(update_fields=["visibility", "updated_at"])
-            logger.warning(
-                f"moved artifact {self.uid} to trash; call artifact.delete() again or "
-                "artifact.delete(permanent=True) to delete it for good, artifact.restore() to undo"
-            )
-            return
+    def _delete_permanently(self, storage: bool | None) -> None:
+        # The record goes first, then the bytes: a crash in between leaves
+        # unreferenced bytes, never a record pointing at missing bytes.
         managed = self._storage_key.startswith(f"{MANAGED_FOLDER}/")
         path = self.path
+        collections = list(
+            Collection.objects.filter(links__artifact=self).values_list("uid", flat=True)
+        )
+        if collections:
+            raise InvalidArgument(
+                f"Artifact {self.uid} is in collection(s) {', '.join(collections)}; delete "
+                "those collections permanently first, or keep the artifact."
+            )
         with transaction.atomic():
-            super().delete()
+            Record.delete(self)
         if managed or storage:
             transfer.remove(local_path(path))
             logger.success(f"deleted artifact {self.uid} and its bytes at '{path}'")
@@ -260,15 +268,16 @@ class Artifact(Record):
                 "(pass storage=True to delete it too)"
             )
 
-    def restore(self) -> Artifact:
-        """Take the artifact out of the trash.
-
-        Example:
-            >>> ln.Artifact.get("Jcs76l0n").restore()  # doctest: +SKIP
-        """
-        self.visibility = VISIBILITY["default"]
-        super().save(update_fields=["visibility", "updated_at"])
-        return self
+    def _move_to_uid(self) -> None:
+        # Managed bytes are named after the uid: link them under the new name
+        # before the record changes, drop the old name once it has committed.
+        old_uid = type(self).objects.values_list("uid", flat=True).get(pk=self.pk)
+        if self.key_is_virtual or self.key is None:
+            root = to_upath(self.storage.root)
+            old_path = local_path(root / f"{MANAGED_FOLDER}/{old_uid}{self.suffix}")
+            transfer.link_or_copy(old_path, local_path(self.path))
+            transaction.on_commit(lambda: transfer.remove(old_path))
+        super()._move_to_uid()
 
 
 def _local_source(data: Any) -> tuple[Path, str | None]:

@@ -27,28 +27,73 @@ def store(source: Path, destination: Path) -> None:
     Example:
         >>> store(Path("meta.csv"), Path("/data/.lineagedb/Jcs76l0n.csv"))  # doctest: +SKIP
     """
-    temporary = destination.with_name(f"{TEMPORARY_MARKER}{uuid.uuid4().hex}-{destination.name}")
+    staged = stage(source, destination.parent)
     try:
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        commit(staged, destination)
+    except BaseException:
+        remove(staged)
+        raise
+
+
+def stage(source: Path, folder: Path) -> Path:
+    """Copy ``source`` to a temporary name in ``folder``; return that name.
+
+    :func:`commit` then gives it its final name. Staging first lets the
+    final name depend on a uid fixed later, inside a database transaction.
+
+    Example:
+        >>> staged = stage(Path("meta.csv"), Path("/data/.lineagedb"))  # doctest: +SKIP
+    """
+    temporary = folder / f"{TEMPORARY_MARKER}{uuid.uuid4().hex}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
             shutil.copytree(source, temporary)
-            if destination.exists():
-                remove(destination)
-            os.replace(temporary, destination)
         else:
             shutil.copyfile(source, temporary)
             if temporary.stat().st_size != source.stat().st_size:
                 raise OSError(f"copy of '{source}' is incomplete")
-            os.replace(temporary, destination)
     except PermissionError as error:
         remove(temporary)
         raise StorageNotWritable(
-            f"Cannot write '{destination}' ({error.strerror}). "
+            f"Cannot write into '{folder}' ({error.strerror}). "
             "Check the permissions of the storage root, or use another storage."
         ) from None
     except BaseException:
         remove(temporary)
         raise
+    return temporary
+
+
+def commit(staged: Path, destination: Path) -> None:
+    """Give staged bytes their final name (an atomic rename for files).
+
+    Example:
+        >>> commit(staged, Path("/data/.lineagedb/Jcs76l0n.csv"))  # doctest: +SKIP
+    """
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if staged.is_dir() and destination.exists():
+        remove(destination)
+    os.replace(staged, destination)
+
+
+def link_or_copy(source: Path, destination: Path) -> None:
+    """Make ``destination`` hold the bytes of ``source`` (hard links where possible).
+
+    Example:
+        >>> link_or_copy(Path("/data/a.csv"), Path("/data/b.csv"))  # doctest: +SKIP
+    """
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    if source.is_dir():
+        shutil.copytree(source, destination, copy_function=link)
+    else:
+        link(str(source), str(destination))
 
 
 def remove(path: Path) -> None:

@@ -1,0 +1,307 @@
+"""Version families: records sharing a uid stem, ordered by a base62 suffix.
+
+A family's first member has suffix ``0000``; each new version takes the
+next suffix. Exactly one visible member of a family — the one with the
+highest suffix — has ``is_latest=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.functions import Collate
+
+from lineagedb._logger import logger
+from lineagedb.errors import InvalidArgument
+from lineagedb.models._uid import BASE62
+from lineagedb.models.record import Record
+from lineagedb.query import QuerySet, prefix_range
+
+SUFFIX_LENGTH = 4
+_INSERT_ATTEMPTS = 8
+
+
+def by_code_point(field: str) -> Collate:
+    """Order ``field`` by code point ('0' < 'A' < 'a'), whatever the database's locale.
+
+    Example:
+        >>> query.order_by(by_code_point("uid"))  # doctest: +SKIP
+    """
+    return Collate(F(field), "BINARY" if connection.vendor == "sqlite" else "C")
+
+
+def suffix_value(uid: str) -> int:
+    """The version suffix of ``uid`` as an integer (``0000`` → 0).
+
+    Example:
+        >>> suffix_value("KeVx4xgsVQWQHhlV0001"), suffix_value("KeVx4xgsVQWQHhlV000a")
+        (1, 36)
+    """
+    value = 0
+    for char in uid[-SUFFIX_LENGTH:]:
+        value = value * 62 + BASE62.index(char)
+    return value
+
+
+def format_suffix(value: int) -> str:
+    """The 4-character base62 suffix for ``value``.
+
+    Example:
+        >>> format_suffix(62)
+        '0010'
+    """
+    if not 0 <= value < 62**SUFFIX_LENGTH:
+        raise InvalidArgument(f"A version family holds at most {62**SUFFIX_LENGTH} members.")
+    chars = []
+    for _ in range(SUFFIX_LENGTH):
+        value, digit = divmod(value, 62)
+        chars.append(BASE62[digit])
+    return "".join(reversed(chars))
+
+
+def next_version(versions: Iterable[str | None]) -> str:
+    """The version string after the numeric versions of a family ("1" → "2").
+
+    Example:
+        >>> next_version(["1", "2", None])
+        '3'
+    """
+    numbers = []
+    for version in versions:
+        if version is None:
+            continue
+        try:
+            numbers.append(int(version))
+        except ValueError:
+            raise InvalidArgument(
+                f"Cannot derive the next version after {version!r}, which is not a whole "
+                "number. Pass version='...' explicitly."
+            ) from None
+    return str(max(numbers, default=1) + 1)
+
+
+class VersionedRecord(Record):
+    """A registry whose records form version families (Artifact, Collection, Transform).
+
+    Example:
+        >>> v2 = ln.Artifact("meta_v2.csv", is_new_version_of=v1).save()  # doctest: +SKIP
+        >>> [a.version for a in v2.versions]  # doctest: +SKIP
+        ['1', '2']
+    """
+
+    _stem_length: ClassVar[int] = 16
+    # Set by constructors: the record this one is a new version of.
+    _revises: VersionedRecord | None = None
+    _version_given: bool = True
+
+    if TYPE_CHECKING:  # fields every versioned registry declares
+        uid: str
+        version: str | None
+        visibility: int
+        is_latest: bool
+
+    class Meta:
+        abstract = True
+
+    @property
+    def stem_uid(self) -> str:
+        """The uid stem shared by every version of this record.
+
+        Example:
+            >>> artifact.stem_uid  # doctest: +SKIP
+            'Jcs76l0nQW6Oi1go'
+        """
+        return self.uid[: self._stem_length]
+
+    @property
+    def versions(self) -> QuerySet:
+        """All visible versions of this record, oldest first.
+
+        Example:
+            >>> [v.version for v in collection.versions]  # doctest: +SKIP
+            ['1', '2', '3']
+        """
+        return self._family(type(self).filter()).order_by(by_code_point("uid"))
+
+    def save(self, *args: Any, **kwargs: Any) -> VersionedRecord:
+        """Write the record; a new version joins its family and becomes the latest.
+
+        Example:
+            >>> ln.Transform(name="QC", is_new_version_of=qc_v1).save()  # doctest: +SKIP
+        """
+        if self._state.adding:
+            self._insert_version(lambda: Record.save(self, *args, **kwargs))
+        else:
+            Record.save(self, *args, **kwargs)
+        return self
+
+    def delete(self, permanent: bool | None = None, storage: bool | None = None) -> None:  # type: ignore[override]
+        """Move to the trash; delete for good if already trashed or ``permanent=True``.
+
+        Registries without a trash (Transform) delete at once. The family's
+        latest member is updated either way.
+
+        Example:
+            >>> collection.delete()  # to the trash  # doctest: +SKIP
+        """
+        if self._state.adding:
+            raise InvalidArgument(
+                f"{type(self).__name__} {self.uid} is not saved; there is nothing to delete."
+            )
+        stem = self.stem_uid
+        if self._has_trash and not permanent and self.visibility != -1:
+            with transaction.atomic():
+                self.visibility = -1
+                Record.save(self, update_fields=["visibility", "updated_at"])
+                self._refresh_latest(stem)
+            logger.warning(
+                f"moved {type(self).__name__.lower()} {self.uid} to trash; delete() again or "
+                "delete(permanent=True) deletes it for good, restore() undoes it"
+            )
+            return
+        self._delete_permanently(storage)
+        self._refresh_latest(stem)
+
+    def _delete_permanently(self, storage: bool | None) -> None:
+        with transaction.atomic():
+            Record.delete(self)
+        logger.success(f"deleted {type(self).__name__.lower()} {self.uid}")
+
+    def restore(self) -> VersionedRecord:
+        """Take the record out of the trash.
+
+        Example:
+            >>> ln.Artifact.get("Jcs76l0n").restore()  # doctest: +SKIP
+        """
+        with transaction.atomic():
+            self.visibility = 1
+            Record.save(self, update_fields=["visibility", "updated_at"])
+            self._refresh_latest()
+        return self
+
+    @property
+    def _has_trash(self) -> bool:
+        return any(field.name == "visibility" for field in self._meta.concrete_fields)
+
+    def _family(self, query: QuerySet, stem: str | None = None) -> QuerySet:
+        stem = stem or self.stem_uid
+        if connection.vendor == "sqlite":
+            return query.filter(prefix_range("uid", stem))
+        return query.filter(uid__startswith=stem)
+
+    @classmethod
+    def _check_revises(cls, revises: Any, version: Any) -> VersionedRecord | None:
+        """Validate ``is_new_version_of``/``revises`` and ``version`` before anything is written."""
+        if version is not None and not isinstance(version, str):
+            raise InvalidArgument(
+                f"version must be a string, got {version!r} ({type(version).__name__}). "
+                f"Pass version={str(version)!r}."
+            )
+        if revises is None:
+            return None
+        if not isinstance(revises, cls):
+            raise InvalidArgument(
+                f"is_new_version_of must be a {cls.__name__}, got {type(revises).__name__}."
+            )
+        if revises._state.adding:
+            raise InvalidArgument(
+                f"{cls.__name__} {revises.uid} is not saved; save it before creating a new "
+                "version of it."
+            )
+        return revises
+
+    def _preview_version(self, revises: VersionedRecord) -> None:
+        """Give an unsaved new version the uid and version it will most likely get."""
+        family = list(self._family(type(self).objects.all(), revises.stem_uid))
+        self.uid = revises.stem_uid + format_suffix(
+            max(suffix_value(member.uid) for member in family) + 1
+        )
+        if self.version is None:
+            self._version_given = False
+            self.version = next_version(member.version or "1" for member in family)
+        self._revises = revises
+
+    def _insert_version(self, insert: Callable[[], object]) -> None:
+        """Run ``insert`` for a new record, as the next member of its family if it has one.
+
+        The family's rows are locked first (PostgreSQL; SQLite's IMMEDIATE
+        transactions already serialize writers), so concurrent new versions
+        get distinct suffixes and the family exactly one latest member. A
+        suffix taken in the meantime is retried, never shown to the user.
+        """
+        for attempt in range(_INSERT_ATTEMPTS):
+            try:
+                with transaction.atomic():
+                    if self._revises is not None:
+                        self._assign_next_member()
+                    insert()
+                    if self._revises is not None:
+                        self._refresh_latest()
+                return
+            except IntegrityError:
+                taken = type(self).objects.filter(uid=self.uid).exists()
+                if self._revises is None or not taken or attempt == _INSERT_ATTEMPTS - 1:
+                    raise
+                self.pk = None
+
+    def _assign_next_member(self) -> None:
+        assert self._revises is not None
+        stem = self._revises.stem_uid
+        family = list(self._family(type(self).objects.select_for_update(), stem))
+        self.uid = stem + format_suffix(max(suffix_value(member.uid) for member in family) + 1)
+        unversioned = [member for member in family if member.version is None]
+        if unversioned and len(family) == 1:
+            # The original of a family becomes version "1" when it gets a second member.
+            type(self).objects.filter(pk=unversioned[0].pk).update(version="1")
+            self._revises.version = "1"
+            unversioned[0].version = "1"
+        if not self._version_given:
+            self.version = next_version(member.version for member in family)
+
+    def _refresh_latest(self, stem: str | None = None) -> None:
+        """Mark the visible member with the highest suffix as the family's latest."""
+        family = self._family(type(self).objects.all(), stem)
+        has_trash = self._has_trash
+        rows = list(family.values_list("pk", "uid", *(["visibility"] if has_trash else [])))
+        visible = [row for row in rows if not has_trash or row[2] != -1]
+        newest = max(visible, key=lambda row: suffix_value(row[1]))[0] if visible else None
+        family.exclude(pk=newest).filter(is_latest=True).update(is_latest=False)
+        if newest is not None:
+            family.filter(pk=newest, is_latest=False).update(is_latest=True)
+        if self.pk is not None:
+            self.is_latest = self.pk == newest
+
+    def add_to_version_family(self, other: VersionedRecord, version: str | None = None) -> None:
+        """Move this saved record into ``other``'s version family as its newest member.
+
+        Its uid changes to ``other``'s stem plus the next suffix.
+
+        Example:
+            >>> new_artifact.add_to_version_family(old_artifact)  # doctest: +SKIP
+        """
+        self._check_revises(other, version)
+        if self._state.adding:
+            raise InvalidArgument(
+                f"{type(self).__name__} is not saved; save it, or pass is_new_version_of= "
+                "when creating it."
+            )
+        if other.stem_uid == self.stem_uid:
+            raise InvalidArgument(f"{type(self).__name__} {self.uid} is already in this family.")
+        old_stem = self.stem_uid
+        self._revises = other
+        self._version_given = version is not None
+        if version is not None:
+            self.version = version
+        with transaction.atomic():
+            self._assign_next_member()
+            self._move_to_uid()
+            self._refresh_latest()
+            self._refresh_latest(old_stem)
+        self._revises = None
+
+    def _move_to_uid(self) -> None:
+        """Write the new uid (and move anything named after it); subclasses extend."""
+        type(self).objects.filter(pk=self.pk).update(uid=self.uid, version=self.version)
