@@ -218,6 +218,7 @@ class Artifact(VersionedRecord):
         Example:
             >>> ln.Artifact("meta.csv", description="study 0 metadata").save()  # doctest: +SKIP
         """
+        self._check_text_fields()
         if not self._state.adding or self._local_source is None:
             super().save(*args, **kwargs)
             return self

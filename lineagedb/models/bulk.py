@@ -32,6 +32,8 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
         >>> ln.save(artifacts)  # doctest: +SKIP
     """
     records = list(records)
+    for record in records:
+        record._check_text_fields()
     new = [record for record in records if record._state.adding]
     updated = [record for record in records if not record._state.adding]
     stored: list[Path] = []

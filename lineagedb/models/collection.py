@@ -153,6 +153,7 @@ class Collection(VersionedRecord):
         Example:
             >>> collection.save()  # doctest: +SKIP
         """
+        self._check_text_fields()
         members = self._members if self._state.adding else None
 
         def insert() -> None:

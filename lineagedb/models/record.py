@@ -103,8 +103,26 @@ class Record(models.Model):
         Example:
             >>> ln.Transform(name="My pipeline", version="1.2.0").save()  # doctest: +SKIP
         """
+        self._check_text_fields()
         super().save(*args, **kwargs)
         return self
+
+    def _check_text_fields(self) -> None:
+        """Refuse text that no database can store: NUL characters, lone surrogates."""
+        for field in self._meta.concrete_fields:
+            value = self.__dict__.get(field.attname)
+            if not isinstance(value, str):
+                continue
+            problem = "a NUL character" if "\x00" in value else None
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                problem = "characters that are not valid Unicode (lone surrogates)"
+            if problem:
+                raise InvalidArgument(
+                    f"{type(self).__name__}.{field.name} {value[:40]!r} contains {problem}. "
+                    "Remove them and save again."
+                )
 
     # -- queries on the registry -------------------------------------------------
 

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 _counter = itertools.count()
 
-texts = st.text(st.characters(blacklist_characters="\x00"), max_size=40)
+texts = st.text(
+    st.characters(blacklist_characters="\x00", blacklist_categories=["Cs"]), max_size=40
+)
 keys = st.from_regex(r"[A-Za-z0-9_-]{1,12}(/[A-Za-z0-9_.-]{1,12}){0,3}\.[a-z]{1,4}", fullmatch=True)
 
 
@@ -48,3 +50,18 @@ def test_artifact_fields_round_trip(
         artifact.hash,
     )
     assert Path(loaded.path.path).read_bytes() == path.read_bytes()
+
+
+def test_text_no_database_can_store_is_refused(instance: ModuleType, tmp_path: Path) -> None:
+    import pytest
+
+    from lineagedb.errors import InvalidArgument
+
+    ln = instance
+    path = tmp_path / "x.txt"
+    path.write_text("x")
+    for bad in ("a\x00b", "\ud800"):
+        with pytest.raises(InvalidArgument, match=r"Artifact.description .* contains"):
+            ln.Artifact(path, description=bad).save()
+    assert ln.Artifact.filter(visibility=None).count() == 0
+    assert not list((tmp_path / "data" / ".lineagedb").glob("*.txt"))
