@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from lineagedb import datasets, setup
     from lineagedb.models import Artifact, Collection, Run, Storage, Transform, User, save
     from lineagedb.setup import connect
+    from lineagedb.tracking import finish, track
 
 __version__ = "0.1.0"
 
@@ -39,28 +40,34 @@ __all__ = [
     "connect",
     "datasets",
     "errors",
+    "finish",
     "save",
     "settings",
     "setup",
+    "track",
     "view",
 ]
 
 _REGISTRIES = {"Artifact", "Collection", "Run", "Storage", "Transform", "User", "save"}
 
 
-def view(n: int = 7) -> None:
+def view(limit: int = 7, registries: list[str] | None = None) -> None:
     """Print the newest records of each registry of the connected instance.
+
+    Args:
+        limit: How many records per registry.
+        registries: Which registries, e.g. ``["Artifact", "Run"]``; all by default.
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.view()  # doctest: +SKIP
+        >>> ln.view(limit=3, registries=["Artifact"])  # doctest: +SKIP
     """
     from lineagedb.setup import settings as setup_settings
 
     setup_settings._ensure_connected()
     from lineagedb.display.view import view as print_view
 
-    print_view(n)
+    print_view(limit, registries)
 
 
 def __getattr__(name: str) -> Any:
@@ -74,6 +81,8 @@ def __getattr__(name: str) -> Any:
         value = importlib.import_module(f"lineagedb.{name}")
     elif name == "connect":
         from lineagedb.setup import connect as value
+    elif name in ("track", "finish"):
+        value = getattr(importlib.import_module("lineagedb.tracking"), name)
     elif name == "UPath":
         from upath import UPath as value
     else:

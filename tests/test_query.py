@@ -7,7 +7,13 @@ from types import ModuleType
 
 import pytest
 
-from lineagedb.errors import MultipleFound, NotFound, UnknownField, UnknownLookupName
+from lineagedb.errors import (
+    InvalidArgument,
+    MultipleFound,
+    NotFound,
+    UnknownField,
+    UnknownLookupName,
+)
 
 
 @pytest.fixture
@@ -120,8 +126,8 @@ def test_lookup_names_records(instance: ModuleType, three: list) -> None:
 
 def test_lookup_disambiguates_duplicate_names(instance: ModuleType) -> None:
     ln = instance
-    for _ in range(2):
-        ln.Transform(name="QC pipeline").save()
+    for version in ("1", "2"):
+        ln.Transform(name="QC pipeline", version=version).save()
     names = dir(ln.Transform.lookup())
     assert names == ["qc_pipeline", "qc_pipeline_2"]
 
@@ -132,8 +138,11 @@ def test_queryset_delete_follows_trash_rules(instance: ModuleType, three: list) 
     assert ln.Artifact.filter().count() == 1
     ln.Artifact.filter(visibility=-1).delete()
     assert ln.Artifact.filter(visibility=None).count() == 1
-    ln.Transform.filter().delete()  # plain registries delete at once (runs cascade)
+    with pytest.raises(InvalidArgument, match=r"produced 1 registered artifact"):
+        ln.Transform.filter().delete()
+    ln.Transform.filter().delete(force=True)  # runs go with it, outputs stay
     assert ln.Run.filter().count() == 0
+    assert ln.Artifact.filter(visibility=None).one().run is None
 
 
 def test_startswith_is_case_sensitive_and_indexed(instance: ModuleType, three: list) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from lineagedb.models.record import format_value
 
+MAX_INPUTS = 10
 # Foreign keys shown under "Provenance:", in this order, when set.
 PROVENANCE_FIELDS = ("storage", "transform", "run", "created_by")
 
@@ -47,4 +48,24 @@ def describe(record: Any) -> str:
         linked.append(f"  📎 {name}: {summary(getattr(record, name))}")
     if linked:
         lines += ["", "Provenance:", *linked]
+    run = record if type(record).__name__ == "Run" else getattr(record, "run", None)
+    if run is not None and run.pk is not None:
+        inputs = [
+            *run.input_artifacts.all()[:MAX_INPUTS],
+            *run.input_collections.all()[:MAX_INPUTS],
+        ]
+        if inputs:
+            lines += ["", "Inputs of the run:" if run is not record else "Inputs:"]
+            lines += [f"  ⬇ {summary(item)}" for item in inputs]
     return "\n".join(lines)
+
+
+def print_describe(record: Any) -> None:
+    """Print :func:`describe` with rich: highlighted in terminals and Jupyter, plain when piped.
+
+    Example:
+        >>> print_describe(artifact)  # doctest: +SKIP
+    """
+    from rich.console import Console
+
+    Console(soft_wrap=True).print(describe(record), markup=False)

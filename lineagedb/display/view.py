@@ -5,8 +5,11 @@ from __future__ import annotations
 REGISTRIES = ("Artifact", "Collection", "Run", "Storage", "Transform", "User")
 
 
-def view(n: int = 7, registries: tuple[str, ...] = REGISTRIES) -> None:
-    """Print the ``n`` newest records of each registry that has any.
+def view(limit: int = 7, registries: list[str] | tuple[str, ...] | None = None) -> None:
+    """Print the ``limit`` newest records of each registry that has any.
+
+    Link tables are not shown. ``registries`` restricts the output, e.g.
+    ``["Artifact", "Run"]``.
 
     Example:
         >>> import lineagedb as ln
@@ -18,10 +21,18 @@ def view(n: int = 7, registries: tuple[str, ...] = REGISTRIES) -> None:
 
     from lineagedb import models
 
+    names = list(registries) if registries is not None else list(REGISTRIES)
+    unknown = [name for name in names if name not in REGISTRIES]
+    if unknown:
+        from lineagedb.errors import InvalidArgument
+
+        raise InvalidArgument(
+            f"Unknown registry {', '.join(map(repr, unknown))}. Use some of {', '.join(REGISTRIES)}."
+        )
     with pd.option_context("display.max_columns", None, "display.width", 250):
-        for name in registries:
+        for name in names:
             registry = getattr(models, name)
-            frame = registry.filter().order_by("-id")[:n].df()
+            frame = registry.filter().order_by("-id")[:limit].df()
             if len(frame):
                 print(name)
                 print(frame.to_string())

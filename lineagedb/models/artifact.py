@@ -17,6 +17,7 @@ from lineagedb.models.record import Record
 from lineagedb.models.versioning import VersionedRecord
 from lineagedb.setup._instance import MANAGED_FOLDER
 from lineagedb.storage import transfer
+from lineagedb.tracking.context import current_run, record_input
 from lineagedb.storage.hashing import hash_path
 from lineagedb.storage.paths import check_key, key_in_root, local_path, suffix_of, to_upath
 
@@ -132,6 +133,8 @@ class Artifact(VersionedRecord):
             key = revises.key
         if description is None and revises is not None:
             description = revises.description
+        if run is None:
+            run = current_run()
         super().__init__(
             storage=storage,
             key=key_in_storage if key_in_storage is not None else key,
@@ -180,6 +183,7 @@ class Artifact(VersionedRecord):
         path = self.path
         if self._state.adding and self._local_source is not None:
             return to_upath(self._local_source)
+        record_input(self)
         if not path.exists():
             raise PathNotFound(
                 f"The bytes of artifact {self.uid} are missing at '{path}'. "

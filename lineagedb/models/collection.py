@@ -13,6 +13,7 @@ from lineagedb.models.record import Record
 from lineagedb.models.versioning import VersionedRecord
 from lineagedb.query import QuerySet
 from lineagedb.storage.hashing import hash_bytes
+from lineagedb.tracking.context import current_run, record_input
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,6 +127,8 @@ class Collection(VersionedRecord):
                     "Collection() needs a name, e.g. ln.Collection(artifacts, name='Iris')."
                 )
             name = revises.name
+        if run is None:
+            run = current_run()
         content_hash = collection_hash(members)
         existing = Collection.filter(hash=content_hash).order_by("id").first()
         if existing is not None:
@@ -200,6 +203,7 @@ class Collection(VersionedRecord):
             >>> collection.cache()  # doctest: +SKIP
             [PosixUPath('/data/iris_studies/study0_raw_images'), ...]
         """
+        record_input(self)
         return [artifact.cache() for artifact in self.artifacts]
 
     def load(self, **kwargs: Any) -> pd.DataFrame:
@@ -210,6 +214,7 @@ class Collection(VersionedRecord):
         """
         import pandas as pd
 
+        record_input(self)
         frames = []
         for artifact in self.artifacts:
             if artifact.n_objects is not None or artifact.suffix not in (

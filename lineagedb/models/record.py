@@ -199,6 +199,29 @@ class Record(models.Model):
             Provenance:
               📎 storage: Storage(uid='kobXuZ1eiiLn', root='/data', type='local')
         """
-        from lineagedb.display.describe import describe
+        from lineagedb.display.describe import print_describe
 
-        print(describe(self))
+        print_describe(self)
+
+    def view_lineage(self) -> Any:
+        """The graph of this record, the run that made it, its inputs and their runs.
+
+        Returns a ``graphviz.Digraph``: it renders as SVG in Jupyter, and
+        ``.source`` is the DOT text. Never opens a viewer.
+
+        Example:
+            >>> artifact.view_lineage()  # doctest: +SKIP
+        """
+        from lineagedb.display.lineage import lineage_graph
+
+        if (
+            not any(f.name == "run" for f in self._meta.get_fields())
+            and type(self).__name__ != "Run"
+        ):
+            from lineagedb.errors import InvalidArgument
+
+            raise InvalidArgument(
+                f"{type(self).__name__} records have no lineage; use it on an Artifact, "
+                "Collection or Run."
+            )
+        return lineage_graph(self)

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.db import models
 
+from lineagedb._logger import logger
+from lineagedb.errors import InvalidArgument
 from lineagedb.models import _uid
 from lineagedb.models.versioning import VersionedRecord
 
@@ -24,6 +26,7 @@ class Transform(VersionedRecord):
     """
 
     _name_field = "name"
+    _repr_exclude = ("created_at", "is_latest")
     _stem_length = 12
     _delete_with_rules = True
 
@@ -61,6 +64,58 @@ class Transform(VersionedRecord):
         if previous is not None:
             for name in ("name", "key", "type", "description"):
                 fields.setdefault(name, getattr(previous, name))
+        elif "name" in fields and "uid" not in fields:
+            existing = Transform.objects.filter(
+                name=fields["name"], version=fields.get("version")
+            ).first()
+            if existing is not None:
+                super().__init__()
+                self._become(existing)
+                logger.info(f"returning existing transform with same name and version: {self}")
+                return
         super().__init__(**fields)
         if previous is not None:
             self._preview_version(previous)
+
+    def delete(self, force: bool = False) -> None:  # type: ignore[override]
+        """Delete the transform, its runs, and their source code, reports and environments.
+
+        Refuses, listing them, when its runs produced artifacts that are still
+        registered; ``force=True`` deletes anyway and keeps those artifacts,
+        unlinked from the deleted runs.
+
+        Example:
+            >>> transform.delete()  # doctest: +SKIP
+        """
+        from django.db import transaction
+        from django.db.models import Q
+
+        from lineagedb.models.artifact import Artifact
+        from lineagedb.models.run import Run
+
+        runs = list(self.runs.all())
+        bookkeeping = {self.source_code_id, self.latest_report_id}
+        bookkeeping |= {run.report_id for run in runs} | {run.environment_id for run in runs}
+        bookkeeping.discard(None)
+        outputs = Artifact.objects.filter(run__in=runs).exclude(pk__in=bookkeeping)
+        if outputs.exists() and not force:
+            names = [a.key or a.description or a.uid for a in outputs[:5]]
+            raise InvalidArgument(
+                f"Transform {self.uid} has runs that produced {outputs.count()} registered "
+                f"artifact(s), e.g. {', '.join(map(repr, names))}. Delete them first, or pass "
+                "force=True to delete the transform and keep them."
+            )
+        stem = self.stem_uid
+        with transaction.atomic():
+            models.Model.delete(self)
+        for artifact in Artifact.objects.filter(pk__in=bookkeeping):
+            still_used = (
+                Run.objects.filter(Q(environment=artifact) | Q(report=artifact)).exists()
+                or Transform.objects.filter(
+                    Q(source_code=artifact) | Q(latest_report=artifact)
+                ).exists()
+            )
+            if not still_used:
+                artifact._delete_permanently(storage=None)
+        self._refresh_latest(stem)
+        logger.success(f"deleted transform {self.uid} and its {len(runs)} run(s)")

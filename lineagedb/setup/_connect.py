@@ -133,6 +133,9 @@ def _activate(instance: InstanceSettings) -> None:
     from django.db import OperationalError, transaction
 
     from lineagedb.setup._django import configure
+    from lineagedb.tracking.context import context
+
+    context.clear()  # a tracked run belongs to the instance it was saved in
 
     try:
         configure(instance)

@@ -1,0 +1,152 @@
+"""Notebooks: detect the running one, read its title and source, render its report."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from lineagedb.errors import TrackingError
+
+
+def _shell() -> Any:
+    if "IPython" not in sys.modules:
+        return None
+    from IPython import get_ipython
+
+    return get_ipython()
+
+
+def in_notebook() -> bool:
+    """Whether this code runs in a Jupyter kernel (Jupyter, VS Code, nbclient).
+
+    Example:
+        >>> in_notebook()
+        False
+    """
+    shell = _shell()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def notebook_path(explicit: str | Path | None = None) -> Path:
+    """The path of the running notebook.
+
+    Looked up, in order: the ``path`` given to ``ln.track()``, VS Code's
+    ``__vsc_ipynb_file__``, Jupyter Server's ``JPY_SESSION_NAME``.
+
+    Example:
+        >>> notebook_path("analysis.ipynb").name
+        'analysis.ipynb'
+    """
+    candidates: list[str | Path | None] = [explicit]
+    shell = _shell()
+    if shell is not None:
+        candidates.append(shell.user_ns.get("__vsc_ipynb_file__"))
+    candidates.append(os.environ.get("JPY_SESSION_NAME"))
+    for candidate in candidates:
+        if candidate and str(candidate).endswith(".ipynb") and Path(candidate).exists():
+            return Path(candidate).resolve()
+    raise TrackingError(
+        "Cannot find the path of this notebook (no VS Code or Jupyter Server variable "
+        "names it). Pass it: ln.track(path='analysis.ipynb')."
+    )
+
+
+def read_notebook(path: Path) -> dict[str, Any]:
+    """The notebook's JSON content."""
+    with open(path, encoding="utf-8") as handle:
+        content: dict[str, Any] = json.load(handle)
+    return content
+
+
+def _cell_source(cell: dict[str, Any]) -> str:
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else str(source)
+
+
+def notebook_title(notebook: dict[str, Any]) -> str | None:
+    """The text of the first Markdown heading, or None.
+
+    Example:
+        >>> notebook_title({"cells": [{"cell_type": "markdown", "source": "# Tutorial: Artifacts"}]})
+        'Tutorial: Artifacts'
+    """
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        for line in _cell_source(cell).splitlines():
+            if line.startswith("#"):
+                return line.lstrip("#").strip() or None
+    return None
+
+
+def stripped_source(notebook: dict[str, Any]) -> bytes:
+    """The notebook without outputs, execution counts or metadata: its source code.
+
+    Two runs of an unchanged notebook give the same bytes, so the hash of
+    this tells whether the code changed.
+
+    Example:
+        >>> stripped_source({"cells": [{"cell_type": "code", "source": "1", "outputs": [3]}]})
+        b'{"cells": [{"cell_type": "code", "source": "1"}], "nbformat": 4}'
+    """
+    cells = [
+        {"cell_type": cell.get("cell_type"), "source": _cell_source(cell)}
+        for cell in notebook.get("cells", [])
+    ]
+    content = {"cells": cells, "nbformat": notebook.get("nbformat", 4)}
+    return json.dumps(content, ensure_ascii=False).encode()
+
+
+def check_saved(notebook: dict[str, Any], path: Path) -> None:
+    """Refuse when the cell running now is not in the saved file (unsaved edits).
+
+    Example:
+        >>> check_saved(read_notebook(path), path)  # doctest: +SKIP
+    """
+    shell = _shell()
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    if not history:
+        return
+    running = history[-1].strip()
+    saved = {_cell_source(c).strip() for c in notebook.get("cells", [])}
+    if running and running not in saved:
+        raise TrackingError(
+            f"Notebook '{path.name}' has unsaved changes: the cell calling ln.finish() is not "
+            "in the saved file. Save the notebook (Ctrl+S), then call ln.finish() again."
+        )
+
+
+def is_consecutive(notebook: dict[str, Any]) -> bool | None:
+    """Whether the code cells ran top to bottom (execution counts increase).
+
+    Example:
+        >>> is_consecutive({"cells": [{"cell_type": "code", "execution_count": 2},
+        ...                           {"cell_type": "code", "execution_count": 1}]})
+        False
+    """
+    counts = [
+        cell.get("execution_count")
+        for cell in notebook.get("cells", [])
+        if cell.get("cell_type") == "code" and cell.get("execution_count") is not None
+    ]
+    if not counts:
+        return None
+    return all(a < b for a, b in zip(counts, counts[1:], strict=False))
+
+
+def render_report(path: Path) -> bytes | None:
+    """The notebook as HTML (nbconvert), or None when nbconvert is not installed.
+
+    Example:
+        >>> render_report(Path("analysis.ipynb"))[:15]  # doctest: +SKIP
+        b'<!DOCTYPE html>'
+    """
+    try:
+        from nbconvert import HTMLExporter
+    except ImportError:
+        return None
+    body, _ = HTMLExporter().from_filename(str(path))
+    return body.encode()

@@ -1,0 +1,255 @@
+"""``ln.track()`` and ``ln.finish()``: the code that makes data becomes a Transform and a Run."""
+
+from __future__ import annotations
+
+import atexit
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lineagedb._logger import logger
+from lineagedb._settings import settings
+from lineagedb.errors import InvalidArgument, TrackingError
+from lineagedb.storage.hashing import hash_bytes
+from lineagedb.tracking import environment, notebook, script
+from lineagedb.tracking.context import context
+
+if TYPE_CHECKING:
+    from lineagedb.models import Artifact, Run, Transform
+
+
+def track(transform: Transform | None = None, *, path: str | Path | None = None) -> Run:
+    """Register the running script or notebook (or ``transform``) and start a Run.
+
+    Artifacts and collections saved afterwards link to this run; those
+    loaded or cached become its inputs. The transform's uid stem and version
+    come from ``ln.settings.transform`` when set.
+
+    Args:
+        transform: A pipeline or other transform to track instead of the
+            running file, e.g. ``ln.Transform(name="My pipeline", version="1.2.0")``.
+        path: The notebook's path, where it cannot be detected.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.settings.transform.stem_uid = "NJvdsWWbJlZS"
+        >>> ln.settings.transform.version = "0"
+        >>> ln.track()  # doctest: +SKIP
+        • saved: Transform(uid='NJvdsWWbJlZS0000', name='Tutorial: Artifacts', ...)
+    """
+    from lineagedb.setup import settings as setup_settings
+
+    setup_settings._ensure_connected()
+    from django.utils import timezone
+
+    from lineagedb.models import Run
+
+    context.clear()
+    if transform is None:
+        transform = _transform_of_running_file(path)
+    elif transform._state.adding:
+        transform.save()
+        logger.info(f"saved: {transform}")
+    packages = environment.imported_packages()
+    kind = "notebook" if context.is_notebook else transform.type
+    logger.info(f"{kind} imports: {' '.join(f'{n}=={v}' for n, v in packages.items())}")
+    run = Run(
+        transform=transform,
+        started_at=timezone.now(),
+        is_consecutive=None if context.is_notebook else True,
+        json={"imported_packages": packages},
+    )
+    run.save()
+    run.environment = _hidden_artifact(
+        environment.frozen_requirements().encode(),
+        f"run_env_pip_{run.uid}.txt",
+        f"pip freeze of run {run.uid}",
+    )
+    run.save(update_fields=["environment"])
+    logger.info(f"saved: {run}")
+    logger.hint(f"tracked pip freeze > {run.environment.path}")
+    context.transform, context.run = transform, run
+    if transform.type == "script" and not context.is_notebook:
+        atexit.register(_finish_at_exit, run)
+    return run
+
+
+def finish() -> None:
+    """End the tracked run: save the source code (and a notebook's HTML report).
+
+    Sets ``run.finished_at``; ``transform.source_code`` becomes an artifact
+    of the script or notebook source, ``run.report`` and
+    ``transform.latest_report`` the rendered notebook.
+
+    Example:
+        >>> ln.finish()  # doctest: +SKIP
+        ✓ finished run Un6kaGLyWaVTuoRq275x of transform NJvdsWWbJlZS0000
+    """
+    from django.db import transaction
+    from django.utils import timezone
+
+    run, transform = context.run, context.transform
+    if run is None:
+        raise TrackingError("No run is being tracked. Call ln.track() first.")
+    updates: dict[str, Any] = {}
+    source: bytes | None = None
+    if context.path is not None and context.is_notebook:
+        content = notebook.read_notebook(context.path)
+        notebook.check_saved(content, context.path)
+        source = notebook.stripped_source(content)
+        run.is_consecutive = notebook.is_consecutive(content)
+        report = notebook.render_report(context.path)
+        if report is None:
+            logger.warning("nbconvert is not installed: no HTML report. pip install nbconvert")
+        else:
+            name = f"{context.path.stem}_{run.uid}.html"
+            updates["report"] = _hidden_artifact(report, name, f"report of run {run.uid}")
+    elif context.path is not None:
+        source = context.path.read_bytes()
+    if source is not None:
+        suffix = context.path.suffix if context.path else ".txt"
+        updates["source_code"] = _hidden_artifact(
+            source, f"{transform.uid}{suffix}", f"source code of transform {transform.uid}"
+        )
+    with transaction.atomic():
+        run.finished_at = timezone.now()
+        if "report" in updates:
+            run.report = updates["report"]
+            transform.latest_report = updates["report"]
+        if "source_code" in updates:
+            transform.source_code = updates["source_code"]
+        run.save()
+        transform.save()
+    logger.success(f"finished run {run.uid} of transform {transform.uid}")
+
+
+def _finish_at_exit(run: Run) -> None:
+    # A script that never called finish() still records when it ended.
+    if run.finished_at is not None or context.run is not run:
+        return
+    from django.utils import timezone
+
+    try:
+        run.finished_at = timezone.now()
+        run.save(update_fields=["finished_at"])
+    except Exception as error:  # the interpreter is exiting: report, don't raise
+        logger.warning(f"could not record the end of run {run.uid}: {error}")
+
+
+def _transform_of_running_file(path: str | Path | None) -> Transform:
+    if notebook.in_notebook() or (path is not None and str(path).endswith(".ipynb")):
+        file = notebook.notebook_path(path)
+        content = notebook.read_notebook(file)
+        source = notebook.stripped_source(content)
+        name = notebook.notebook_title(content) or file.stem
+        kind = "notebook"
+        context.is_notebook = True
+    else:
+        found = Path(path).resolve() if path is not None else script.running_script()
+        if found is None:
+            raise TrackingError(
+                "Cannot tell which script or notebook is running (interactive session?). "
+                "Track a transform explicitly: ln.track(ln.Transform(name='My analysis'))."
+            )
+        file = found
+        source = file.read_bytes()
+        name = script.script_name(file, source.decode("utf-8", "replace"))
+        kind = "script"
+    context.path = file
+    context.source_hash = hash_bytes(source)
+    return _find_or_create_transform(file.name, name, kind, context.source_hash)
+
+
+def _find_or_create_transform(key: str, name: str, kind: str, source_hash: str) -> Transform:
+    from lineagedb.models import Transform
+    from lineagedb.models._uid import BASE62, base62
+
+    stem, version = settings.transform.stem_uid, settings.transform.version
+    if version is not None and not isinstance(version, str):
+        raise InvalidArgument(
+            f"ln.settings.transform.version must be a string, got {version!r}. "
+            f"Set it to {str(version)!r}."
+        )
+    if stem is not None and (len(stem) != 12 or any(char not in BASE62 for char in stem)):
+        raise InvalidArgument(
+            f"ln.settings.transform.stem_uid {stem!r} is not 12 base62 characters. "
+            f"Use the one lineagedb printed, or a new one such as {base62(12)!r}."
+        )
+    if stem is not None:
+        family = list(Transform.objects.filter(uid__startswith=stem))
+    else:
+        family = list(Transform.objects.filter(key=key, type=kind))
+    match = _member(family, version)
+    if match is not None and stem is None and _source_changed(match, source_hash):
+        # No pinned identity: an edited script simply becomes the next version.
+        logger.info(f"source of '{key}' changed: saving a new version of {match.uid}")
+        match, version = None, None
+    if match is not None:
+        if _source_changed(match, source_hash):
+            _refuse_changed_source(match)
+        logger.info(f"loaded: {match}")
+        return match
+    latest = max(family, key=lambda t: t.created_at, default=None)
+    if latest is not None:
+        transform = Transform(
+            is_new_version_of=latest, name=name, key=key, type=kind, version=version
+        )
+    else:
+        stem = stem or base62(12)
+        transform = Transform(uid=f"{stem}0000", name=name, key=key, type=kind, version=version)
+        if settings.transform.stem_uid is None:
+            logger.hint(
+                "to keep this transform's identity when the file is renamed, add before "
+                f'ln.track(): ln.settings.transform.stem_uid = "{stem}"; '
+                f'ln.settings.transform.version = "{version or "1"}"'
+            )
+    transform.save()
+    logger.info(f"saved: {transform}")
+    return transform
+
+
+def _member(family: list[Transform], version: str | None) -> Transform | None:
+    if not family:
+        return None
+    if version is None:
+        return next((t for t in family if t.is_latest), family[-1])
+    return next((t for t in family if t.version == version), None)
+
+
+def _source_changed(transform: Transform, source_hash: str) -> bool:
+    saved = transform.source_code
+    return saved is not None and saved.hash != source_hash
+
+
+def _refuse_changed_source(transform: Transform) -> None:
+    try:
+        bumped = str(int(transform.version or "1") + 1)
+    except ValueError:
+        bumped = "<a new version>"
+    raise TrackingError(
+        f"The source of '{transform.key}' changed since transform {transform.uid} "
+        f"(version {transform.version!r}) saved it. Bump the version before ln.track(): "
+        f'ln.settings.transform.version = "{bumped}"'
+    )
+
+
+def _hidden_artifact(content: bytes, filename: str, description: str) -> Artifact:
+    """Save bytes as an artifact hidden from default queries (visibility 0)."""
+    from lineagedb.models import Artifact
+    from lineagedb.storage.paths import cache_root
+
+    existing = Artifact.objects.filter(hash=hash_bytes(content), visibility=0).first()
+    if existing is not None:
+        return existing
+    folder = cache_root() / "tracking"
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=folder) as temporary:
+        path = Path(temporary) / filename
+        path.write_bytes(content)
+        artifact = Artifact(path, description=description)
+        if artifact._state.adding:
+            artifact.run = None
+            artifact.transform = None
+            artifact.visibility = 0
+            artifact.save()
+    return artifact
