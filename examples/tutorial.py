@@ -1,7 +1,8 @@
-"""Tutorial: Artifacts — the local steps of LaminDB's tutorial, on lineagedb.
+"""Tutorial: Artifacts
 
-Run with `make demo`. The code below is the tutorial's with `import lineagedb as ln`;
-the iris studies are generated locally instead of read from a public bucket.
+The local steps of LaminDB's tutorial, on lineagedb. Run with `make demo`. The code
+below is the tutorial's with `import lineagedb as ln`; the iris studies are generated
+locally instead of read from a public bucket.
 """
 
 import pandas as pd
@@ -14,6 +15,11 @@ pd.set_option("display.max_columns", 8)
 ln.setup.init(storage="./lamin-tutorial")
 ln.settings.verbosity = "hint"
 
+# Track a data source
+ln.settings.transform.stem_uid = "NJvdsWWbJlZS"
+ln.settings.transform.version = "0"
+ln.track()
+
 # Three studies of iris images with a meta.csv each, inside the storage root.
 ln.datasets.iris_studies("./lamin-tutorial/iris_studies")
 
@@ -22,6 +28,11 @@ artifact = ln.Artifact("./lamin-tutorial/iris_studies/study0_raw_images/meta.csv
 print(artifact)
 artifact.save()
 print(ln.Artifact.df())
+
+# View data lineage
+print(artifact.view_lineage().source)
+print(artifact.transform)
+print(artifact.run)
 
 # Access an artifact
 print(artifact.path)
@@ -40,7 +51,17 @@ print(ln.Artifact.df())
 # Filter artifacts
 users = ln.User.lookup()
 print(users.anonymous)
-print(ln.Artifact.filter(created_by=users.anonymous, suffix=".jpg").df().head())
+transform = ln.Transform.filter(name__icontains="Artifacts").one()
+print(transform)
+print(
+    ln.Artifact.filter(
+        created_by=users.anonymous,
+        transform=transform,
+        suffix=".jpg",
+    )
+    .df()
+    .head()
+)
 print(ln.Artifact.filter(key__startswith="iris_studies/study0_raw_images/").df().head())
 
 # Describe artifacts
@@ -74,3 +95,6 @@ print(ln.Collection.df())
 
 # View changes
 ln.view()
+
+# Save the script's source code
+ln.finish()

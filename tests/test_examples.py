@@ -25,3 +25,5 @@ def test_tutorial_example_runs(tmp_path: Path) -> None:
     assert "iris_studies/study2_raw_images" in result.stdout
     assert "Provenance:" in result.stdout
     assert "Another 50 images" in result.stdout
+    assert "Transform(uid='NJvdsWWbJlZS0000', name='Tutorial: Artifacts" in result.stdout
+    assert "finished run" in result.stderr

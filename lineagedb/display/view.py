@@ -27,9 +27,12 @@ def view(limit: int = 7, registries: list[str] | tuple[str, ...] | None = None) 
         from lineagedb.errors import InvalidArgument
 
         raise InvalidArgument(
-            f"Unknown registry {', '.join(map(repr, unknown))}. Use some of {', '.join(REGISTRIES)}."
+            f"Unknown registry {', '.join(map(repr, unknown))}. "
+            f"Use some of {', '.join(REGISTRIES)}."
         )
-    with pd.option_context("display.max_columns", None, "display.width", 250):
+    with pd.option_context(
+        "display.max_columns", None, "display.width", 250, "display.max_colwidth", 40
+    ):
         for name in names:
             registry = getattr(models, name)
             frame = registry.filter().order_by("-id")[:limit].df()

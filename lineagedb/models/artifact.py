@@ -17,9 +17,9 @@ from lineagedb.models.record import Record
 from lineagedb.models.versioning import VersionedRecord
 from lineagedb.setup._instance import MANAGED_FOLDER
 from lineagedb.storage import transfer
-from lineagedb.tracking.context import current_run, record_input
 from lineagedb.storage.hashing import hash_path
 from lineagedb.storage.paths import check_key, key_in_root, local_path, suffix_of, to_upath
+from lineagedb.tracking.context import current_run, record_input
 
 if TYPE_CHECKING:
     from upath import UPath

@@ -6,6 +6,6 @@ Example:
     >>> ln.finish()  # doctest: +SKIP
 """
 
-from lineagedb.tracking.track import finish, track
+from lineagedb.tracking.tracker import finish, track
 
 __all__ = ["finish", "track"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sys
@@ -70,8 +71,8 @@ def notebook_title(notebook: dict[str, Any]) -> str | None:
     """The text of the first Markdown heading, or None.
 
     Example:
-        >>> notebook_title({"cells": [{"cell_type": "markdown", "source": "# Tutorial: Artifacts"}]})
-        'Tutorial: Artifacts'
+        >>> notebook_title({"cells": [{"cell_type": "markdown", "source": "# Tutorial"}]})
+        'Tutorial'
     """
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") != "markdown":
@@ -134,7 +135,7 @@ def is_consecutive(notebook: dict[str, Any]) -> bool | None:
     ]
     if not counts:
         return None
-    return all(a < b for a, b in zip(counts, counts[1:], strict=False))
+    return all(a < b for a, b in itertools.pairwise(counts))
 
 
 def render_report(path: Path) -> bytes | None:

@@ -198,7 +198,7 @@ def _find_or_create_transform(key: str, name: str, kind: str, source_hash: str) 
         stem = stem or base62(12)
         transform = Transform(uid=f"{stem}0000", name=name, key=key, type=kind, version=version)
         if settings.transform.stem_uid is None:
-            logger.hint(
+            logger.info(
                 "to keep this transform's identity when the file is renamed, add before "
                 f'ln.track(): ln.settings.transform.stem_uid = "{stem}"; '
                 f'ln.settings.transform.version = "{version or "1"}"'

@@ -1,0 +1,68 @@
+"""A real notebook executed headless with nbclient: track(), save, finish()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+
+def make_notebook(path: Path) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# Tutorial: Artifacts\n\nRegister some data."),
+        nbformat.v4.new_code_cell("import lineagedb as ln"),
+        nbformat.v4.new_code_cell("run = ln.track()"),
+        nbformat.v4.new_code_cell(
+            "artifact = ln.Artifact(ln.datasets.file_mini_csv('out'), key='mini.csv').save()"
+        ),
+        nbformat.v4.new_code_cell("ln.finish()"),
+    ]
+    nbformat.write(notebook, path)
+    return path
+
+
+def execute(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": path.parent}}
+    )
+    client.execute()
+
+
+def test_notebook_is_tracked_with_report(
+    instance: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ln = instance
+    path = make_notebook(tmp_path / "analysis.ipynb")
+    # Jupyter Server tells its kernels the notebook path this way; nbclient doesn't.
+    monkeypatch.setenv("JPY_SESSION_NAME", str(path))
+    execute(path)
+    artifact = ln.Artifact.filter(key="mini.csv").one()
+    transform, run = artifact.transform, artifact.run
+    assert (transform.type, transform.key, transform.name) == (
+        "notebook",
+        "analysis.ipynb",
+        "Tutorial: Artifacts",
+    )
+    assert run.finished_at is not None
+    assert run.report is not None and run.report == transform.latest_report
+    html = run.report.path.read_text()
+    assert html.lstrip().lower().startswith("<!doctype html>") and "Tutorial: Artifacts" in html
+    assert transform.source_code.suffix == ".ipynb"
+    assert "ln.track()" in transform.source_code.path.read_text()
+
+
+def test_notebook_without_path_says_how_to_pass_it(
+    instance: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nbclient.exceptions import CellExecutionError
+
+    path = make_notebook(tmp_path / "analysis.ipynb")
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    with pytest.raises(CellExecutionError, match=r"Pass it: ln.track\(path='analysis.ipynb'\)"):
+        execute(path)
+    assert instance.Transform.filter().count() == 0
