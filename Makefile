@@ -36,6 +36,7 @@ lint: $(VENV)/.installed-test
 bench: $(VENV)/.installed
 	$(PYTHON) benchmarks/import_connect_count.py
 	$(PYTHON) benchmarks/save_files.py
+	$(PYTHON) benchmarks/tracking.py
 
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed
