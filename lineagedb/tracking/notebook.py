@@ -35,7 +35,9 @@ def notebook_path(explicit: str | Path | None = None) -> Path:
     """The path of the running notebook.
 
     Looked up, in order: the ``path`` given to ``ln.track()``, VS Code's
-    ``__vsc_ipynb_file__``, Jupyter Server's ``JPY_SESSION_NAME``.
+    ``__vsc_ipynb_file__``, Jupyter Server's ``JPY_SESSION_NAME``, and
+    finally the one notebook in the working directory that contains the
+    cell running now (headless runs: nbclient, ``jupyter nbconvert --execute``).
 
     Example:
         >>> notebook_path("analysis.ipynb").name
@@ -49,10 +51,34 @@ def notebook_path(explicit: str | Path | None = None) -> Path:
     for candidate in candidates:
         if candidate and str(candidate).endswith(".ipynb") and Path(candidate).exists():
             return Path(candidate).resolve()
+    found = _notebook_containing_running_cell(Path.cwd())
+    if found is not None:
+        return found
     raise TrackingError(
         "Cannot find the path of this notebook (no VS Code or Jupyter Server variable "
         "names it). Pass it: ln.track(path='analysis.ipynb')."
     )
+
+
+def _running_cell() -> str | None:
+    shell = _shell()
+    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
+    return history[-1].strip() if history else None
+
+
+def _notebook_containing_running_cell(folder: Path) -> Path | None:
+    cell = _running_cell()
+    if not cell:
+        return None
+    matches = []
+    for path in sorted(folder.glob("*.ipynb")):
+        try:
+            cells = read_notebook(path).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        if any(_cell_source(c).strip() == cell for c in cells if c.get("cell_type") == "code"):
+            matches.append(path)
+    return matches[0].resolve() if len(matches) == 1 else None
 
 
 def read_notebook(path: Path) -> dict[str, Any]:
@@ -107,11 +133,7 @@ def check_saved(notebook: dict[str, Any], path: Path) -> None:
     Example:
         >>> check_saved(read_notebook(path), path)  # doctest: +SKIP
     """
-    shell = _shell()
-    history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)
-    if not history:
-        return
-    running = history[-1].strip()
+    running = _running_cell()
     saved = {_cell_source(c).strip() for c in notebook.get("cells", [])}
     if running and running not in saved:
         raise TrackingError(

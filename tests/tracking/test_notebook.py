@@ -25,10 +25,11 @@ def make_notebook(path: Path) -> Path:
     return path
 
 
-def execute(path: Path) -> None:
+def execute(path: Path, cwd: Path | None = None) -> None:
     notebook = nbformat.read(path, as_version=4)
+    folder = cwd or path.parent
     client = NotebookClient(
-        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": path.parent}}
+        notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": folder}}
     )
     client.execute()
 
@@ -56,13 +57,25 @@ def test_notebook_is_tracked_with_report(
     assert "ln.track()" in transform.source_code.path.read_text()
 
 
+def test_headless_run_finds_notebook_in_working_directory(
+    instance: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = make_notebook(tmp_path / "headless.ipynb")
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    execute(path)  # as `jupyter nbconvert --execute` does: no variable names the file
+    transform = instance.Transform.filter().one()
+    assert (transform.key, transform.type) == ("headless.ipynb", "notebook")
+
+
 def test_notebook_without_path_says_how_to_pass_it(
     instance: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from nbclient.exceptions import CellExecutionError
 
     path = make_notebook(tmp_path / "analysis.ipynb")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
     with pytest.raises(CellExecutionError, match=r"Pass it: ln.track\(path='analysis.ipynb'\)"):
-        execute(path)
+        execute(path, cwd=elsewhere)
     assert instance.Transform.filter().count() == 0
