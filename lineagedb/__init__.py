@@ -85,6 +85,10 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module("lineagedb.tracking"), name)
     elif name == "UPath":
         from upath import UPath as value
+
+        from lineagedb.storage.tree import install
+
+        install()
     else:
         raise AttributeError(f"module 'lineagedb' has no attribute {name!r}")
     globals()[name] = value

@@ -111,6 +111,54 @@ def postgres_server() -> Iterator[PostgresServer]:
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """An S3 API (moto_server) on 127.0.0.1 and a free port, for the whole session."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+class S3:
+    """Buckets on the moto server; the AWS variables point at it during the test."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def bucket(self) -> str:
+        """A new, empty bucket; returns ``s3://<name>``."""
+        import boto3
+
+        name = f"lineagedb-test-{uuid.uuid4().hex[:12]}"
+        boto3.client("s3").create_bucket(Bucket=name)  # no region: moto's default
+        return f"s3://{name}"
+
+    def upload_folder(self, local: Path, url: str) -> None:
+        from upath import UPath
+
+        target = UPath(url)
+        target.fs.put(str(local), target.path, recursive=True)
+        target.fs.invalidate_cache()
+
+
+@pytest.fixture
+def s3(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> S3:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return S3(moto_endpoint)
+
+
 @pytest.fixture(autouse=True)
 def lineagedb_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Settings and cache of every test live in its own tmp_path."""
@@ -132,12 +180,30 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
     return server.url(server.create_database(tmp_path))
 
 
+def _disconnect() -> None:
+    from lineagedb.setup._django import disconnect
+
+    disconnect()
+    ln.setup.settings._set(None, None, None)
+
+
 @pytest.fixture
 def instance(database: str | None, tmp_path: Path) -> Iterator[ModuleType]:
     """A fresh instance with local storage in ``tmp_path/data``; yields ``lineagedb``."""
     ln.setup.init(storage=tmp_path / "data", db=database)
     yield ln
-    from lineagedb.setup._django import disconnect
+    _disconnect()
 
-    disconnect()
-    ln.setup.settings._set(None, None, None)
+
+@pytest.fixture(params=["local", "s3"])
+def storage_instance(
+    request: pytest.FixtureRequest, database: str | None, tmp_path: Path
+) -> Iterator[ModuleType]:
+    """A fresh instance whose default storage is a local folder or an S3 bucket."""
+    if request.param == "local":
+        root: str | Path = tmp_path / "data"
+    else:
+        root = request.getfixturevalue("s3").bucket()
+    ln.setup.init(storage=root, db=database)
+    yield ln
+    _disconnect()

@@ -2,30 +2,29 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 
 from lineagedb._logger import logger
-from lineagedb.errors import InvalidArgument, NoLoader, PathNotFound
+from lineagedb.errors import InvalidArgument, NoLoader
 from lineagedb.models import _uid
+from lineagedb.models.artifact_source import resolve_source, storage_for
 from lineagedb.models.collection import Collection
 from lineagedb.models.record import Record
 from lineagedb.models.versioning import VersionedRecord
 from lineagedb.setup._instance import MANAGED_FOLDER
 from lineagedb.storage import transfer
-from lineagedb.storage.hashing import hash_path
-from lineagedb.storage.paths import check_key, key_in_root, local_path, suffix_of, to_upath
+from lineagedb.storage.cache import cached_copy
+from lineagedb.storage.hashing import ContentHash, hash_path
+from lineagedb.storage.paths import check_key, local_path, suffix_of, to_upath
 from lineagedb.tracking.context import current_run, record_input
 
 if TYPE_CHECKING:
     from upath import UPath
 
     from lineagedb.models.run import Run
-    from lineagedb.models.storage import Storage
 
 
 class Artifact(VersionedRecord):
@@ -110,17 +109,17 @@ class Artifact(VersionedRecord):
         revises = self._check_revises(is_new_version_of or revises, version)
         if key is not None:
             check_key(key)
-        source, accessor = _local_source(data)
+        source, accessor = resolve_source(data)
         content = hash_path(source)
         existing = Artifact.filter(hash=content.hash).order_by("id").first()
         if existing is not None:
             logger.warning(f"returning existing artifact with same hash: {existing}")
             super().__init__()
             self._become(existing)
-            if accessor is not None:
+            if isinstance(source, Path) and accessor is not None:
                 source.unlink()
             return
-        storage, key_in_storage = _storage_for(source)
+        storage, key_in_storage = storage_for(source)
         if key_in_storage is not None and key is not None and key != key_in_storage:
             raise InvalidArgument(
                 f"Path '{source}' is in storage '{storage.root}' with key "
@@ -150,7 +149,7 @@ class Artifact(VersionedRecord):
             run=run,
             transform=run.transform if run is not None else None,
         )
-        self._local_source = source if key_in_storage is None else None
+        self._local_source = source if key_in_storage is None else None  # type: ignore[assignment]
         self._source_is_temporary = accessor is not None
         if revises is not None:
             self._preview_version(revises)
@@ -174,22 +173,23 @@ class Artifact(VersionedRecord):
         return to_upath(self.storage.root) / self._storage_key
 
     def cache(self) -> UPath:
-        """A local path to the bytes; for local storage, the stored path itself.
+        """A local path to the bytes: the stored path for local storage, else a cached copy.
+
+        Cloud objects are downloaded to ``<cache dir>/<bucket>/<key>`` once
+        and again only when the object changed.
 
         Example:
             >>> artifact.cache()  # doctest: +SKIP
-            PosixUPath('/home/me/lamin-tutorial/iris_studies/study0_raw_images/meta.csv')
+            PosixUPath('/home/me/.cache/lineagedb/bucket/iris_studies/study0_raw_images/meta.csv')
         """
-        path = self.path
         if self._state.adding and self._local_source is not None:
             return to_upath(self._local_source)
         record_input(self)
-        if not path.exists():
-            raise PathNotFound(
-                f"The bytes of artifact {self.uid} are missing at '{path}'. "
-                "Restore the file, or delete the record with artifact.delete(permanent=True)."
-            )
-        return path
+        return cached_copy(
+            self.path,
+            f"Restore them, or delete the record with ln.Artifact.get('{self.uid}')"
+            ".delete(permanent=True).",
+        )
 
     def load(self, **kwargs: Any) -> Any:
         """Read the artifact into memory with the reader for its suffix.
@@ -223,18 +223,28 @@ class Artifact(VersionedRecord):
             >>> ln.Artifact("meta.csv", description="study 0 metadata").save()  # doctest: +SKIP
         """
         self._check_text_fields()
+        if self._state.adding and self.storage._state.adding:
+            with transaction.atomic():  # a bucket seen for the first time
+                self.storage.save()
+                self.storage = self.storage
+                super().save(*args, **kwargs)
+            return self
         if not self._state.adding or self._local_source is None:
             super().save(*args, **kwargs)
             return self
         source = self._local_source
-        staged = transfer.stage(source, local_path(self.path).parent)
-        destination: Path | None = None
+        content = ContentHash(self.hash or "", self.hash_type or "", self.size or 0, self.n_objects)
+        staged = transfer.stage(source, self.path.parent)
+        destination: UPath | None = None
 
         def insert() -> None:
             nonlocal destination
+            if self.storage._state.adding:
+                self.storage.save()
+                self.storage = self.storage
             Record.save(self, *args, **kwargs)
-            destination = local_path(self.path)
-            transfer.commit(staged, destination)
+            destination = self.path
+            transfer.commit(staged, destination, content)
 
         try:
             self._insert_version(insert)
@@ -247,6 +257,54 @@ class Artifact(VersionedRecord):
             source.unlink(missing_ok=True)
         self._local_source = None
         logger.debug(f"stored {self.size} bytes at {destination}")
+        return self
+
+    def replace(self, data: Any) -> Artifact:
+        """Swap the stored bytes for those of ``data`` (a local path or DataFrame) and re-hash.
+
+        The record keeps its uid. Managed bytes may change suffix; bytes
+        registered in place are overwritten at their key and must keep it.
+        The new bytes are staged first and take the final name in the
+        transaction that updates the record.
+
+        Example:
+            >>> artifact.replace("meta_fixed.csv")  # doctest: +SKIP
+        """
+        if self._state.adding:
+            raise InvalidArgument(
+                f"Artifact {self.uid} is not saved; create a new Artifact from the new data."
+            )
+        source, accessor = resolve_source(data)
+        if not isinstance(source, Path):
+            raise InvalidArgument(
+                f"replace() takes a local path or a DataFrame, not {str(source)!r}. "
+                "Download the object first, or register it as a new artifact."
+            )
+        content = hash_path(source)
+        suffix = suffix_of(source.name)
+        managed = self._storage_key.startswith(f"{MANAGED_FOLDER}/")
+        if not managed and suffix != self.suffix:
+            raise InvalidArgument(
+                f"Artifact {self.uid} is registered in place at key {self.key!r}; its "
+                f"replacement must keep the suffix {self.suffix!r}, not {suffix!r}."
+            )
+        old_path = self.path
+        staged = transfer.stage(source, old_path.parent)
+        try:
+            with transaction.atomic():
+                self.suffix, self.size, self.hash = suffix, content.size, content.hash
+                self.hash_type, self.n_objects = content.hash_type, content.n_objects
+                Record.save(self)
+                transfer.commit(staged, self.path, content)
+        except BaseException:
+            transfer.remove(staged)
+            self.refresh_from_db()
+            raise
+        if self.path != old_path:
+            transfer.remove(old_path)
+        if accessor is not None:
+            source.unlink(missing_ok=True)
+        logger.success(f"replaced the bytes of artifact {self.uid} ({content.size} bytes)")
         return self
 
     def _delete_permanently(self, storage: bool | None) -> None:
@@ -265,7 +323,7 @@ class Artifact(VersionedRecord):
         with transaction.atomic():
             Record.delete(self)
         if managed or storage:
-            transfer.remove(local_path(path))
+            transfer.remove(path)
             logger.success(f"deleted artifact {self.uid} and its bytes at '{path}'")
         else:
             logger.success(
@@ -279,65 +337,7 @@ class Artifact(VersionedRecord):
         old_uid = type(self).objects.values_list("uid", flat=True).get(pk=self.pk)
         if self.key_is_virtual or self.key is None:
             root = to_upath(self.storage.root)
-            old_path = local_path(root / f"{MANAGED_FOLDER}/{old_uid}{self.suffix}")
-            transfer.link_or_copy(old_path, local_path(self.path))
+            old_path = root / f"{MANAGED_FOLDER}/{old_uid}{self.suffix}"
+            transfer.copy_within(old_path, self.path)
             transaction.on_commit(lambda: transfer.remove(old_path))
         super()._move_to_uid()
-
-
-def _local_source(data: Any) -> tuple[Path, str | None]:
-    """The local path to hash and store for ``data``, and its accessor."""
-    if type(data).__module__.startswith("pandas") and hasattr(data, "to_parquet"):
-        from lineagedb.storage.paths import cache_root
-
-        folder = cache_root() / "in-memory"
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(suffix=".parquet", dir=folder)
-        os.close(handle)
-        data.to_parquet(name)
-        return Path(name), "DataFrame"
-    if not isinstance(data, (str, os.PathLike)):
-        raise InvalidArgument(
-            f"Artifact() cannot store a {type(data).__name__}. "
-            "Pass a path to a file or folder, or a pandas DataFrame."
-        )
-    text = os.fspath(data)
-    if "://" in text and not text.startswith("file://"):
-        raise InvalidArgument(
-            f"{text!r} is a cloud URL; this version of lineagedb registers local paths only. "
-            "Download the file first, or pass a local path."
-        )
-    path = Path(text.removeprefix("file://")).expanduser()
-    if not path.exists():
-        raise PathNotFound(
-            f"Path '{text}' does not exist. Check the path, or list the folder with "
-            f"ln.UPath('{path.parent}').view_tree()."
-        )
-    return path.resolve(), None
-
-
-def _storage_for(source: Path) -> tuple[Storage, str | None]:
-    """The storage a source path belongs to and its key there, or the default storage."""
-    from lineagedb.models.storage import Storage
-    from lineagedb.setup._settings import settings
-
-    default = settings.storage.record
-    text = source.as_posix()
-    best: tuple[Storage, str] | None = None
-    for storage in Storage.objects.filter(type="local"):
-        if text == storage.root:
-            raise InvalidArgument(
-                f"'{text}' is the root of storage {storage.uid}; register files or folders "
-                "inside it instead."
-            )
-        key = key_in_root(text, storage.root)
-        if key is not None and (best is None or len(storage.root) > len(best[0].root)):
-            best = (storage, key)
-    if best is not None:
-        return best
-    if source.is_dir() and key_in_root(default.root, text) is not None:
-        raise InvalidArgument(
-            f"Folder '{text}' contains the default storage root '{default.root}'; "
-            "copying it into that storage would copy it into itself. Register a subfolder."
-        )
-    return default, None

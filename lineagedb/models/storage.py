@@ -40,10 +40,10 @@ class Storage(Record):
             root = normalize_root(kwargs["root"])
             kwargs["root"] = root
             kwargs.setdefault("type", protocol_of(root))
-            if kwargs["type"] == "local" and not to_upath(root).is_dir():
+            if not to_upath(root).is_dir():
                 raise PathNotFound(
-                    f"Storage root '{root}' is not an existing folder. "
-                    "Create the folder first, or check the path."
+                    f"Storage root '{root}' is not an existing folder or bucket. "
+                    "Create it first, or check the path and your credentials."
                 )
             existing = Storage.objects.filter(root=root).first()
             if existing is not None:

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from lineagedb._logger import logger
-from lineagedb.errors import InstanceError, InvalidArgument
+from lineagedb.errors import InstanceError
 from lineagedb.setup._instance import (
     InstanceSettings,
     instance_file,
@@ -28,7 +28,10 @@ def init(*, storage: str | Path, db: str | None = None, name: str | None = None)
     """Create an instance (or connect to it if it exists with the same settings).
 
     Args:
-        storage: Default storage root: a local folder (created if missing).
+        storage: Default storage root: a local folder (created if missing) or an
+            existing bucket (``s3://my-bucket``). With a bucket, the SQLite file
+            lives in the settings home (``$LINEAGEDB_HOME/databases``); share such
+            an instance between people with ``db="postgresql://..."``.
         db: ``None`` for the embedded SQLite file in the storage root, or a
             ``postgresql://<user>:<password>@<host>:<port>/<dbname>`` URL.
         name: Instance name; defaults to the storage folder's name.
@@ -39,11 +42,6 @@ def init(*, storage: str | Path, db: str | None = None, name: str | None = None)
         • connected lineagedb: anonymous/lamin-tutorial
     """
     root = normalize_root(storage)
-    if protocol_of(root) != "local":
-        raise InvalidArgument(
-            f"Storage {root!r} is a cloud location; this version of lineagedb supports "
-            "local storage roots only. Pass a local folder, e.g. storage='./data'."
-        )
     if db is not None:
         postgres_database(db)  # validates the URL before anything is written
     instance = InstanceSettings(

@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lineagedb.errors import InvalidArgument, PathNotFound
 
@@ -136,14 +137,21 @@ def hash_folder(folder: Path) -> ContentHash:
     return ContentHash(combine_folder_hash(entries), "md5-d", size, len(files))
 
 
-def hash_path(path: Path) -> ContentHash:
-    """Hash a local file or folder.
+def hash_path(path: Any) -> ContentHash:
+    """Hash a local file or folder, or a cloud object or prefix (from its metadata).
 
     Example:
         >>> hash_path(Path("meta.csv")).hash_type  # doctest: +SKIP
         'md5'
     """
-    return hash_folder(path) if path.is_dir() else hash_file(path)
+    from lineagedb.storage.paths import is_local
+
+    if not is_local(path):
+        from lineagedb.storage.remote import hash_remote
+
+        return hash_remote(path)
+    local = Path(path.path) if hasattr(path, "protocol") else Path(path)
+    return hash_folder(local) if local.is_dir() else hash_file(local)
 
 
 def _stat(path: Path) -> os.stat_result:

@@ -46,6 +46,18 @@ def normalize_root(root: PathLike) -> str:
     return Path(text).expanduser().resolve().as_posix()
 
 
+def is_local(path: PathLike | UPath) -> bool:
+    """Whether a path (str, Path or UPath) is on the local file system.
+
+    Example:
+        >>> is_local("/tmp/x.csv"), is_local("s3://bucket/x.csv")
+        (True, False)
+    """
+    if isinstance(path, (str, os.PathLike)) and not hasattr(path, "protocol"):
+        return protocol_of(path) == "local"
+    return getattr(path, "protocol", "") in ("", "file", "local")
+
+
 def to_upath(path: PathLike) -> UPath:
     """A UPath for a local path or a URL.
 
@@ -111,11 +123,18 @@ def check_key(key: str) -> str:
 def ensure_writable_root(root: str) -> bool:
     """Create a local root if needed and check it can be written; True if created.
 
+    A cloud root must be an existing bucket that accepts writes.
+
     Example:
         >>> import tempfile
         >>> ensure_writable_root(tempfile.mkdtemp())
         False
     """
+    if protocol_of(root) != "local":
+        from lineagedb.storage.remote import ensure_writable_bucket
+
+        ensure_writable_bucket(to_upath(root))
+        return False
     path = Path(root)
     created = not path.exists()
     try:

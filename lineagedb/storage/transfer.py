@@ -1,9 +1,11 @@
-"""Copying bytes into storage atomically, and removing them.
+"""Copying bytes into storage atomically, and removing them — local or cloud.
 
 Bytes are written under a temporary name next to their destination and
-renamed into place only when complete, so a reader (or a crash) never sees
-a half-written file under its final name. Leftovers of a crash carry the
-``TEMPORARY_MARKER`` in their name.
+given their final name only when complete, so a reader (or a crash) never
+sees a half-written file under its final name. Leftovers of a crash carry
+``TEMPORARY_MARKER`` in their name. Cloud objects appear only once their
+upload completed; the temporary name there protects the final name from two
+writers racing for it.
 """
 
 from __future__ import annotations
@@ -12,31 +14,40 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lineagedb.errors import StorageNotWritable
+from lineagedb.storage import remote
+from lineagedb.storage.paths import is_local, local_path
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from upath import UPath
+
+    from lineagedb.storage.hashing import ContentHash
+
+    Location: TypeAlias = Path | UPath
 
 TEMPORARY_MARKER = ".lineagedb-tmp-"
 
 
-def store(source: Path, destination: Path) -> None:
-    """Copy a local file or folder to ``destination``, atomically.
-
-    The destination appears only once every byte is written; an existing
-    destination is replaced.
+def store(source: Path, destination: Location, expected: ContentHash | None = None) -> None:
+    """Copy a local file or folder to ``destination`` (local or cloud), atomically.
 
     Example:
         >>> store(Path("meta.csv"), Path("/data/.lineagedb/Jcs76l0n.csv"))  # doctest: +SKIP
     """
     staged = stage(source, destination.parent)
     try:
-        commit(staged, destination)
+        commit(staged, destination, expected)
     except BaseException:
         remove(staged)
         raise
 
 
-def stage(source: Path, folder: Path) -> Path:
-    """Copy ``source`` to a temporary name in ``folder``; return that name.
+def stage(source: Path, folder: Location) -> Location:
+    """Copy ``source`` to a temporary name in ``folder``; return that location.
 
     :func:`commit` then gives it its final name. Staging first lets the
     final name depend on a uid fixed later, inside a database transaction.
@@ -45,44 +56,62 @@ def stage(source: Path, folder: Path) -> Path:
         >>> staged = stage(Path("meta.csv"), Path("/data/.lineagedb"))  # doctest: +SKIP
     """
     temporary = folder / f"{TEMPORARY_MARKER}{uuid.uuid4().hex}"
+    if not is_local(temporary):
+        remote.upload(source, temporary)  # type: ignore[arg-type]
+        return temporary
+    target = local_path(temporary)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
-            shutil.copytree(source, temporary)
+            shutil.copytree(source, target)
         else:
-            shutil.copyfile(source, temporary)
-            if temporary.stat().st_size != source.stat().st_size:
+            shutil.copyfile(source, target)
+            if target.stat().st_size != source.stat().st_size:
                 raise OSError(f"copy of '{source}' is incomplete")
     except PermissionError as error:
-        remove(temporary)
+        remove(target)
         raise StorageNotWritable(
             f"Cannot write into '{folder}' ({error.strerror}). "
             "Check the permissions of the storage root, or use another storage."
         ) from None
     except BaseException:
-        remove(temporary)
+        remove(target)
         raise
-    return temporary
+    return target
 
 
-def commit(staged: Path, destination: Path) -> None:
-    """Give staged bytes their final name (an atomic rename for files).
+def commit(staged: Location, destination: Location, expected: ContentHash | None = None) -> None:
+    """Give staged bytes their final name (an atomic rename for local files).
+
+    For cloud storage, the moved object is checked against ``expected``
+    (size, and MD5 where the ETag is one) before this returns.
 
     Example:
         >>> commit(staged, Path("/data/.lineagedb/Jcs76l0n.csv"))  # doctest: +SKIP
     """
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    if staged.is_dir() and destination.exists():
-        remove(destination)
-    os.replace(staged, destination)
+    if not is_local(destination):
+        remote.move(staged, destination)  # type: ignore[arg-type]
+        if expected is not None:
+            remote.verify_upload(destination, expected)  # type: ignore[arg-type]
+        return
+    staged_path, final = local_path(staged), local_path(destination)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if staged_path.is_dir() and final.exists():
+        remove(final)
+    os.replace(staged_path, final)
 
 
-def link_or_copy(source: Path, destination: Path) -> None:
-    """Make ``destination`` hold the bytes of ``source`` (hard links where possible).
+def copy_within(source: Location, destination: Location) -> None:
+    """Make ``destination`` hold the bytes of ``source`` in the same storage.
+
+    Local files are hard-linked where possible; cloud objects copied server-side.
 
     Example:
-        >>> link_or_copy(Path("/data/a.csv"), Path("/data/b.csv"))  # doctest: +SKIP
+        >>> copy_within(Path("/data/a.csv"), Path("/data/b.csv"))  # doctest: +SKIP
     """
+    if not is_local(source):
+        remote.copy(source, destination)  # type: ignore[arg-type]
+        return
 
     def link(src: str, dst: str) -> None:
         try:
@@ -90,19 +119,24 @@ def link_or_copy(source: Path, destination: Path) -> None:
         except OSError:
             shutil.copy2(src, dst)
 
-    if source.is_dir():
-        shutil.copytree(source, destination, copy_function=link)
+    source_path, target = local_path(source), local_path(destination)
+    if source_path.is_dir():
+        shutil.copytree(source_path, target, copy_function=link)
     else:
-        link(str(source), str(destination))
+        link(str(source_path), str(target))
 
 
-def remove(path: Path) -> None:
-    """Delete a file or folder if it exists.
+def remove(path: Location) -> None:
+    """Delete a file, folder, object or prefix if it exists.
 
     Example:
-        >>> remove(Path("/data/.lineagedb/Jcs76l0nQW6Oi1go0000.csv"))  # doctest: +SKIP
+        >>> remove(Path("/data/.lineagedb/Jcs76l0n.csv"))  # doctest: +SKIP
     """
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
+    if not is_local(path):
+        remote.remove(path)  # type: ignore[arg-type]
+        return
+    target = local_path(path)
+    if target.is_dir() and not target.is_symlink():
+        shutil.rmtree(target)
     else:
-        path.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)

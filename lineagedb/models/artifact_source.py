@@ -1,0 +1,89 @@
+"""Where an artifact's data comes from, and which storage it belongs to."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lineagedb._logger import logger
+from lineagedb.errors import InvalidArgument, PathNotFound
+from lineagedb.storage import remote
+from lineagedb.storage.paths import cache_root, is_local, key_in_root, protocol_of, to_upath
+
+if TYPE_CHECKING:
+    from upath import UPath
+
+    from lineagedb.models.storage import Storage
+
+
+def resolve_source(data: Any) -> tuple[Path | UPath, str | None]:
+    """The path (local or cloud) to hash and register for ``data``, and its accessor.
+
+    A DataFrame is written to a parquet file in the cache first.
+
+    Example:
+        >>> resolve_source("meta.csv")  # doctest: +SKIP
+        (PosixPath('/home/me/meta.csv'), None)
+    """
+    if type(data).__module__.startswith("pandas") and hasattr(data, "to_parquet"):
+        folder = cache_root() / "in-memory"
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(suffix=".parquet", dir=folder)
+        os.close(handle)
+        data.to_parquet(name)
+        return Path(name), "DataFrame"
+    if not isinstance(data, (str, os.PathLike)) and not hasattr(data, "protocol"):
+        raise InvalidArgument(
+            f"Artifact() cannot store a {type(data).__name__}. "
+            "Pass a path to a file or folder (local or cloud URL), or a pandas DataFrame."
+        )
+    if not is_local(data):
+        url = to_upath(str(data))
+        remote.info(url)  # raises PathNotFound with the next step
+        return url, None
+    text = (data.path if hasattr(data, "protocol") else os.fspath(data)).removeprefix("file://")
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise PathNotFound(
+            f"Path '{text}' does not exist. Check the path, or list the folder with "
+            f"ln.UPath('{path.parent}').view_tree()."
+        )
+    return path.resolve(), None
+
+
+def storage_for(source: Path | UPath) -> tuple[Storage, str | None]:
+    """The storage a source belongs to and its key there; (default storage, None) to copy.
+
+    A cloud path outside every registered storage makes a new, unsaved
+    Storage record for its bucket, saved with the artifact.
+    """
+    from lineagedb.models.storage import Storage
+    from lineagedb.setup._settings import settings
+
+    default = settings.storage.record
+    text = source.as_posix() if isinstance(source, Path) else str(source).rstrip("/")
+    best: tuple[Storage, str] | None = None
+    for storage in Storage.objects.all():
+        if text == storage.root:
+            raise InvalidArgument(
+                f"'{text}' is the root of storage {storage.uid}; register files or folders "
+                "inside it instead."
+            )
+        key = key_in_root(text, storage.root)
+        if key is not None and (best is None or len(storage.root) > len(best[0].root)):
+            best = (storage, key)
+    if best is not None:
+        return best
+    if not isinstance(source, Path):
+        root = remote.bucket_of(source)
+        logger.warning(f"generating a new storage location at {root}")
+        storage = Storage(root=root, type=protocol_of(root), region=remote.region(source))
+        return storage, key_in_root(text, root)
+    if source.is_dir() and key_in_root(default.root, text) is not None:
+        raise InvalidArgument(
+            f"Folder '{text}' contains the default storage root '{default.root}'; "
+            "copying it into that storage would copy it into itself. Register a subfolder."
+        )
+    return default, None
