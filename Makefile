@@ -33,10 +33,11 @@ lint: $(VENV)/.installed-test
 	$(PYTHON) -m ruff format --check lineagedb tests benchmarks examples
 	$(PYTHON) -m mypy lineagedb
 
-bench: $(VENV)/.installed
+bench: $(VENV)/.installed-test
 	$(PYTHON) benchmarks/import_connect_count.py
 	$(PYTHON) benchmarks/save_files.py
 	$(PYTHON) benchmarks/tracking.py
+	$(PYTHON) benchmarks/s3.py
 
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed
