@@ -6,6 +6,7 @@ roots as ``<protocol>://<bucket>`` (``s3://my-bucket``).
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from pathlib import Path, PurePosixPath
@@ -67,7 +68,21 @@ def to_upath(path: PathLike) -> UPath:
     """
     from upath import UPath
 
-    return UPath(os.fspath(path))
+    text = os.fspath(path)
+    if protocol_of(text) == "s3" and not _aws_credentials_configured(
+        os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_PROFILE")
+    ):
+        # Public buckets are readable without credentials: sign nothing
+        # rather than fail on the missing credentials.
+        return UPath(text, anon=True)
+    return UPath(text)
+
+
+@functools.lru_cache(maxsize=8)
+def _aws_credentials_configured(key_id: str | None, profile: str | None) -> bool:
+    import botocore.session
+
+    return botocore.session.get_session().get_credentials() is not None
 
 
 def default_instance_name(root: str) -> str:

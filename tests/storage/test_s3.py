@@ -129,3 +129,23 @@ def test_instance_on_s3_uploads_on_save(database: str | None, s3: S3, tmp_path: 
     assert ln.Artifact.filter(description="uploaded").one().load().shape == (3, 2)
     with pytest.raises(PathNotFound, match=r"Bucket 's3://lineagedb-missing' does not exist"):
         ln.setup.init(storage="s3://lineagedb-missing", name="missing")
+
+
+def test_public_bucket_without_credentials(
+    instance: ModuleType, s3: S3, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import uuid
+
+    import boto3
+
+    ln = instance
+    name = f"lineagedb-public-{uuid.uuid4().hex[:8]}"
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=name, ACL="public-read")
+    client.put_object(Bucket=name, Key="public.csv", Body=b"a\n1\n", ACL="public-read")
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    artifact = ln.Artifact(f"s3://{name}/public.csv").save()  # unsigned requests
+    assert artifact.load().shape == (1, 1)
