@@ -48,7 +48,8 @@ study0_data = ln.Artifact("./lamin-tutorial/iris_studies/study0_raw_images")
 study0_data.save()
 print(ln.Artifact.df())
 
-# Filter artifacts
+# Filter & search artifacts
+print(ln.Artifact.search("meta").head())
 users = ln.User.lookup()
 print(users.anonymous)
 transform = ln.Transform.filter(name__icontains="Artifacts").one()

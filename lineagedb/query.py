@@ -210,6 +210,18 @@ class QuerySet(models.QuerySet):
         records = self.order_by("id")
         return Lookup(self.model.__name__, ((getattr(r, name_field), r) for r in records))
 
+    def search(
+        self, string: str, field: Any = None, limit: int = 20, return_queryset: bool = False
+    ) -> Any:
+        """These records ranked by how well their text fields match ``string``.
+
+        Example:
+            >>> ln.Artifact.filter(suffix=".csv").search("meta")  # doctest: +SKIP
+        """
+        from lineagedb.search import search
+
+        return search(self, string, field, limit, return_queryset)
+
     def latest_version(self) -> QuerySet:
         """Only the latest member of each version family.
 

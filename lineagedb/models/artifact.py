@@ -52,6 +52,7 @@ class Artifact(VersionedRecord):
         >>> artifact.load(index_col=0).head()  # doctest: +SKIP
     """
 
+    _search_fields = ("key", "description", "suffix")
     _name_field = "key"
     _repr_exclude = ("created_at", "updated_at", "is_latest")
     _delete_with_rules = True

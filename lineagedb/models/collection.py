@@ -55,6 +55,7 @@ class Collection(VersionedRecord):
         '2'
     """
 
+    _search_fields = ("name", "description")
     _name_field = "name"
     _repr_exclude = ("created_at", "updated_at", "is_latest")
     _delete_with_rules = True

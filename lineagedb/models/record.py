@@ -37,6 +37,8 @@ class Record(models.Model):
 
     objects = QuerySet.as_manager()
 
+    # The text fields search() looks at; subclasses override it.
+    _search_fields: ClassVar[tuple[str, ...]] = ()
     # The field that names records in lookup(); subclasses override it.
     _name_field: ClassVar[str] = "uid"
     # Fields left out of repr() besides id and None values.
@@ -161,6 +163,22 @@ class Record(models.Model):
         return cls.filter().df()
 
     to_dataframe = df
+
+    @classmethod
+    def search(
+        cls, string: str, field: Any = None, limit: int = 20, return_queryset: bool = False
+    ) -> Any:
+        """Visible records ranked by how well their text fields match ``string``.
+
+        Returns a DataFrame indexed by uid with the searched fields and a
+        ``score`` (0-100), best first; or, with ``return_queryset=True``, a
+        QuerySet in that order. Exact > whole word > prefix > substring >
+        one-typo matches.
+
+        Example:
+            >>> ln.Artifact.search("meta").head()  # doctest: +SKIP
+        """
+        return cls.filter().search(string, field, limit, return_queryset)
 
     @classmethod
     def lookup(cls, field: Any = None) -> Lookup:

@@ -24,6 +24,7 @@ class Storage(Record):
         >>> ln.Storage(root="/data/shared", description="lab share").save()  # doctest: +SKIP
     """
 
+    _search_fields = ("root", "description")
     _name_field = "root"
 
     uid = models.CharField(max_length=12, unique=True, default=_uid.storage_uid)

@@ -25,6 +25,7 @@ class Transform(VersionedRecord):
         >>> ln.Transform(name="My pipeline", version="1.2.0").save()  # doctest: +SKIP
     """
 
+    _search_fields = ("name", "key")
     _name_field = "name"
     _repr_exclude = ("created_at", "is_latest")
     _stem_length = 12

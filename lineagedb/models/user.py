@@ -20,6 +20,7 @@ class User(Record):
         User(uid='00000000', handle='anonymous', updated_at=2024-04-19 17:40:07 UTC)
     """
 
+    _search_fields = ("handle", "name")
     _name_field = "handle"
 
     uid = models.CharField(max_length=8, unique=True, default=_uid.user_uid)
