@@ -191,7 +191,8 @@ class QuerySet(models.QuerySet):
         import pandas as pd
 
         columns = [field.attname for field in self.model._meta.concrete_fields]
-        query = self if self.ordered else self.order_by("-id")
+        # A sliced query can't be reordered; it keeps the order it was sliced in.
+        query = self if self.ordered or self.query.is_sliced else self.order_by("-id")
         rows = list(query.values_list(*columns))
         frame = pd.DataFrame.from_records(rows, columns=columns)
         return frame.set_index("id")

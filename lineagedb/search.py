@@ -24,12 +24,16 @@ if TYPE_CHECKING:
     from lineagedb.query import QuerySet
 
 CANDIDATES = 500
+_FUZZY_CANDIDATES = 200
+_FUZZY_GRAMS = 4
+_SCAN_LIMIT = 2000
 _MAX_QUERY = 256
 _FUZZY_THRESHOLD = 0.6
 _TOKEN = re.compile(r"[0-9a-z]+(?:_[0-9a-z]+)*")
+_WORD = re.compile(r"[0-9a-z]+")
 
 
-def field_score(query: str, value: str | None) -> float:
+def field_score(query: str, value: str | None, fuzzy: bool = True) -> float:
     """How well ``value`` matches ``query``, 0 (no match) to 100 (exact).
 
     Example:
@@ -53,9 +57,30 @@ def field_score(query: str, value: str | None) -> float:
         if position == 0:
             return 70.0 + 9.0 * coverage
         return 50.0 + 19.0 * coverage
-    tokens = _TOKEN.findall(v) + re.findall(r"[0-9a-z]+", v)
-    ratio = max((difflib.SequenceMatcher(None, q, token).ratio() for token in tokens), default=0.0)
-    return 49.0 * ratio if ratio >= _FUZZY_THRESHOLD else 0.0
+    if not fuzzy:
+        return 0.0
+    best = 0.0
+    matcher = difflib.SequenceMatcher(None, b=q)
+    for token in {*_TOKEN.findall(v), *_WORD.findall(v)}:
+        matcher.set_seq1(token)
+        # Cheap upper bounds first: most tokens are nowhere near the query.
+        if matcher.real_quick_ratio() <= best or matcher.quick_ratio() <= best:
+            continue
+        best = max(best, matcher.ratio())
+    return 49.0 * best if best >= _FUZZY_THRESHOLD else 0.0
+
+
+def record_score(query: str, values: list[str | None]) -> float:
+    """The best field score of a record; typo matching only if no field contains the query.
+
+    Example:
+        >>> record_score("liver", ["study1/R1.bam", "liver RNA-seq"]) > 80
+        True
+    """
+    exact = max((field_score(query, value, fuzzy=False) for value in values), default=0.0)
+    if exact > 0:
+        return exact
+    return max((field_score(query, value) for value in values), default=0.0)
 
 
 def search_fields(model: Any, field: Any) -> list[str]:
@@ -88,12 +113,15 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def candidate_ids(query: QuerySet, text: str, fields: list[str]) -> list[int]:
-    """Ids of records whose fields contain ``text`` or share its trigrams, best first."""
+def candidate_ids(query: QuerySet, text: str, fields: list[str], enough: int) -> list[int]:
+    """Ids of records whose fields contain ``text`` or nearly do, best first.
+
+    Typo candidates are only looked for when fewer than ``enough`` records
+    contain ``text``.
+    """
     from django.db import connections
 
     connection = connections[query.db]
-    table = query.model._meta.db_table
     text = text[:_MAX_QUERY]
     if len(text) < 3:  # below the trigram length: a bounded substring scan
         from django.db.models import Q
@@ -102,43 +130,91 @@ def candidate_ids(query: QuerySet, text: str, fields: list[str]) -> list[int]:
         for name in fields:
             condition |= Q(**{f"{name}__icontains": text})
         return list(query.filter(condition).values_list("pk", flat=True)[:CANDIDATES])
-    ids: list[int] = []
+    backend_class = _SQLiteIndex if connection.vendor == "sqlite" else _PostgresIndex
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            fts = f"{table}_fts"
-            columns = "{" + " ".join(fields) + "}"
-            for match in (f"{columns} : {_fts_phrase(text)}", None):
-                if match is None:
-                    grams = _trigrams(text)
-                    match = f"{columns} : (" + " OR ".join(map(_fts_phrase, grams)) + ")"
-                cursor.execute(
-                    f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s ORDER BY rank LIMIT %s",
-                    [match, CANDIDATES],
-                )
-                ids += [row[0] for row in cursor.fetchall() if row[0] not in ids]
-                if len(ids) >= CANDIDATES:
-                    break
-        else:
-            escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            pattern = f"%{escaped}%"
-            contains = " OR ".join(f"{name} ILIKE %s" for name in fields)
-            cursor.execute(
-                f"SELECT id FROM {table} WHERE {contains} LIMIT %s",
-                [pattern] * len(fields) + [CANDIDATES],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            if len(ids) < CANDIDATES:
-                # The default threshold (0.6) misses one-letter typos in short words.
-                cursor.execute("SET pg_trgm.word_similarity_threshold = 0.3")
-                similar = " OR ".join(f"%s <%% {name}" for name in fields)
-                best = ", ".join(f"word_similarity(%s, coalesce({name}, ''))" for name in fields)
-                cursor.execute(
-                    f"SELECT id FROM {table} WHERE {similar} "
-                    f"ORDER BY GREATEST({best}) DESC LIMIT %s",
-                    [text] * (2 * len(fields)) + [CANDIDATES],
-                )
-                ids += [row[0] for row in cursor.fetchall() if row[0] not in ids]
-    return ids
+        index = backend_class(cursor, query.model._meta.db_table, fields)
+        return index.candidates(text, enough)
+
+
+class _SQLiteIndex:
+    """Candidates from a registry's FTS5 trigram table.
+
+    Trigrams held by few records (counted up to a cap) narrow the search:
+    all records holding the three rarest are taken, unranked, and scoring
+    drops those that hold them apart. When every trigram is common, FTS5
+    ranks the records containing the text. Typo candidates are the records
+    holding the two rarest trigrams that occur at all, ranked.
+    """
+
+    def __init__(self, cursor: Any, table: str, fields: list[str]) -> None:
+        self.cursor, self.fts = cursor, f"{table}_fts"
+        self.columns = "{" + " ".join(fields) + "}"
+
+    def candidates(self, text: str, enough: int) -> list[int]:
+        grams = _trigrams(text)
+        counts = {gram: self.count(gram, _SCAN_LIMIT + 1) for gram in grams}
+        present = sorted((g for g in grams if counts[g]), key=lambda g: counts[g])
+        if not present:
+            return []
+        ids: list[int] = []
+        if len(present) == len(grams):  # every trigram occurs: the text itself may
+            if counts[present[0]] <= _SCAN_LIMIT:
+                ids = self._ids(" AND ".join(map(_fts_phrase, present[:3])), _SCAN_LIMIT, False)
+            else:
+                ids = self._ids(_fts_phrase(text), CANDIDATES, ranked=True)
+            if len(ids) >= enough:
+                return ids
+        rare = present[:2]
+        fuzzy = self._ids(" AND ".join(map(_fts_phrase, rare)), _FUZZY_CANDIDATES, True)
+        fuzzy = fuzzy or self._ids(" OR ".join(map(_fts_phrase, rare)), _FUZZY_CANDIDATES, True)
+        seen = set(ids)
+        return ids + [pk for pk in fuzzy if pk not in seen]
+
+    def _ids(self, expression: str, limit: int, ranked: bool) -> list[int]:
+        order = "ORDER BY rank " if ranked else ""
+        self.cursor.execute(
+            f"SELECT rowid FROM {self.fts} WHERE {self.fts} MATCH %s {order}LIMIT %s",
+            [f"{self.columns} : ({expression})", limit],
+        )
+        return [row[0] for row in self.cursor.fetchall()]
+
+    def count(self, gram: str, cap: int) -> int:
+        # Capped: exact for rare trigrams and cheap for common ones, where
+        # fts5vocab would read the whole posting list.
+        self.cursor.execute(
+            f"SELECT count(*) FROM (SELECT rowid FROM {self.fts} WHERE {self.fts} MATCH %s "
+            "LIMIT %s)",
+            [f"{self.columns} : {_fts_phrase(gram)}", cap],
+        )
+        return int(self.cursor.fetchone()[0])
+
+
+class _PostgresIndex:
+    """Candidates from the pg_trgm GIN indexes: ILIKE for substrings, word similarity for typos."""
+
+    def __init__(self, cursor: Any, table: str, fields: list[str]) -> None:
+        self.cursor, self.table, self.fields = cursor, table, fields
+
+    def candidates(self, text: str, enough: int) -> list[int]:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        contains = " OR ".join(f"{name} ILIKE %s" for name in self.fields)
+        self.cursor.execute(
+            f"SELECT id FROM {self.table} WHERE {contains} LIMIT %s",
+            [f"%{escaped}%"] * len(self.fields) + [CANDIDATES],
+        )
+        ids = [row[0] for row in self.cursor.fetchall()]
+        if len(ids) >= enough:
+            return ids
+        # The default threshold (0.6) misses one-letter typos in short words ("metta": 0.57).
+        self.cursor.execute("SET pg_trgm.word_similarity_threshold = 0.5")
+        similar = " OR ".join(f"%s <%% {name}" for name in self.fields)
+        best = ", ".join(f"word_similarity(%s, coalesce({name}, ''))" for name in self.fields)
+        self.cursor.execute(
+            f"SELECT id FROM {self.table} WHERE {similar} ORDER BY GREATEST({best}) DESC LIMIT %s",
+            [text] * (2 * len(self.fields)) + [_FUZZY_CANDIDATES],
+        )
+        seen = set(ids)
+        return ids + [row[0] for row in self.cursor.fetchall() if row[0] not in seen]
 
 
 def search(
@@ -155,9 +231,9 @@ def search(
     text = string.strip() if isinstance(string, str) else ""
     rows: list[dict[str, Any]] = []
     if text:
-        ids = candidate_ids(query, text, fields)
+        ids = candidate_ids(query, text, fields, enough=limit)
         for row in query.filter(pk__in=ids).values("pk", "uid", *fields):
-            score = max(field_score(text, row[name]) for name in fields)
+            score = record_score(text, [row[name] for name in fields])
             if score > 0:
                 rows.append({**row, "score": round(score, 1)})
     rows.sort(key=lambda row: (-row["score"], -row["pk"]))

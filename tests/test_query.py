@@ -94,6 +94,8 @@ def test_df_is_indexed_by_id_newest_first(instance: ModuleType, three: list) -> 
     assert str(frame["created_at"].dtype).startswith("datetime64")
     ordered = ln.Artifact.filter().order_by("id").to_dataframe()
     assert list(ordered.index) == [a.id for a in three]
+    assert len(ln.Artifact.filter()[:2].df()) == 2
+    assert list(ln.Artifact.filter().order_by("-id")[:2].df().index) == [three[2].id, three[1].id]
     run_frame = ln.Run.df()
     assert list(run_frame.columns[:4]) == ["uid", "transform_id", "started_at", "finished_at"]
 
