@@ -38,6 +38,7 @@ bench: $(VENV)/.installed-test
 	$(PYTHON) benchmarks/save_files.py
 	$(PYTHON) benchmarks/tracking.py
 	$(PYTHON) benchmarks/s3.py
+	$(PYTHON) benchmarks/search.py --sizes 10000,100000
 
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed

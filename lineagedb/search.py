@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 CANDIDATES = 500
 _FUZZY_CANDIDATES = 200
 _FUZZY_GRAMS = 4
-_SCAN_LIMIT = 2000
+_SCAN_LIMIT = 5000
+_WIDE_LIMIT = 50_000
 _MAX_QUERY = 256
 _FUZZY_THRESHOLD = 0.6
 _TOKEN = re.compile(r"[0-9a-z]+(?:_[0-9a-z]+)*")
@@ -153,6 +154,13 @@ class _SQLiteIndex:
     def candidates(self, text: str, enough: int) -> list[int]:
         grams = _trigrams(text)
         counts = {gram: self.count(gram, _SCAN_LIMIT + 1) for gram in grams}
+        capped = [g for g in grams if counts[g] > _SCAN_LIMIT]
+        # Common trigrams tie at the cap; count a few further (those with digits,
+        # usually rarer, first) so that two rarest ones can be told apart.
+        for gram in sorted(capped, key=lambda g: not any(c.isdigit() for c in g)):
+            if sum(1 for g in grams if 0 < counts[g] <= _WIDE_LIMIT) >= 2:
+                break
+            counts[gram] = self.count(gram, _WIDE_LIMIT + 1)
         present = sorted((g for g in grams if counts[g]), key=lambda g: counts[g])
         if not present:
             return []
