@@ -1,9 +1,10 @@
 """Search and indexed filters at 10k / 100k / 1M artifact records, SQLite and PostgreSQL.
 
 Run: `.venv/bin/python benchmarks/search.py [--sizes 10000,100000,1000000]
-[--databases sqlite,postgresql]` (`make bench` runs 10k and 100k). Records are bulk-inserted with SQL (keys like
-`study42/sample_0173/R1.fastq.gz`, descriptions from a small vocabulary); the
-search triggers/indexes are maintained as for any insert.
+[--databases sqlite,postgresql]` (`make bench` runs 10k and 100k). Records are
+bulk-inserted with SQL (keys like `study42/sample_0173/R1.fastq.gz`, descriptions
+from a small vocabulary); the search triggers and indexes are maintained as for
+any insert.
 """
 
 from __future__ import annotations
