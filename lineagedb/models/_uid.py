@@ -5,21 +5,11 @@ Migrations refer to these functions by path; keep their names stable.
 
 from __future__ import annotations
 
-import secrets
-import string
+from lineagedb._base62 import BASE62, base62
 
-BASE62 = string.digits + string.ascii_letters
+__all__ = ["BASE62", "base62"]
+
 FIRST_VERSION_SUFFIX = "0000"
-
-
-def base62(length: int) -> str:
-    """A random base62 string of ``length`` characters (62**length possibilities).
-
-    Example:
-        >>> len(base62(12))
-        12
-    """
-    return "".join(secrets.choice(BASE62) for _ in range(length))
 
 
 def user_uid() -> str:

@@ -9,5 +9,6 @@ Example:
 
 from lineagedb.setup._connect import connect, delete, init
 from lineagedb.setup._settings import settings
+from lineagedb.setup._user import login, logout
 
-__all__ = ["connect", "delete", "init", "settings"]
+__all__ = ["connect", "delete", "init", "login", "logout", "settings"]

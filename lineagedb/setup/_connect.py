@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 from lineagedb._logger import logger
 from lineagedb.errors import InstanceError
@@ -15,7 +16,7 @@ from lineagedb.setup._instance import (
     validate_name,
     write_current_name,
 )
-from lineagedb.setup._settings import ANONYMOUS_HANDLE, ANONYMOUS_UID, settings
+from lineagedb.setup._settings import ANONYMOUS_HANDLE, ANONYMOUS_UID, UserSettings, settings
 from lineagedb.storage.paths import (
     default_instance_name,
     ensure_writable_root,
@@ -127,6 +128,22 @@ def delete(name: str) -> None:
     )
 
 
+def user_record(user: UserSettings) -> Any:
+    """The User record for ``user`` in the connected instance, created if missing.
+
+    A handle already registered under another uid is that user: its record is used.
+    """
+    from lineagedb.models import User
+
+    existing = User.objects.filter(handle=user.handle).first()
+    if existing is not None:
+        return existing
+    record, _ = User.objects.get_or_create(
+        uid=user.uid, defaults={"handle": user.handle, "name": user.name}
+    )
+    return record
+
+
 def _activate(instance: InstanceSettings) -> None:
     from django.db import OperationalError, transaction
 
@@ -145,13 +162,7 @@ def _activate(instance: InstanceSettings) -> None:
             anonymous, _ = User.objects.get_or_create(
                 uid=ANONYMOUS_UID, defaults={"handle": ANONYMOUS_HANDLE}
             )
-            user_settings = settings.user
-            user = anonymous
-            if user_settings.uid != ANONYMOUS_UID:
-                user, _ = User.objects.get_or_create(
-                    uid=user_settings.uid,
-                    defaults={"handle": user_settings.handle, "name": user_settings.name},
-                )
+            user = user_record(settings.user) if settings.user.uid != ANONYMOUS_UID else anonymous
             storage = Storage.objects.filter(root=instance.storage_root).first()
             if storage is None:
                 storage = Storage(

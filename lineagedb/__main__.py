@@ -1,0 +1,5 @@
+"""``python -m lineagedb``: the command line."""
+
+from lineagedb.cli import main
+
+main()

@@ -1,0 +1,356 @@
+"""The ``lineagedb`` command: instances, users and data from a shell.
+
+Exit codes: 0 ok, 1 failed (one line on standard error; ``--debug`` shows
+the traceback), 2 usage error. Tables go to standard output (``--json``
+gives one JSON object per line); messages go to standard error.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lineagedb.errors import InvalidArgument, LineageDBError, NotFound
+
+REGISTRIES = ("artifact", "collection", "run", "storage", "transform", "user")
+
+
+def _ln() -> Any:
+    import lineagedb
+
+    return lineagedb
+
+
+def _registry(name: str) -> Any:
+    if name.lower() not in REGISTRIES:
+        raise click.BadParameter(f"{name!r} is not one of {', '.join(REGISTRIES)}.")
+    return getattr(_ln(), name.capitalize())
+
+
+def _artifact(uid_or_key: str) -> Any:
+    """An artifact by uid, unique uid prefix, or key (the latest version for a key)."""
+    ln = _ln()
+    by_key = ln.Artifact.filter(key=uid_or_key).order_by("-id")
+    latest = by_key.filter(is_latest=True).first() or by_key.first()
+    if latest is not None:
+        return latest
+    try:
+        return ln.Artifact.get(uid_or_key)
+    except NotFound:
+        raise NotFound(
+            f"No artifact has uid or key {uid_or_key!r}. List them with: lineagedb ls"
+        ) from None
+
+
+def _rows(frame: Any) -> list[dict[str, Any]]:
+    records = frame.reset_index().to_dict(orient="records")
+    return [{k: (None if v != v else v) for k, v in row.items()} for row in records]  # NaN -> None
+
+
+def _print_table(frame: Any, as_json: bool) -> None:
+    if as_json:
+        for row in _rows(frame):
+            click.echo(json.dumps(row, default=str))
+        return
+    import pandas as pd
+
+    with pd.option_context(
+        "display.max_columns", None, "display.width", 250, "display.max_colwidth", 60
+    ):
+        click.echo(frame.to_string() if len(frame) else "(no records)")
+
+
+class Group(click.Group):
+    """Turns lineagedb errors into one line on stderr and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LineageDBError as error:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors and results only.")
+@click.version_option(package_name="lineagedb")
+def main(debug: bool, quiet: bool) -> None:
+    """lineagedb: a registry of data files with provenance.
+
+    Example:
+
+        lineagedb init --storage ./lamin-tutorial && lineagedb save meta.csv
+    """
+    if quiet:
+        _ln().settings.verbosity = "error"
+
+
+@main.command()
+@click.option("--storage", required=True, help="Local folder or bucket URL (s3://bucket).")
+@click.option("--db", default=None, help="postgresql://user:password@host:port/dbname")
+@click.option("--name", default=None, help="Instance name (default: the storage folder's).")
+def init(storage: str, db: str | None, name: str | None) -> None:
+    """Create an instance and connect to it.
+
+    Example:
+
+        lineagedb init --storage ./lamin-tutorial
+    """
+    _ln().setup.init(storage=storage, db=db, name=name)
+
+
+@main.command()
+@click.argument("name")
+def connect(name: str) -> None:
+    """Connect to an instance; later commands and Python sessions use it.
+
+    Example:
+
+        lineagedb connect lamin-tutorial
+    """
+    _ln().setup.connect(name)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def info(as_json: bool) -> None:
+    """Show the connected instance, storage, database, user and record counts.
+
+    Example:
+
+        lineagedb info
+    """
+    ln = _ln()
+    instance = ln.setup.settings.instance
+    details: dict[str, Any] = {
+        "instance": instance.name,
+        "storage": ln.setup.settings.storage.root_as_str,
+        "database": instance.db_display,
+        "user": ln.setup.settings.user.handle,
+        "counts": {name: _registry(name).filter().count() for name in REGISTRIES},
+    }
+    if as_json:
+        click.echo(json.dumps(details))
+        return
+    for key, value in details.items():
+        if key == "counts":
+            value = ", ".join(f"{n}: {c}" for n, c in value.items())
+        click.echo(f"{key:<9} {value}")
+
+
+@main.command()
+@click.argument("name")
+@click.option("--force", is_flag=True, help="Do not ask for confirmation.")
+def delete(name: str, force: bool) -> None:
+    """Delete an instance's settings and SQLite file (stored files are kept).
+
+    Example:
+
+        lineagedb delete lamin-tutorial --force
+    """
+    if not force:
+        click.confirm(f"Delete instance {name!r}?", abort=True)
+    _ln().setup.delete(name)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def instances(as_json: bool) -> None:
+    """List the known instances; * marks the current one.
+
+    Example:
+
+        lineagedb instances
+    """
+    from lineagedb.setup._instance import InstanceSettings, list_instances, read_current_name
+
+    current = read_current_name()
+    for name in list_instances():
+        instance = InstanceSettings.load(name)
+        row = {"name": name, "storage": instance.storage_root, "database": instance.db_display}
+        if as_json:
+            click.echo(json.dumps({**row, "current": name == current}))
+        else:
+            click.echo(
+                f"{'*' if name == current else ' '} {name}  {row['storage']}  {row['database']}"
+            )
+
+
+@main.command()
+@click.argument("handle")
+@click.option("--name", default=None, help="Full name.")
+def login(handle: str, name: str | None) -> None:
+    """Save records as the local user HANDLE from now on.
+
+    Example:
+
+        lineagedb login jdoe --name "Jane Doe"
+    """
+    _ln().setup.login(handle, name=name)
+
+
+@main.command()
+def logout() -> None:
+    """Save records as the anonymous user again.
+
+    Example:
+
+        lineagedb logout
+    """
+    _ln().setup.logout()
+
+
+@main.command()
+@click.argument("path")
+@click.option("--key", default=None, help="Key in storage (for copied files).")
+@click.option("--description", default=None, help="Free text.")
+@click.option("--version", "version", default=None, help="A version string.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def save(
+    path: str, key: str | None, description: str | None, version: str | None, as_json: bool
+) -> None:
+    """Register a file or folder (local path or URL); prints uid, key and hash.
+
+    Example:
+
+        lineagedb save ./results/counts.csv --description "counts table"
+    """
+    artifact = _ln().Artifact(path, key=key, description=description, version=version).save()
+    row = {"uid": artifact.uid, "key": artifact.key, "hash": artifact.hash}
+    click.echo(json.dumps(row) if as_json else f"{artifact.uid}\t{artifact.key}\t{artifact.hash}")
+
+
+@main.command(name="ls")
+@click.argument("registry", default="artifact")
+@click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="Repeatable.")
+@click.option("--limit", default=50, show_default=True, help="At most this many records.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def ls(registry: str, filters: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """List the newest records of a registry.
+
+    Example:
+
+        lineagedb ls artifact --filter suffix=.csv --limit 10 --json
+    """
+    conditions = {}
+    for item in filters:
+        field, separator, value = item.partition("=")
+        if not separator:
+            raise click.BadParameter(f"{item!r} is not FIELD=VALUE.", param_hint="--filter")
+        conditions[field] = None if value == "None" else value
+    query = _registry(registry).filter(**conditions).order_by("-id")[:limit]
+    _print_table(query.df(), as_json)
+
+
+@main.command()
+@click.argument("query")
+@click.option("--registry", default="artifact", show_default=True, help="Registry to search.")
+@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+def search(query: str, registry: str, limit: int, as_json: bool) -> None:
+    """Search a registry's text fields, best matches first.
+
+    Example:
+
+        lineagedb search meta --registry artifact
+    """
+    _print_table(_registry(registry).search(query, limit=limit), as_json)
+
+
+@main.command()
+@click.argument("uid_or_key")
+@click.option("--cache", "use_cache", is_flag=True, help="Download cloud objects to the cache.")
+@click.option("--to", "target", default=None, type=click.Path(), help="Copy into this folder.")
+def get(uid_or_key: str, use_cache: bool, target: str | None) -> None:
+    """Print the path of an artifact's bytes (cached or copied locally if asked).
+
+    Example:
+
+        lineagedb get iris_studies/study0_raw_images/meta.csv --to ./inputs
+    """
+    artifact = _artifact(uid_or_key)
+    path = artifact.cache() if use_cache or target else artifact.path
+    if target is not None:
+        local = Path(path.path)
+        destination = Path(target) / (Path(artifact.key).name if artifact.key else local.name)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if local.is_dir():
+            shutil.copytree(local, destination, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(local, destination)
+        path = destination
+    click.echo(str(path))
+
+
+@main.command()
+@click.argument("uid_or_key")
+def describe(uid_or_key: str) -> None:
+    """Print an artifact with its provenance.
+
+    Example:
+
+        lineagedb describe Jcs76l0nQW6Oi1go0aeP
+    """
+    artifact = _artifact(uid_or_key)  # connects first: display imports the registries
+    from lineagedb.display.describe import describe as text
+
+    click.echo(text(artifact))
+
+
+@main.command()
+@click.argument("uid_or_key")
+@click.option("--svg", "svg", default=None, type=click.Path(), help="Write an SVG file.")
+def lineage(uid_or_key: str, svg: str | None) -> None:
+    """Print an artifact's lineage as DOT, or render it to SVG.
+
+    Example:
+
+        lineagedb lineage Jcs76l0nQW6Oi1go0aeP --svg lineage.svg
+    """
+    graph = _artifact(uid_or_key).view_lineage()
+    if svg is None:
+        click.echo(graph.source)
+        return
+    if shutil.which("dot") is None:
+        raise InvalidArgument(
+            "Rendering SVG needs graphviz's dot: apt-get install graphviz (or omit --svg)."
+        )
+    Path(svg).write_bytes(graph.pipe(format="svg"))
+    click.echo(svg)
+
+
+@main.command()
+@click.argument("uid_or_key")
+@click.option("--permanent", is_flag=True, help="Delete for good instead of trashing.")
+def rm(uid_or_key: str, permanent: bool) -> None:
+    """Move an artifact to the trash (or delete it for good with --permanent).
+
+    Example:
+
+        lineagedb rm Jcs76l0nQW6Oi1go0aeP --permanent
+    """
+    _artifact(uid_or_key).delete(permanent=permanent or None)
+
+
+@main.command()
+@click.option("--limit", default=7, show_default=True, help="Records per registry.")
+def view(limit: int) -> None:
+    """Print the newest records of every registry.
+
+    Example:
+
+        lineagedb view --limit 3
+    """
+    _ln().view(limit=limit)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
