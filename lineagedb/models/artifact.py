@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 
 from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument, NoLoader
@@ -84,6 +84,17 @@ class Artifact(VersionedRecord):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            # One record per managed content and storage: concurrent saves of
+            # the same bytes meet here, and all but one take the existing record.
+            models.UniqueConstraint(
+                fields=["storage", "hash"],
+                condition=models.Q(key_is_virtual=True) & ~models.Q(visibility=-1),
+                name="unique_managed_content",
+            )
+        ]
 
     def __init__(
         self,
@@ -249,16 +260,28 @@ class Artifact(VersionedRecord):
 
         try:
             self._insert_version(insert)
-        except BaseException:
+        except BaseException as error:
             transfer.remove(staged)
             if destination is not None:
                 transfer.remove(destination)
-            raise
+            existing = self._same_managed_content() if isinstance(error, IntegrityError) else None
+            if existing is None:
+                raise
+            # Another process saved the same bytes first: that record is this one.
+            logger.warning(f"returning existing artifact with same hash: {existing}")
+            self._become(existing)
         if self._source_is_temporary:
             source.unlink(missing_ok=True)
         self._local_source = None
         logger.debug(f"stored {self.size} bytes at {destination}")
         return self
+
+    def _same_managed_content(self) -> Artifact | None:
+        return (
+            Artifact.objects.filter(storage_id=self.storage_id, hash=self.hash, key_is_virtual=True)
+            .exclude(visibility=-1)
+            .first()
+        )
 
     def replace(self, data: Any) -> Artifact:
         """Swap the stored bytes for those of ``data`` (a local path or DataFrame) and re-hash.

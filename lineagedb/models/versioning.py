@@ -177,10 +177,17 @@ class VersionedRecord(Record):
         Example:
             >>> ln.Artifact.get("Jcs76l0n").restore()  # doctest: +SKIP
         """
-        with transaction.atomic():
-            self.visibility = 1
-            Record.save(self, update_fields=["visibility", "updated_at"])
-            self._refresh_latest()
+        try:
+            with transaction.atomic():
+                self.visibility = 1
+                Record.save(self, update_fields=["visibility", "updated_at"])
+                self._refresh_latest()
+        except IntegrityError:
+            self.visibility = -1
+            raise InvalidArgument(
+                f"{type(self).__name__} {self.uid} has the same content as a record saved "
+                "since it was trashed; keep that one, or delete it before restoring this."
+            ) from None
         return self
 
     @property

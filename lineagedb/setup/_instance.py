@@ -85,6 +85,13 @@ class InstanceSettings:
             return f"sqlite:///{self.sqlite_path}"
         return mask_password(self.db)
 
+    def __repr__(self) -> str:
+        # Never show the password of db=: reprs end up in logs and tracebacks.
+        return (
+            f"InstanceSettings(name={self.name!r}, storage_root={self.storage_root!r}, "
+            f"db={self.db_display!r})"
+        )
+
     def django_database(self) -> dict[str, Any]:
         """The ``DATABASES["default"]`` entry Django needs for this instance."""
         if self.db is None:
@@ -106,7 +113,7 @@ class InstanceSettings:
         """Write these settings to ``<home>/instances/<name>.json``."""
         path = instance_file(self.name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, json.dumps(asdict(self), indent=2))
+        write_settings_file(path, json.dumps(asdict(self), indent=2))
 
     @classmethod
     def load(cls, name: str) -> InstanceSettings:
@@ -150,7 +157,7 @@ def write_current_name(name: str | None) -> None:
         path.unlink(missing_ok=True)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, name)
+    write_settings_file(path, name)
 
 
 def mask_password(url: str) -> str:
@@ -192,8 +199,11 @@ def postgres_database(url: str) -> dict[str, Any]:
     }
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    # A crash mid-write must not leave a truncated settings file behind.
+def write_settings_file(path: Path, text: str) -> None:
+    # A crash mid-write must not leave a truncated settings file behind; the
+    # file may hold a database password, so only its owner may read it.
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
     os.replace(temporary, path)

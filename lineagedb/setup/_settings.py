@@ -38,9 +38,11 @@ class UserSettings:
 
     def save(self) -> None:
         """Store this user as the one to use from now on."""
+        from lineagedb.setup._instance import write_settings_file
+
         path = home_dir() / "user.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(asdict(self)))
+        write_settings_file(path, json.dumps(asdict(self)))
 
 
 class StorageSettings:
