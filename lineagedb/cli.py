@@ -341,6 +341,48 @@ def rm(uid_or_key: str, permanent: bool) -> None:
 
 
 @main.command()
+@click.argument("uids", nargs=-1)
+@click.option("--all", "check_all", is_flag=True, help="Check every artifact.")
+def verify(uids: tuple[str, ...], check_all: bool) -> None:
+    """Re-check stored bytes against their records; exit 1 if any are missing or changed.
+
+    Example:
+
+        lineagedb verify --all
+    """
+    from lineagedb.errors import StorageMismatch
+
+    ln = _ln()
+    if not uids and not check_all:
+        raise click.UsageError("Name artifacts to verify, or pass --all.")
+    artifacts = ln.Artifact.filter(visibility=None) if check_all else map(_artifact, uids)
+    problems = 0
+    for artifact in artifacts:
+        try:
+            artifact.verify()
+            click.echo(f"ok\t{artifact.uid}\t{artifact.key or ''}")
+        except StorageMismatch as error:
+            problems += 1
+            click.echo(f"FAILED\t{artifact.uid}\t{error}")
+    if problems:
+        raise StorageMismatch(f"{problems} artifact(s) failed verification (see above).")
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="List, don't remove.")
+@click.option("--min-age", default=900, show_default=True, help="Seconds; younger is left alone.")
+def cleanup(dry_run: bool, min_age: int) -> None:
+    """Remove temporary copies and unreferenced bytes left by interrupted saves.
+
+    Example:
+
+        lineagedb cleanup --dry-run
+    """
+    for path in _ln().setup.cleanup(dry_run=dry_run, min_age_seconds=min_age):
+        click.echo(path)
+
+
+@main.command()
 @click.option("--limit", default=7, show_default=True, help="Records per registry.")
 def view(limit: int) -> None:
     """Print the newest records of every registry.

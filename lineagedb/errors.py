@@ -12,6 +12,7 @@ catches ``LookupError`` or ``FileNotFoundError`` keeps working::
     ├── PathNotFound (FileNotFoundError)    a path given by the user does not exist
     ├── StorageNotWritable (PermissionError)  a storage root cannot be written to
     ├── NoLoader (ValueError)           no reader is known for an artifact's suffix
+    ├── StorageMismatch                 stored bytes are missing or differ from their record
     ├── TrackingError                   track() or finish() cannot do what was asked
     ├── NotFound (LookupError)          a query that must match a record matched none
     │   └── UnknownLookupName (AttributeError)  a lookup namespace has no such name
@@ -58,6 +59,10 @@ class StorageNotWritable(LineageDBError, PermissionError):
 
 class NoLoader(LineageDBError, ValueError):
     """No reader is known for an artifact's suffix."""
+
+
+class StorageMismatch(LineageDBError):
+    """Stored bytes are missing, or differ from what their record says (size or hash)."""
 
 
 class TrackingError(LineageDBError):

@@ -18,6 +18,7 @@ from lineagedb.setup._instance import MANAGED_FOLDER
 from lineagedb.storage import transfer
 from lineagedb.storage.cache import cached_copy
 from lineagedb.storage.hashing import ContentHash, hash_path
+from lineagedb.storage.integrity import check
 from lineagedb.storage.paths import check_key, local_path, suffix_of, to_upath
 from lineagedb.tracking.context import current_run, record_input
 
@@ -201,7 +202,25 @@ class Artifact(VersionedRecord):
             self.path,
             f"Restore them, or delete the record with ln.Artifact.get('{self.uid}')"
             ".delete(permanent=True).",
+            self._content,
         )
+
+    @property
+    def _content(self) -> ContentHash:
+        return ContentHash(self.hash or "", self.hash_type or "", self.size or 0, self.n_objects)
+
+    def verify(self) -> bool:
+        """Re-check the stored bytes against the record; True, or StorageMismatch.
+
+        Local bytes are hashed in full; cloud objects are compared by ETag
+        hash (or size, for multipart ETags against a full-content hash).
+
+        Example:
+            >>> artifact.verify()  # doctest: +SKIP
+            True
+        """
+        check(self.path, self._content, f"artifact {self.uid}")
+        return True
 
     def load(self, **kwargs: Any) -> Any:
         """Read the artifact into memory with the reader for its suffix.
@@ -245,7 +264,7 @@ class Artifact(VersionedRecord):
             super().save(*args, **kwargs)
             return self
         source = self._local_source
-        content = ContentHash(self.hash or "", self.hash_type or "", self.size or 0, self.n_objects)
+        content = self._content
         staged = transfer.stage(source, self.path.parent)
         destination: UPath | None = None
 

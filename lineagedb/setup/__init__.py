@@ -7,8 +7,24 @@ Example:
     'lamin-tutorial'
 """
 
+from typing import Any
+
 from lineagedb.setup._connect import connect, delete, init
 from lineagedb.setup._settings import settings
 from lineagedb.setup._user import login, logout
 
-__all__ = ["connect", "delete", "init", "login", "logout", "settings"]
+__all__ = ["cleanup", "connect", "delete", "init", "login", "logout", "settings"]
+
+
+def cleanup(dry_run: bool = False, min_age_seconds: float = 900) -> Any:
+    """Remove what interrupted saves left in managed storage; return the paths found.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.setup.cleanup(dry_run=True)  # doctest: +SKIP
+        []
+    """
+    settings._ensure_connected()
+    from lineagedb.models.cleanup import cleanup as run_cleanup
+
+    return run_cleanup(dry_run=dry_run, min_age_seconds=min_age_seconds)

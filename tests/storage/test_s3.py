@@ -9,7 +9,7 @@ from types import ModuleType
 import pytest
 from conftest import S3
 
-from lineagedb.errors import PathNotFound
+from lineagedb.errors import PathNotFound, StorageMismatch
 
 
 @pytest.fixture
@@ -98,8 +98,11 @@ def test_cache_downloads_again_only_when_object_changed(
     os.utime(cached, (0, cached.stat().st_mtime))  # reading the file doesn't count
     before = cached.stat().st_mtime_ns
     assert Path(artifact.cache().path).stat().st_mtime_ns == before  # not downloaded again
-    target.write_text("second, longer")
-    assert Path(artifact.cache().path).read_text() == "second, longer"
+    cached.write_text("edited locally")  # a changed cache copy is replaced
+    assert Path(artifact.cache().path).read_text() == "first"
+    target.write_text("second, longer")  # the object changed behind the registry's back
+    with pytest.raises(StorageMismatch, match=r"changed after registration"):
+        artifact.cache()
 
 
 def test_missing_object_and_bucket_are_clear_errors(instance: ModuleType, s3: S3) -> None:
