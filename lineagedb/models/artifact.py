@@ -19,7 +19,7 @@ from lineagedb.storage import transfer
 from lineagedb.storage.cache import cached_copy
 from lineagedb.storage.hashing import ContentHash, hash_path
 from lineagedb.storage.integrity import check
-from lineagedb.storage.paths import check_key, local_path, suffix_of, to_upath
+from lineagedb.storage.paths import check_inside, check_key, local_path, suffix_of, to_upath
 from lineagedb.tracking.context import current_run, record_input
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class Artifact(VersionedRecord):
             # One record per managed content and storage: concurrent saves of
             # the same bytes meet here, and all but one take the existing record.
             models.UniqueConstraint(
-                fields=["storage", "hash"],
+                fields=["storage", "hash", "hash_type"],
                 condition=models.Q(key_is_virtual=True) & ~models.Q(visibility=-1),
                 name="unique_managed_content",
             )
@@ -124,7 +124,11 @@ class Artifact(VersionedRecord):
             check_key(key)
         source, accessor = resolve_source(data)
         content = hash_path(source)
-        existing = Artifact.filter(hash=content.hash).order_by("id").first()
+        # Same bytes means same hash of the same kind: an empty folder (md5-d of
+        # nothing) is not an empty file, though both digests are md5(b"").
+        existing = (
+            Artifact.filter(hash=content.hash, hash_type=content.hash_type).order_by("id").first()
+        )
         if existing is not None:
             logger.warning(f"returning existing artifact with same hash: {existing}")
             super().__init__()
@@ -222,11 +226,12 @@ class Artifact(VersionedRecord):
         check(self.path, self._content, f"artifact {self.uid}")
         return True
 
-    def load(self, **kwargs: Any) -> Any:
+    def load(self, allow_pickle: bool = False, **kwargs: Any) -> Any:
         """Read the artifact into memory with the reader for its suffix.
 
         ``.csv``/``.tsv``/``.parquet`` give a DataFrame (kwargs go to pandas),
-        ``.json`` the parsed object, ``.txt`` a string.
+        ``.json`` the parsed object, ``.txt`` a string; pickles only with
+        ``allow_pickle=True`` (reading one can run arbitrary code).
 
         Example:
             >>> artifact.load(index_col=0).head()  # doctest: +SKIP
@@ -238,7 +243,7 @@ class Artifact(VersionedRecord):
                 f"Artifact {self.uid} is a folder of {self.n_objects} files; folders have no "
                 "loader. Use artifact.cache() and read the files you need."
             )
-        return load(local_path(self.cache()), self.suffix, **kwargs)
+        return load(local_path(self.cache()), self.suffix, allow_pickle=allow_pickle, **kwargs)
 
     # -- persistence ---------------------------------------------------------------
 
@@ -265,6 +270,7 @@ class Artifact(VersionedRecord):
             return self
         source = self._local_source
         content = self._content
+        check_inside(self.path, self.storage.root)
         staged = transfer.stage(source, self.path.parent)
         destination: UPath | None = None
 
@@ -297,7 +303,12 @@ class Artifact(VersionedRecord):
 
     def _same_managed_content(self) -> Artifact | None:
         return (
-            Artifact.objects.filter(storage_id=self.storage_id, hash=self.hash, key_is_virtual=True)
+            Artifact.objects.filter(
+                storage_id=self.storage_id,
+                hash=self.hash,
+                hash_type=self.hash_type,
+                key_is_virtual=True,
+            )
             .exclude(visibility=-1)
             .first()
         )
@@ -332,6 +343,7 @@ class Artifact(VersionedRecord):
                 f"replacement must keep the suffix {self.suffix!r}, not {suffix!r}."
             )
         old_path = self.path
+        check_inside(old_path, self.storage.root)
         staged = transfer.stage(source, old_path.parent)
         try:
             with transaction.atomic():

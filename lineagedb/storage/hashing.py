@@ -101,16 +101,25 @@ def combine_folder_hash(entries: Iterable[tuple[str, str]]) -> str:
 def list_folder(folder: Path) -> list[tuple[str, Path]]:
     """Every file below ``folder`` as (relative POSIX path, path), sorted.
 
-    Symbolic links to files are followed; broken links are an error.
+    Symbolic links are followed; broken links and links that loop back to a
+    folder above them are errors.
 
     Example:
         >>> list_folder(Path(tempfile.mkdtemp()))  # doctest: +SKIP
         []
     """
     files = []
-    for directory, _, names in os.walk(folder):
+    for directory, subfolders, names in os.walk(folder, followlinks=True):
+        here = Path(directory)
+        ancestors = {p.resolve() for p in (here, *here.parents) if p.is_relative_to(folder)}
+        for name in subfolders:
+            if (here / name).is_symlink() and (here / name).resolve() in ancestors:
+                raise InvalidArgument(
+                    f"'{here / name}' in folder '{folder}' is a symbolic link to a folder "
+                    "above it (a loop). Remove the link, then save the folder again."
+                )
         for name in names:
-            path = Path(directory) / name
+            path = here / name
             if not path.exists():
                 raise PathNotFound(
                     f"'{path}' in folder '{folder}' is a broken symbolic link. "

@@ -46,12 +46,33 @@ LOADERS: dict[str, Callable[..., Any]] = {
 }
 
 
-def load(path: Path, suffix: str, **kwargs: Any) -> Any:
+def _read_pickle(path: Path, **kwargs: Any) -> Any:
+    import pickle
+
+    with open(path, "rb") as handle:
+        return pickle.load(handle, **kwargs)
+
+
+# Formats whose reading can run arbitrary code: loaded only when asked explicitly.
+CODE_EXECUTING = {".pkl": _read_pickle, ".pickle": _read_pickle}
+
+
+def load(path: Path, suffix: str, allow_pickle: bool = False, **kwargs: Any) -> Any:
     """Read a local file with the reader for ``suffix``; kwargs go to the reader.
+
+    Pickles can execute code when read; they are loaded only with
+    ``allow_pickle=True``.
 
     Example:
         >>> load(Path("meta.csv"), ".csv", index_col=0)  # doctest: +SKIP
     """
+    if suffix.lower() in CODE_EXECUTING:
+        if not allow_pickle:
+            raise NoLoader(
+                f"'{path.name}' is a pickle, which can run arbitrary code when loaded. "
+                "If you trust where it came from, pass allow_pickle=True."
+            )
+        return CODE_EXECUTING[suffix.lower()](path, **kwargs)
     reader = LOADERS.get(suffix.lower())
     if reader is None:
         raise NoLoader(

@@ -118,7 +118,7 @@ def check_key(key: str) -> str:
         >>> check_key("study0/meta.csv")
         'study0/meta.csv'
     """
-    parts = PurePosixPath(key).parts
+    parts = key.split("/")
     problem = None
     if not key or key.startswith("/"):
         problem = "must be a non-empty relative path"
@@ -128,6 +128,8 @@ def check_key(key: str) -> str:
         problem = "must not contain '.' or '..' segments"
     elif key.endswith("/"):
         problem = "must not end with '/'"
+    elif "" in parts:
+        problem = "must not contain '//'"
     if problem:
         raise InvalidArgument(
             f"Key {key!r} {problem}. Use a relative POSIX path such as 'study0/meta.csv'."
@@ -215,3 +217,18 @@ def cache_root() -> Path:
         return Path(os.environ["LINEAGEDB_CACHE_DIR"]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "lineagedb"
+
+
+def check_inside(path: PathLike | UPath, root: str) -> None:
+    """Refuse to write ``path`` unless it resolves inside the storage ``root``.
+
+    Example:
+        >>> check_inside("/data/.lineagedb/x.csv", "/data")
+    """
+    if not is_local(root):
+        prefix = root.rstrip("/") + "/"
+        if not str(path).startswith(prefix) or "/../" in str(path)[len(prefix) - 1 :]:
+            raise InvalidArgument(f"'{path}' is outside storage '{root}'; nothing was written.")
+        return
+    if not local_path(path).resolve().is_relative_to(Path(root).resolve()):
+        raise InvalidArgument(f"'{path}' is outside storage '{root}'; nothing was written.")

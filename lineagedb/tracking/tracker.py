@@ -238,7 +238,9 @@ def _hidden_artifact(content: bytes, filename: str, description: str) -> Artifac
     from lineagedb.models import Artifact
     from lineagedb.storage.paths import cache_root
 
-    existing = Artifact.objects.filter(hash=hash_bytes(content), visibility=0).first()
+    existing = Artifact.objects.filter(
+        hash=hash_bytes(content), hash_type="md5", visibility=0
+    ).first()
     if existing is not None:
         return existing
     folder = cache_root() / "tracking"
