@@ -93,5 +93,8 @@ def disconnect() -> None:
     """
     from django.conf import settings
 
+    from lineagedb.tracking.context import context
+
+    context.wait_for_environment()  # its thread writes to the current database
     if settings.configured:
         _swap_default_database({"ENGINE": "django.db.backends.dummy"})

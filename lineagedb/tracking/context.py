@@ -27,10 +27,18 @@ class RunContext:
     path: Path | None = None  # the script or notebook file
     is_notebook: bool = False
     source_hash: str | None = None
+    environment: Any = None  # the thread capturing the run's environment
     _inputs_seen: set[tuple[str, int]] = field(default_factory=set)
+
+    def wait_for_environment(self) -> None:
+        """Block until the environment of the tracked run is recorded."""
+        if self.environment is not None:
+            self.environment.join()
+            self.environment = None
 
     def clear(self) -> None:
         """Forget the tracked run (after finish(), or when connecting elsewhere)."""
+        self.wait_for_environment()
         self.transform = self.run = self.path = self.source_hash = None
         self.is_notebook = False
         self._inputs_seen.clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,28 +51,49 @@ def track(transform: Transform | None = None, *, path: str | Path | None = None)
     elif transform._state.adding:
         transform.save()
         logger.info(f"saved: {transform}")
-    packages = environment.imported_packages()
     kind = "notebook" if context.is_notebook else transform.type
-    logger.info(f"{kind} imports: {' '.join(f'{n}=={v}' for n, v in packages.items())}")
     run = Run(
         transform=transform,
         started_at=timezone.now(),
         is_consecutive=None if context.is_notebook else True,
-        json={"imported_packages": packages},
     )
     run.save()
-    run.environment = _hidden_artifact(
-        environment.frozen_requirements().encode(),
-        f"run_env_pip_{run.uid}.txt",
-        f"pip freeze of run {run.uid}",
-    )
-    run.save(update_fields=["environment"])
     logger.info(f"saved: {run}")
-    logger.hint(f"tracked pip freeze > {run.environment.path}")
     context.transform, context.run = transform, run
+    # Reading the installed packages' metadata takes most of track()'s time
+    # (~200 ms here, benchmarks/compare.py): it runs beside the user's code;
+    # finish(), a new track() or interpreter exit (a non-daemon thread) wait for it.
+    context.environment = threading.Thread(
+        target=_record_environment, args=(run, kind), name="lineagedb-environment"
+    )
+    context.environment.start()
     if transform.type == "script" and not context.is_notebook:
         atexit.register(_finish_at_exit, run)
     return run
+
+
+def _record_environment(run: Run, kind: str) -> None:
+    """Save the run's imported packages and installed distributions (in a thread)."""
+    from django.db import connection
+
+    from lineagedb.models import Run as RunRegistry
+
+    try:
+        packages = environment.imported_packages()
+        logger.info(f"{kind} imports: {' '.join(f'{n}=={v}' for n, v in packages.items())}")
+        frozen = _hidden_artifact(
+            environment.frozen_requirements().encode(),
+            f"run_env_pip_{run.uid}.txt",
+            f"pip freeze of run {run.uid}",
+        )
+        run.json = {"imported_packages": packages}
+        run.environment = frozen
+        RunRegistry.objects.filter(pk=run.pk).update(json=run.json, environment=frozen)
+        logger.hint(f"tracked pip freeze > {frozen.path}")
+    except Exception as error:  # never break the user's run over its bookkeeping
+        logger.warning(f"could not record the environment of run {run.uid}: {error}")
+    finally:
+        connection.close()
 
 
 def finish() -> None:
@@ -91,6 +113,7 @@ def finish() -> None:
     run, transform = context.run, context.transform
     if run is None:
         raise TrackingError("No run is being tracked. Call ln.track() first.")
+    context.wait_for_environment()
     updates: dict[str, Any] = {}
     source: bytes | None = None
     if context.path is not None and context.is_notebook:
