@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 DEMO_DIR := build/demo
 
-.PHONY: demo test lint bench migrations clean
+.PHONY: demo test lint bench bench-details migrations clean
 
 $(PYTHON):
 	$(PYTHON_BIN) -m venv $(VENV)
@@ -33,7 +33,13 @@ lint: $(VENV)/.installed-test
 	$(PYTHON) -m ruff format --check lineagedb tests benchmarks examples
 	$(PYTHON) -m mypy lineagedb
 
+# lineagedb against LaminDB 2.12.1 and DVC 3.67.1 (own virtualenvs in .bench/):
+# writes BENCHMARKS.md and benchmarks/results.json.
 bench: $(VENV)/.installed-test
+	$(PYTHON) benchmarks/compare.py
+
+# lineagedb's own figures: fresh-process import, saves, tracking, S3, search at 10k/100k.
+bench-details: $(VENV)/.installed-test
 	$(PYTHON) benchmarks/import_connect_count.py
 	$(PYTHON) benchmarks/save_files.py
 	$(PYTHON) benchmarks/tracking.py
@@ -45,4 +51,4 @@ migrations: $(VENV)/.installed
 	$(PYTHON) -m lineagedb.setup._makemigrations
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build .bench .pytest_cache .mypy_cache .ruff_cache
