@@ -152,3 +152,16 @@ def test_instance_on_postgres_reports_dialect(instance: ModuleType, database: st
     from django.db import connection
 
     assert connection.vendor == settings.dialect
+
+
+def test_settings_files_are_private_and_passwords_masked(tmp_path: Path) -> None:
+    from lineagedb.setup._instance import InstanceSettings, instance_file
+
+    settings = InstanceSettings(
+        name="shared", storage_root=str(tmp_path), db="postgresql://me:s3cret@db:5432/lab"
+    )
+    settings.save()
+    assert instance_file("shared").stat().st_mode & 0o777 == 0o600
+    assert "s3cret" not in repr(settings) and "me:***@db" in repr(settings)
+    ln.setup.login("jdoe")
+    assert (Path(os.environ["LINEAGEDB_HOME"]) / "user.json").stat().st_mode & 0o777 == 0o600

@@ -79,3 +79,19 @@ def test_notebook_without_path_says_how_to_pass_it(
     with pytest.raises(CellExecutionError, match=r"Pass it: ln.track\(path='analysis.ipynb'\)"):
         execute(path, cwd=elsewhere)
     assert instance.Transform.filter().count() == 0
+
+
+def test_finish_refuses_unsaved_notebook(
+    instance: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nbclient.exceptions import CellExecutionError
+
+    path = make_notebook(tmp_path / "analysis.ipynb")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(path))
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells[-1].source = "ln.finish()  # edited, not saved"  # differs from the file
+    client = NotebookClient(notebook, timeout=120, kernel_name="python3")
+    with pytest.raises(CellExecutionError, match=r"has unsaved changes.*Save the notebook"):
+        client.execute(cwd=str(tmp_path))
+    run = instance.Run.filter().one()
+    assert run.finished_at is None and run.report is None
