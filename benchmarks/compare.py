@@ -142,6 +142,7 @@ def main() -> None:
     versions = {system: version_of(system) for system in systems}
     results: dict[str, dict[str, dict]] = {}
     for workload in workloads:
+        names: list[str] = []
         for system in systems:
             runs, started = [], time.perf_counter()
             while len(runs) < args.runs and time.perf_counter() - started < BUDGET_SECONDS:
@@ -154,6 +155,7 @@ def main() -> None:
             for name in timed[0]:
                 if name == "saved":  # how many files an extrapolated run really saved
                     continue
+                names += [name] if name not in names else []
                 results.setdefault(name, {})[system] = {
                     "median_s": statistics.median(t[name] for t in timed),
                     "peak_rss_mb": max(run["peak_rss_mb"] for run in runs),
@@ -161,7 +163,7 @@ def main() -> None:
                 }
                 if "saved" in timed[0]:
                     results[name][system]["files_saved"] = min(t["saved"] for t in timed)
-        for name in [n for n in results if n.startswith(workload.removesuffix("_1k")[:5])]:
+        for name in names:
             print(name, {s: results[name].get(s, {}).get("median_s") for s in systems}, flush=True)
     md5_seconds = md5_baseline(data / "big.bin", args.runs)
     write_reports(results, systems, versions, md5_seconds, args.runs)
