@@ -89,3 +89,18 @@ def test_delete_removes_managed_bytes(storage_instance: ModuleType, tmp_path: Pa
     assert not path.exists()
     with pytest.raises(PathNotFound):
         ln.Artifact(tmp_path / "absent.csv")
+
+
+def test_bulk_save_stores_bytes_in_default_storage(
+    storage_instance: ModuleType, tmp_path: Path
+) -> None:
+    ln = storage_instance
+    paths = []
+    for index in range(3):
+        paths.append(tmp_path / f"sample_{index}.txt")
+        paths[-1].write_text(f"sample {index}")
+    artifacts = ln.save([ln.Artifact(path) for path in paths])
+    root = str(ln.setup.settings.storage.root).rstrip("/")
+    for artifact, path in zip(artifacts, paths, strict=True):
+        assert str(artifact.path).startswith(root)
+        assert artifact.path.read_bytes() == path.read_bytes() and artifact.verify()
