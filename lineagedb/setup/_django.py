@@ -70,18 +70,22 @@ def _swap_default_database(database: dict[str, Any]) -> None:
 
 def migrate() -> None:
     """Apply the shipped migrations that the database lacks (one query when none)."""
-    from django.core.management import call_command
-    from django.db import connection
-    from django.db.migrations.recorder import MigrationRecorder
+    from django.db import DatabaseError, connection
 
     import lineagedb.models.migrations as migrations_package
 
     shipped = {module.name for module in pkgutil.iter_modules(migrations_package.__path__)}
-    recorder = MigrationRecorder(connection)
-    applied: set[str] = set()
-    if recorder.has_table():
-        applied = {name for app, name in recorder.applied_migrations() if app == "lineagedb"}
+    # One plain query on every connect; Django's migration machinery (tens of
+    # milliseconds to import) loads only when something is to be applied.
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM django_migrations WHERE app = %s", ["lineagedb"])
+            applied = {row[0] for row in cursor.fetchall()}
+    except DatabaseError:  # a new database: no migrations table yet
+        applied = set()
     if not shipped <= applied:
+        from django.core.management import call_command
+
         call_command("migrate", "lineagedb", verbosity=0, interactive=False)
 
 

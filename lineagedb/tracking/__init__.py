@@ -1,11 +1,23 @@
 """Provenance: ``track()`` and ``finish()`` turn running code into Transform and Run records.
 
+The registries import ``tracking.context`` on every connect; the rest loads on first use.
+
 Example:
     >>> import lineagedb as ln
     >>> ln.track()  # doctest: +SKIP
     >>> ln.finish()  # doctest: +SKIP
 """
 
-from lineagedb.tracking.tracker import finish, track
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["finish", "track"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from lineagedb.tracking import tracker
+
+        return getattr(tracker, name)
+    raise AttributeError(f"module 'lineagedb.tracking' has no attribute {name!r}")
