@@ -187,7 +187,7 @@ class Artifact(VersionedRecord):
             >>> artifact.path  # doctest: +SKIP
             PosixUPath('/home/me/lamin-tutorial/iris_studies/study0_raw_images/meta.csv')
         """
-        return to_upath(self.storage.root) / self._storage_key
+        return self.storage.path / self._storage_key
 
     def cache(self) -> UPath:
         """A local path to the bytes: the stored path for local storage, else a cached copy.
@@ -270,8 +270,9 @@ class Artifact(VersionedRecord):
             return self
         source = self._local_source
         content = self._content
-        check_inside(self.path, self.storage.root)
-        staged = transfer.stage(source, self.path.parent)
+        path = self.path
+        check_inside(path, self.storage.root)
+        staged = transfer.stage(source, path.parent)
         destination: UPath | None = None
 
         def insert() -> None:

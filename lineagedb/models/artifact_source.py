@@ -64,18 +64,19 @@ def storage_for(source: Path | UPath) -> tuple[Storage, str | None]:
 
     default = settings.storage.record
     text = source.as_posix() if isinstance(source, Path) else str(source).rstrip("/")
-    best: tuple[Storage, str] | None = None
-    for storage in Storage.objects.all():
-        if text == storage.root:
+    best: tuple[int, str, str] | None = None  # (id, root, key)
+    for storage_id, root in Storage.objects.values_list("id", "root"):
+        if text == root:
             raise InvalidArgument(
-                f"'{text}' is the root of storage {storage.uid}; register files or folders "
+                f"'{text}' is the root of storage {root!r}; register files or folders "
                 "inside it instead."
             )
-        key = key_in_root(text, storage.root)
-        if key is not None and (best is None or len(storage.root) > len(best[0].root)):
-            best = (storage, key)
+        key = key_in_root(text, root)
+        if key is not None and (best is None or len(root) > len(best[1])):
+            best = (storage_id, root, key)
     if best is not None:
-        return best
+        match = default if best[0] == default.id else Storage.objects.get(id=best[0])
+        return match, best[2]
     if not isinstance(source, Path):
         root = remote.bucket_of(source)
         logger.warning(f"generating a new storage location at {root}")

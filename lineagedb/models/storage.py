@@ -62,4 +62,8 @@ class Storage(Record):
             >>> ln.Storage.get(root="/data/shared").path  # doctest: +SKIP
             PosixUPath('/data/shared')
         """
-        return to_upath(self.root)
+        # Building a UPath costs ~70 µs; artifacts ask for their storage's root often.
+        cached = self.__dict__.get("_root_path")
+        if cached is None or str(cached).rstrip("/") != self.root.rstrip("/"):
+            cached = self.__dict__["_root_path"] = to_upath(self.root)
+        return cached
