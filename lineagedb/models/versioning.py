@@ -132,7 +132,6 @@ class VersionedRecord(Record):
         Example:
             >>> ln.Transform(name="QC", is_new_version_of=qc_v1).save()  # doctest: +SKIP
         """
-        self._check_text_fields()
         if self._state.adding:
             self._insert_version(lambda: Record.save(self, *args, **kwargs))
         else:
