@@ -10,7 +10,8 @@ catches ``LookupError`` or ``FileNotFoundError`` keeps working::
     ├── InvalidArgument (ValueError)    a call got a value it cannot use
     │   └── UnknownField (AttributeError)   a query or constructor names a field the registry lacks
     ├── PathNotFound (FileNotFoundError)    a path given by the user does not exist
-    ├── StorageNotWritable (PermissionError)  a storage root cannot be written to
+    ├── AccessDenied (PermissionError)  the storage refused to read or write a path
+    │   └── StorageNotWritable          a storage root cannot be written to
     ├── NoLoader (ValueError)           no reader is known for an artifact's suffix
     ├── StorageMismatch                 stored bytes are missing or differ from their record
     ├── TrackingError                   track() or finish() cannot do what was asked
@@ -53,7 +54,11 @@ class PathNotFound(LineageDBError, FileNotFoundError):
     """A path given by the user does not exist."""
 
 
-class StorageNotWritable(LineageDBError, PermissionError):
+class AccessDenied(LineageDBError, PermissionError):
+    """The storage refused to read or write a path (credentials, bucket policy)."""
+
+
+class StorageNotWritable(AccessDenied):
     """A storage root cannot be written to."""
 
 

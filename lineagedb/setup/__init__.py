@@ -11,9 +11,19 @@ from typing import Any
 
 from lineagedb.setup._connect import connect, delete, init
 from lineagedb.setup._settings import settings
+from lineagedb.setup._storage_options import set_storage_options
 from lineagedb.setup._user import login, logout
 
-__all__ = ["cleanup", "connect", "delete", "init", "login", "logout", "settings"]
+__all__ = [
+    "cleanup",
+    "connect",
+    "delete",
+    "init",
+    "login",
+    "logout",
+    "set_storage_options",
+    "settings",
+]
 
 
 def cleanup(dry_run: bool = False, min_age_seconds: float = 900) -> Any:

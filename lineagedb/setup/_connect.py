@@ -8,6 +8,7 @@ from typing import Any
 
 from lineagedb._logger import logger
 from lineagedb.errors import InstanceError
+from lineagedb.setup import _storage_options
 from lineagedb.setup._instance import (
     InstanceSettings,
     instance_file,
@@ -25,7 +26,13 @@ from lineagedb.storage.paths import (
 )
 
 
-def init(*, storage: str | Path, db: str | None = None, name: str | None = None) -> None:
+def init(
+    *,
+    storage: str | Path,
+    db: str | None = None,
+    name: str | None = None,
+    storage_options: dict[str, Any] | None = None,
+) -> None:
     """Create an instance (or connect to it if it exists with the same settings).
 
     Args:
@@ -36,15 +43,30 @@ def init(*, storage: str | Path, db: str | None = None, name: str | None = None)
         db: ``None`` for the embedded SQLite file in the storage root, or a
             ``postgresql://<user>:<password>@<host>:<port>/<dbname>`` URL.
         name: Instance name; defaults to the storage folder's name.
+        storage_options: fsspec options for a bucket ``storage`` (endpoint,
+            credentials, project), kept for this user: see ``set_storage_options``.
 
     Example:
         >>> import lineagedb as ln
         >>> ln.setup.init(storage="./lamin-tutorial")  # doctest: +SKIP
         • connected lineagedb: anonymous/lamin-tutorial
+        >>> ln.setup.init(
+        ...     storage="s3://lab-bucket",
+        ...     storage_options={"endpoint_url": "https://minio.lab.org"},
+        ... )  # doctest: +SKIP
     """
     root = normalize_root(storage)
     if db is not None:
         postgres_database(db)  # validates the URL before anything is written
+    if storage_options is not None:
+        previous_options = _storage_options.storage_options(root)
+        _storage_options.set_storage_options(root, storage_options)
+        try:
+            init(storage=storage, db=db, name=name)
+        except Exception:
+            _storage_options.set_storage_options(root, previous_options or None)
+            raise
+        return
     instance = InstanceSettings(
         name=validate_name(name or default_instance_name(root)), storage_root=root, db=db
     )

@@ -60,7 +60,7 @@ def is_local(path: PathLike | UPath) -> bool:
 
 
 def to_upath(path: PathLike) -> UPath:
-    """A UPath for a local path or a URL.
+    """A UPath for a local path or a URL, with the storage options kept for its bucket.
 
     Example:
         >>> to_upath("/tmp/x.csv").name
@@ -69,7 +69,15 @@ def to_upath(path: PathLike) -> UPath:
     from upath import UPath
 
     text = os.fspath(path)
-    if protocol_of(text) == "s3" and not _aws_credentials_configured(
+    protocol = protocol_of(text)
+    if protocol == "local":
+        return UPath(text)
+    from lineagedb.setup._storage_options import storage_options
+
+    options = storage_options(text)
+    if options:
+        return UPath(text, **options)
+    if protocol == "s3" and not _aws_credentials_configured(
         os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_PROFILE")
     ):
         # Public buckets are readable without credentials: sign nothing

@@ -2,18 +2,23 @@
 
 Hashes come from object metadata: an S3 ETag of a single-part upload is the
 MD5 of the bytes, so it gives the same ``md5`` hash as the local file; a
-multipart ETag ``<hex>-<parts>`` gives ``hash_type="md5-<parts>"``. Nothing
-is downloaded to hash. (Objects encrypted with SSE-KMS have ETags that are
-not MD5s; their hashes then only identify the upload, not the content.)
+multipart ETag ``<hex>-<parts>`` gives ``hash_type="md5-<parts>"``. GCS keeps
+the MD5 of every object uploaded whole (``md5Hash``); composite GCS objects
+only have a CRC32C (``hash_type="crc32c"``). Nothing is downloaded to hash.
+(Objects encrypted with SSE-KMS have ETags that are not MD5s; their hashes
+then only identify the upload, not the content.)
 """
 
 from __future__ import annotations
 
+import base64
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lineagedb.errors import PathNotFound, StorageNotWritable
+from lineagedb.errors import AccessDenied, InvalidArgument, PathNotFound, StorageNotWritable
 from lineagedb.storage.hashing import ContentHash, combine_folder_hash, encode_digest
 
 if TYPE_CHECKING:
@@ -35,6 +40,28 @@ def etag_hash(etag: str) -> tuple[str, str]:
     return (digest, f"md5-{parts}") if parts else (digest, "md5")
 
 
+def object_hash(details: dict[str, Any]) -> tuple[str, str]:
+    """(hash, hash_type) of one object from its listing entry (S3 or GCS metadata).
+
+    Example:
+        >>> object_hash({"ETag": '"5d41402abc4b2a76b9719d911017c592"'})
+        ('XUFAKrxLKna5cZ2REBfFkg', 'md5')
+        >>> object_hash({"md5Hash": "XUFAKrxLKna5cZ2REBfFkg==", "etag": "CJ+4"})
+        ('XUFAKrxLKna5cZ2REBfFkg', 'md5')
+    """
+    if "ETag" in details:
+        return etag_hash(details["ETag"])
+    if details.get("md5Hash"):
+        return encode_digest(base64.b64decode(details["md5Hash"])), "md5"
+    if details.get("crc32c"):
+        return encode_digest(base64.b64decode(details["crc32c"])), "crc32c"
+    raise InvalidArgument(
+        f"Object '{details.get('name')}' has neither an ETag nor an MD5 or CRC32C in its "
+        "metadata, so it cannot be hashed without downloading it. Copy it into a bucket "
+        "of S3 or GCS, or register a local copy."
+    )
+
+
 def bucket_of(path: UPath) -> str:
     """``<protocol>://<bucket>`` of a cloud path.
 
@@ -45,17 +72,23 @@ def bucket_of(path: UPath) -> str:
     return f"{path.protocol}://{path.path.split('/', 1)[0]}"
 
 
-def _missing(path: UPath) -> PathNotFound:
-    fs = path.fs
-    bucket = path.path.split("/", 1)[0]
+def _bucket_exists(path: UPath) -> bool:
+    # A bucket that refuses to describe itself (403) exists; only a 404 says it doesn't.
     try:
-        bucket_exists = fs.exists(bucket)
+        path.fs.info(path.path.split("/", 1)[0])
+    except FileNotFoundError:
+        return False
     except PermissionError:
-        bucket_exists = True
-    if not bucket_exists:
+        return True
+    return True
+
+
+def _missing(path: UPath) -> PathNotFound:
+    if not _bucket_exists(path):
         return PathNotFound(
             f"Bucket '{bucket_of(path)}' does not exist or is not visible with these "
-            "credentials. Check the name, AWS_ENDPOINT_URL and your credentials."
+            "credentials. Check the name, the endpoint (AWS_ENDPOINT_URL or the bucket's "
+            "storage_options) and your credentials."
         )
     parent = str(path.parent)
     return PathNotFound(
@@ -64,17 +97,49 @@ def _missing(path: UPath) -> PathNotFound:
     )
 
 
-def info(path: UPath) -> dict[str, Any]:
-    """The object's metadata, or PathNotFound / StorageNotWritable with the next step."""
+def denied(path: UPath, error: BaseException, *, writing: bool = False) -> AccessDenied:
+    """The error for a refused request on ``path``, with what to check next.
+
+    Example:
+        >>> denied(UPath("s3://bucket/a.csv"), PermissionError("403"))  # doctest: +SKIP
+        AccessDenied("Access to 's3://bucket/a.csv' was denied (403). ...")
+    """
+    what = "Writing to" if writing else "Access to"
+    if getattr(path.fs, "anon", False):
+        hint = (
+            "No credentials were found, so the request was anonymous: set AWS_ACCESS_KEY_ID "
+            "and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE), or give the bucket "
+            "ln.setup.set_storage_options(...)."
+        )
+    else:
+        hint = "Check your credentials (or the bucket's storage_options) and the bucket's policy."
+    kind = StorageNotWritable if writing else AccessDenied
+    return kind(f"{what} '{path}' was denied ({error}). {hint}")
+
+
+@contextmanager
+def refused_as_errors(path: UPath, *, writing: bool = False) -> Iterator[None]:
+    """Turn the filesystem's PermissionError inside the block into :func:`denied`'s error.
+
+    Example:
+        >>> with refused_as_errors(UPath("s3://bucket/a.csv")):  # doctest: +SKIP
+        ...     UPath("s3://bucket/a.csv").read_bytes()
+    """
     try:
-        result: dict[str, Any] = path.fs.info(path.path)
+        yield
+    except AccessDenied:
+        raise
+    except PermissionError as error:
+        raise denied(path, error, writing=writing) from None
+
+
+def info(path: UPath) -> dict[str, Any]:
+    """The object's metadata, or PathNotFound / AccessDenied with the next step."""
+    try:
+        with refused_as_errors(path):
+            result: dict[str, Any] = path.fs.info(path.path)
     except FileNotFoundError:
         raise _missing(path) from None
-    except PermissionError as error:
-        raise StorageNotWritable(
-            f"Access to '{path}' was denied ({error}). Check your credentials and the "
-            "bucket's policy."
-        ) from None
     return result
 
 
@@ -88,17 +153,27 @@ def hash_remote(path: UPath) -> ContentHash:
     path.fs.invalidate_cache()
     details = info(path)
     if details.get("type") != "directory":
-        file_hash, hash_type = etag_hash(details["ETag"])
+        file_hash, hash_type = object_hash(details)
         return ContentHash(file_hash, hash_type, int(details["size"]), None)
     prefix = path.path.rstrip("/") + "/"
-    objects = path.fs.find(path.path, detail=True)
+    with refused_as_errors(path):
+        objects = path.fs.find(path.path, detail=True)
     entries, size = [], 0
     for name, item in objects.items():
-        file_hash, hash_type = etag_hash(item["ETag"])
-        suffix = "" if hash_type == "md5" else hash_type[3:]
-        entries.append((name[len(prefix) :], file_hash + suffix))
+        file_hash, hash_type = object_hash(item)
+        entries.append((name[len(prefix) :], file_hash + _kind_suffix(hash_type)))
         size += int(item["size"])
     return ContentHash(combine_folder_hash(entries), "md5-d", size, len(entries))
+
+
+def _kind_suffix(hash_type: str) -> str:
+    # A folder hash names each entry's hash kind unless it is a plain md5:
+    # md5-N by its part count ("-N"), others by name ("-crc32c").
+    if hash_type == "md5":
+        return ""
+    if hash_type.startswith("md5-"):
+        return hash_type[3:]
+    return f"-{hash_type}"
 
 
 def is_dir(path: UPath) -> bool:
@@ -117,14 +192,11 @@ def upload(source: Path, destination: UPath) -> None:
     fs = destination.fs
     files = [f for f in source.rglob("*") if f.is_file()] if source.is_dir() else [source]
     size = sum(f.stat().st_size for f in files)
-    try:
-        with transfer_callback(f"uploading {source.name}", size) as callback:
-            fs.put(str(source), destination.path, recursive=source.is_dir(), callback=callback)
-    except PermissionError as error:
-        raise StorageNotWritable(
-            f"Cannot upload to '{destination}' ({error}). Check your credentials and the "
-            "bucket's policy."
-        ) from None
+    with (
+        refused_as_errors(destination, writing=True),
+        transfer_callback(f"uploading {source.name}", size) as callback,
+    ):
+        fs.put(str(source), destination.path, recursive=source.is_dir(), callback=callback)
     fs.invalidate_cache()
 
 
@@ -142,7 +214,8 @@ def copy(source: UPath, destination: UPath) -> None:
     # fsspec's recursive copy trips over the prefix's directory entry; copy
     # the listed objects instead, in one concurrent batch.
     sources, targets = _object_pairs(source, destination)
-    source.fs.copy(sources, targets)
+    with refused_as_errors(destination, writing=True):
+        source.fs.copy(sources, targets)
     source.fs.invalidate_cache()
 
 
@@ -150,7 +223,8 @@ def move(source: UPath, destination: UPath) -> None:
     """Move objects within a bucket: server-side copy, then delete the originals."""
     sources, _ = _object_pairs(source, destination)
     copy(source, destination)
-    source.fs.rm(sources)
+    with refused_as_errors(source, writing=True):
+        source.fs.rm(sources)
     source.fs.invalidate_cache()
 
 
@@ -158,9 +232,10 @@ def remove(path: UPath) -> None:
     """Delete an object or every object below a prefix, if there are any."""
     fs = path.fs
     fs.invalidate_cache()
-    if fs.exists(path.path):
-        fs.rm(path.path, recursive=True)
-        fs.invalidate_cache()
+    with refused_as_errors(path, writing=True):
+        if fs.exists(path.path):
+            fs.rm(path.path, recursive=True)
+            fs.invalidate_cache()
 
 
 def verify_upload(destination: UPath, expected: ContentHash) -> None:
@@ -193,17 +268,23 @@ def download(path: UPath, destination: Path) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
     try:
         if details.get("type") == "directory":
-            objects = path.fs.find(path.path, detail=True)
+            with refused_as_errors(path):
+                objects = path.fs.find(path.path, detail=True)
             prefix = path.path.rstrip("/") + "/"
             for name, item in objects.items():
                 target = temporary / name[len(prefix) :]
                 target.parent.mkdir(parents=True, exist_ok=True)
-                path.fs.get_file(name, str(target))
+                with refused_as_errors(path):
+                    path.fs.get_file(name, str(target))
                 _set_mtime(target, item)
             if destination.exists():
                 shutil.rmtree(destination)
         else:
-            with transfer_callback(f"downloading {path.name}", int(details["size"])) as callback:
+            size = int(details["size"])
+            with (
+                transfer_callback(f"downloading {path.name}", size) as callback,
+                refused_as_errors(path),
+            ):
                 path.fs.get_file(path.path, str(temporary), callback=callback)
             _set_mtime(temporary, details)
         os.replace(temporary, destination)
@@ -241,7 +322,8 @@ def is_cached(path: UPath, local: Path) -> bool:
     details = info(path)
     if details.get("type") == "directory":
         prefix = path.path.rstrip("/") + "/"
-        objects = path.fs.find(path.path, detail=True)
+        with refused_as_errors(path):
+            objects = path.fs.find(path.path, detail=True)
         local_files = {p.relative_to(local).as_posix(): p for p in local.rglob("*") if p.is_file()}
         if set(local_files) != {name[len(prefix) :] for name in objects}:
             return False
@@ -262,22 +344,18 @@ def ensure_writable_bucket(root: UPath) -> None:
     import uuid
 
     fs = root.fs
-    bucket = root.path.split("/", 1)[0]
-    if not fs.exists(bucket):
+    fs.invalidate_cache()
+    if not _bucket_exists(root):
         raise PathNotFound(
             f"Bucket '{str(root).rstrip('/')}' does not exist or is not visible with these "
             "credentials. "
-            "Create it first, or check AWS_ENDPOINT_URL and your credentials."
+            "Create it first, or check the endpoint (AWS_ENDPOINT_URL or "
+            "ln.setup.set_storage_options) and your credentials."
         )
     probe = f"{root.path.rstrip('/')}/.lineagedb/.write-probe-{uuid.uuid4().hex}"
-    try:
+    with refused_as_errors(root, writing=True):
         fs.pipe_file(probe, b"")
         fs.rm(probe)
-    except PermissionError as error:
-        raise StorageNotWritable(
-            f"Storage root '{root}' is not writable ({error}). Check your credentials and the "
-            "bucket's policy."
-        ) from None
 
 
 def region(path: UPath) -> str | None:

@@ -152,3 +152,49 @@ def test_public_bucket_without_credentials(
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     artifact = ln.Artifact(f"s3://{name}/public.csv").save()  # unsigned requests
     assert artifact.load().shape == (1, 1)
+
+
+def test_access_denied_is_a_clear_error_and_registers_nothing(
+    instance: ModuleType, s3: S3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+    import uuid
+
+    import boto3
+    import moto.settings
+
+    from lineagedb.setup._instance import instance_file
+
+    ln = instance
+    bucket = s3.bucket()
+    boto3.client("s3").put_object(
+        Bucket=bucket.removeprefix("s3://"), Key="study0/meta.csv", Body=b"a,b\n1,2\n"
+    )
+    iam = boto3.client("iam", region_name="us-east-1")  # IAM is global
+    user = f"lister-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=user)
+    may_list_only = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": "*"}],
+    }
+    iam.put_user_policy(
+        UserName=user, PolicyName="list-only", PolicyDocument=json.dumps(may_list_only)
+    )
+    keys = iam.create_access_key(UserName=user)["AccessKey"]
+    ln.setup.set_storage_options(
+        bucket, {"key": keys["AccessKeyId"], "secret": keys["SecretAccessKey"]}
+    )
+    monkeypatch.setattr(moto.settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)  # enforce IAM
+
+    with pytest.raises(
+        ln.errors.AccessDenied,
+        match=rf"Access to '{bucket}/study0/meta.csv' was denied .*storage_options.*policy",
+    ):
+        ln.Artifact(f"{bucket}/study0/meta.csv")
+    with pytest.raises(ln.errors.StorageNotWritable, match=rf"Writing to '{bucket}.*was denied"):
+        ln.setup.init(storage=bucket, name="denied")
+    monkeypatch.undo()
+
+    assert not instance_file("denied").exists()
+    assert ln.setup.settings.instance.name == "data"
+    assert ln.Storage.filter().count() == 1 and ln.Artifact.filter(visibility=None).count() == 0
