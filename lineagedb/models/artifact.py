@@ -9,7 +9,7 @@ from django.db import IntegrityError, models, transaction
 
 from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument, NoLoader
-from lineagedb.models import _uid
+from lineagedb.models import _plain, _uid
 from lineagedb.models.artifact_source import resolve_source, storage_for
 from lineagedb.models.collection import Collection
 from lineagedb.models.record import Record
@@ -126,9 +126,10 @@ class Artifact(VersionedRecord):
         content = hash_path(source)
         # Same bytes means same hash of the same kind: an empty folder (md5-d of
         # nothing) is not an empty file, though both digests are md5(b"").
-        existing = (
-            Artifact.filter(hash=content.hash, hash_type=content.hash_type).order_by("id").first()
+        same = _plain.rows(
+            Artifact, ("id",), limit=1, hash=content.hash, hash_type=content.hash_type, visibility=1
         )
+        existing = Artifact.objects.get(id=same[0][0]) if same else None
         if existing is not None:
             logger.warning(f"returning existing artifact with same hash: {existing}")
             super().__init__()

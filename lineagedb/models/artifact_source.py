@@ -59,13 +59,14 @@ def storage_for(source: Path | UPath) -> tuple[Storage, str | None]:
     A cloud path outside every registered storage makes a new, unsaved
     Storage record for its bucket, saved with the artifact.
     """
+    from lineagedb.models import _plain
     from lineagedb.models.storage import Storage
     from lineagedb.setup._settings import settings
 
     default = settings.storage.record
     text = source.as_posix() if isinstance(source, Path) else str(source).rstrip("/")
     best: tuple[int, str, str] | None = None  # (id, root, key)
-    for storage_id, root in Storage.objects.values_list("id", "root"):
+    for storage_id, root in _plain.rows(Storage, ("id", "root")):
         if text == root:
             raise InvalidArgument(
                 f"'{text}' is the root of storage {root!r}; register files or folders "

@@ -193,7 +193,13 @@ def test_access_denied_is_a_clear_error_and_registers_nothing(
         ln.Artifact(f"{bucket}/study0/meta.csv")
     with pytest.raises(ln.errors.StorageNotWritable, match=rf"Writing to '{bucket}.*was denied"):
         ln.setup.init(storage=bucket, name="denied")
-    monkeypatch.undo()
+    ln.setup.set_storage_options(bucket, None)
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    with pytest.raises(ln.errors.AccessDenied, match=r"No credentials were found.*anonymous"):
+        ln.Artifact(f"{bucket}/study0/meta.csv")
 
     assert not instance_file("denied").exists()
     assert ln.setup.settings.instance.name == "data"
