@@ -16,6 +16,7 @@ import json  # noqa: E402
 import resource  # noqa: E402
 import shutil  # noqa: E402
 import sys  # noqa: E402
+from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -64,11 +65,11 @@ def _fill(ln: Any, data: Path, n: int) -> list[Any]:
 ONE_BY_ONE_LIMIT = 20.0  # DVC takes ~0.4 s per `dvc add`: 1,000 would take minutes
 
 
-def _one_by_one(ln: Any, paths: list[Path]) -> dict[str, float]:
+def _one_by_one(save: Callable[[Path], Any], paths: list[Path]) -> dict[str, float]:
     """Save files one by one; past ONE_BY_ONE_LIMIT seconds, extrapolate to all of them."""
     started, done = time.perf_counter(), 0
     for path in paths:
-        _artifact(ln, path, f"one/{path.name}").save()
+        save(path)
         done += 1
         if time.perf_counter() - started > ONE_BY_ONE_LIMIT:
             break
@@ -105,7 +106,10 @@ def run_registry(system: str, workload: str, data: Path, work: Path) -> float | 
         ],
         "save_5000_folder": lambda: _artifact(ln, data / "folder5000", "folder5000").save(),
         "save_1gib_file": lambda: _artifact(ln, data / "big.bin", "big.bin").save(),
-        "save_1000_one_by_one": lambda: _one_by_one(ln, sorted((data / "files1000").iterdir())),
+        "save_1000_one_by_one": lambda: _one_by_one(
+            lambda path: _artifact(ln, path, f"one/{path.name}").save(),
+            sorted((data / "files1000").iterdir()),
+        ),
         "bulk_save_10000": lambda: _fill(ln, data, N_QUERY_LARGE),
     }
     if workload in timed:
@@ -164,7 +168,7 @@ def run_registry(system: str, workload: str, data: Path, work: Path) -> float | 
 # -- DVC: `dvc add` is its save; no registry queries or provenance ---------------------
 
 
-def run_dvc(workload: str, data: Path, work: Path) -> float:
+def run_dvc(workload: str, data: Path, work: Path) -> float | dict[str, float]:
     from dvc.repo import Repo
 
     repo_dir = work / "repo"
@@ -192,6 +196,8 @@ def run_dvc(workload: str, data: Path, work: Path) -> float:
         else:
             shutil.copyfile(source, target)
         targets.append(str(target))
+    if workload == "save_1000_one_by_one":
+        return _one_by_one(lambda target: repo.add(str(target)), [Path(t) for t in targets])
     started = time.perf_counter()
     for target in targets:
         repo.add(target)
