@@ -6,8 +6,12 @@ those candidates are scored here, so both databases rank alike:
 
     exact match 100 > whole word 80-99 > prefix 70-79 > substring 50-69 > typo 0-49
 
-Within a band, a match covering more of the field ranks higher. User input
-only ever reaches the database as a bound parameter.
+Within a band, a match covering more of the field ranks higher. Typo scores
+are computed only when fewer records than asked for contain the text. When
+more than 5,000 records contain it (a common word at a million records), the
+candidates are the 500 newest of them: ranking every one would take seconds,
+so ties among equally good matches favour recent records. User input only
+ever reaches the database as a bound parameter.
 """
 
 from __future__ import annotations
@@ -168,8 +172,8 @@ class _SQLiteIndex:
         if len(present) == len(grams):  # every trigram occurs: the text itself may
             if counts[present[0]] <= _SCAN_LIMIT:
                 ids = self._ids(" AND ".join(map(_fts_phrase, present[:3])), _SCAN_LIMIT, False)
-            else:
-                ids = self._ids(_fts_phrase(text), CANDIDATES, ranked=True)
+            else:  # thousands contain it: the newest of them (ranking them all costs seconds)
+                ids = self._ids(_fts_phrase(text), CANDIDATES, ranked=False, newest=True)
             if len(ids) >= enough:
                 return ids
         rare = present[:2]
@@ -178,8 +182,8 @@ class _SQLiteIndex:
         seen = set(ids)
         return ids + [pk for pk in fuzzy if pk not in seen]
 
-    def _ids(self, expression: str, limit: int, ranked: bool) -> list[int]:
-        order = "ORDER BY rank " if ranked else ""
+    def _ids(self, expression: str, limit: int, ranked: bool, newest: bool = False) -> list[int]:
+        order = "ORDER BY rank " if ranked else "ORDER BY rowid DESC " if newest else ""
         self.cursor.execute(
             f"SELECT rowid FROM {self.fts} WHERE {self.fts} MATCH %s {order}LIMIT %s",
             [f"{self.columns} : ({expression})", limit],
@@ -240,10 +244,18 @@ def search(
     rows: list[dict[str, Any]] = []
     if text:
         ids = candidate_ids(query, text, fields, enough=limit)
+        unmatched = []
         for row in query.filter(pk__in=ids).values("pk", "uid", *fields):
-            score = record_score(text, [row[name] for name in fields])
+            score = max(field_score(text, row[name], fuzzy=False) for name in fields)
             if score > 0:
                 rows.append({**row, "score": round(score, 1)})
+            else:
+                unmatched.append(row)
+        if len(rows) < limit:  # typo scores (< 50) only matter below the substring matches
+            for row in unmatched:
+                score = record_score(text, [row[name] for name in fields])
+                if score > 0:
+                    rows.append({**row, "score": round(score, 1)})
     rows.sort(key=lambda row: (-row["score"], -row["pk"]))
     rows = rows[:limit]
     if return_queryset:

@@ -99,3 +99,19 @@ def test_hostile_strings_never_error(
     result = ln.Artifact.search(string)
     assert list(result.columns) == ["key", "description", "suffix", "score"]
     assert ln.Artifact.filter().count() == len(vocabulary)
+
+
+def test_text_in_thousands_of_records_gives_the_newest(
+    instance: ModuleType, vocabulary: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lineagedb.search
+
+    ln = instance
+    if ln.setup.settings.instance.dialect != "sqlite":
+        pytest.skip("PostgreSQL takes the first matches its GIN index yields")
+    # At a million records "thousands" is 5,000; here 2 stands for it.
+    monkeypatch.setattr(lineagedb.search, "_SCAN_LIMIT", 2)
+    monkeypatch.setattr(lineagedb.search, "CANDIDATES", 2)
+    result = ln.Artifact.search("meta", limit=2)
+    newest = [vocabulary["premeta.txt"], vocabulary["study0/meta.csv"]]
+    assert sorted(result.index) == sorted(newest)
