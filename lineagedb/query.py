@@ -8,7 +8,7 @@ row; ``get()`` accepts a uid, a unique uid prefix or an integer id;
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldError
@@ -208,8 +208,8 @@ class QuerySet(models.QuerySet):
             User(uid='00000000', handle='anonymous', ...)
         """
         name_field = _field_name(field) if field is not None else self.model._name_field
-        records = self.order_by("id")
-        return Lookup(self.model.__name__, ((getattr(r, name_field), r) for r in records))
+        rows = self.order_by("id").values_list(name_field, "uid", "id")
+        return Lookup(self.model, ((value or uid, pk) for value, uid, pk in rows))
 
     def search(
         self, string: str, field: Any = None, limit: int = 20, return_queryset: bool = False
@@ -280,7 +280,9 @@ def sanitize_name(value: Any) -> str:
 class Lookup:
     """Records by sanitized name; ``dir()`` lists the names for tab completion.
 
-    A name shared by several records gets ``_2``, ``_3``, … in id order.
+    A name shared by several records gets ``_2``, ``_3``, … in id order. Only
+    names and ids are read up front; a record is loaded when its name is used,
+    so a lookup over 100,000 records stays cheap.
 
     Example:
         >>> users = ln.User.lookup()  # doctest: +SKIP
@@ -288,28 +290,36 @@ class Lookup:
         'anonymous'
     """
 
-    def __init__(self, registry: str, items: Iterator[tuple[Any, Any]]) -> None:
-        self._registry = registry
-        self._records: dict[str, Any] = {}
-        for value, record in items:
-            base = sanitize_name(value if value is not None else record.uid)
-            name, counter = base, 1
+    def __init__(self, model: Any, items: Iterable[tuple[Any, int]]) -> None:
+        self._model = model
+        self._records: dict[str, int] = {}
+        self._loaded: dict[int, Any] = {}
+        last_suffix: dict[str, int] = {}  # per base name: no rescans for common names
+        for value, pk in items:
+            base = sanitize_name(value)
+            name, counter = base, last_suffix.get(base, 1)
             while name in self._records:
                 counter += 1
                 name = f"{base}_{counter}"
-            self._records[name] = record
+            last_suffix[base] = counter
+            self._records[name] = pk
+
+    def _record(self, pk: int) -> Any:
+        if pk not in self._loaded:
+            self._loaded[pk] = self._model.objects.get(pk=pk)
+        return self._loaded[pk]
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name == "_records":
             raise AttributeError(name)
         try:
-            return self._records[name]
+            return self._record(self._records[name])
         except KeyError:
             from lineagedb.errors import UnknownLookupName
 
             close = [known for known in self._records if known.startswith(name[:3])][:5]
             raise UnknownLookupName(
-                f"No {self._registry} is named {name!r} in this lookup"
+                f"No {self._model.__name__} is named {name!r} in this lookup"
                 + (f"; similar names: {', '.join(close)}" if close else "")
                 + ". Call dir() on the lookup to list every name."
             ) from None
@@ -324,8 +334,15 @@ class Lookup:
         return len(self._records)
 
     def dict(self) -> dict[str, Any]:
-        """The names and their records."""
-        return dict(self._records)
+        """The names and their records (all loaded, in one query).
+
+        Example:
+            >>> ln.User.lookup().dict()  # doctest: +SKIP
+            {'anonymous': User(uid='00000000', handle='anonymous', ...)}
+        """
+        missing = [pk for pk in self._records.values() if pk not in self._loaded]
+        self._loaded.update(self._model.objects.in_bulk(missing))
+        return {name: self._loaded[pk] for name, pk in self._records.items()}
 
     def __repr__(self) -> str:
-        return f"Lookup({self._registry}: {', '.join(sorted(self._records))})"
+        return f"Lookup({self._model.__name__}: {', '.join(sorted(self._records))})"

@@ -134,6 +134,21 @@ def test_lookup_disambiguates_duplicate_names(instance: ModuleType) -> None:
     assert names == ["qc_pipeline", "qc_pipeline_2"]
 
 
+def test_lookup_over_many_records_with_one_name(instance: ModuleType, tmp_path: Path) -> None:
+    ln = instance
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for index in range(1200):  # more ids than SQLite takes parameters in one query
+        (folder / f"{index}.csv").write_text(f"{index}\n")
+    saved = ln.save([ln.Artifact(path) for path in sorted(folder.iterdir())])
+    by_suffix = ln.Artifact.filter(suffix=".csv").lookup(field="suffix")
+    assert len(by_suffix) == 1200 and "csv_1200" in dir(by_suffix)
+    first_id = min(artifact.id for artifact in saved)
+    assert by_suffix.csv.id == first_id and by_suffix["csv_1200"].id == first_id + 1199
+    everything = by_suffix.dict()
+    assert len(everything) == 1200 and everything["csv_600"].id == first_id + 599
+
+
 def test_queryset_delete_follows_trash_rules(instance: ModuleType, three: list) -> None:
     ln = instance
     ln.Artifact.filter(key__in=[three[0].key, three[1].key]).delete()
