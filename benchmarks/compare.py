@@ -36,7 +36,7 @@ WORKLOADS = [
 # A (workload, system) stops repeating once its runs took this long, so that the
 # whole comparison stays under 15 minutes: LaminDB's 10,000-record fills take about
 # a minute per run here. The table says how many ran.
-BUDGET_SECONDS = 45
+BUDGET_SECONDS = 35
 FLOORS = {  # lineagedb / LaminDB, lower is better (issue 7)
     "import_connect_count": 0.2, "track": 0.1, "save_1000_one_by_one": 0.2,
     "bulk_save_10000": 0.1, "view_lineage_10000_outputs": 0.05,
