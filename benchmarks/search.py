@@ -117,9 +117,12 @@ def measure(n: int, database: str | None, folder: Path) -> None:
     assert found["key"].str.contains("sample_0173").all() and len(found) > 0, found
     typo = ln.Artifact.search("sampel_0173")
     assert typo["key"].str.contains("sample_0173").any(), typo
+    common_typo = ln.Artifact.search("kidny")
+    assert common_typo["description"].str.startswith("kidney").all(), common_typo
     report("search('sample_0173')", timed(lambda: ln.Artifact.search("sample_0173")))
     report("search('sampel_0173') (typo)", timed(lambda: ln.Artifact.search("sampel_0173")))
     report("search('liver') (common word)", timed(lambda: ln.Artifact.search("liver")))
+    report("search('kidny') (typo, common word)", timed(lambda: ln.Artifact.search("kidny")))
     prefix = "study7/sample_0173/"
     report(
         "filter(key__startswith=...) rows",

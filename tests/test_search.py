@@ -115,3 +115,17 @@ def test_text_in_thousands_of_records_gives_the_newest(
     result = ln.Artifact.search("meta", limit=2)
     newest = [vocabulary["premeta.txt"], vocabulary["study0/meta.csv"]]
     assert sorted(result.index) == sorted(newest)
+
+
+def test_typos_in_common_words_are_found_too(
+    instance: ModuleType, vocabulary: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lineagedb.search
+
+    ln = instance
+    # Make every trigram and piece "common", as at a million records: SQLite then takes
+    # the newest holders unranked, PostgreSQL reads holders in table order.
+    monkeypatch.setattr(lineagedb.search, "_SCAN_LIMIT", 1)
+    monkeypatch.setattr(lineagedb.search, "_SAMPLE_HITS", 1)
+    assert "meta.csv" in list(ln.Artifact.search("metta")["key"])[:3]
+    assert "collection.txt" in list(ln.Artifact.search("colection")["key"])[:3]
