@@ -9,9 +9,10 @@ those candidates are scored here, so both databases rank alike:
 Within a band, a match covering more of the field ranks higher. Typo scores
 are computed only when fewer records than asked for contain the text. When
 more than 5,000 records contain it (a common word at a million records), the
-candidates are the 500 newest of them: ranking every one would take seconds,
-so ties among equally good matches favour recent records. User input only
-ever reaches the database as a bound parameter.
+candidates are 500 of them — on SQLite the newest, on PostgreSQL the first the
+trigram index yields: ranking every one would take seconds, so ties among
+equally good matches are broken by that choice. User input only ever reaches
+the database as a bound parameter.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 
 CANDIDATES = 500
 _FUZZY_CANDIDATES = 200
-_FUZZY_GRAMS = 4
 _SCAN_LIMIT = 5000
 _WIDE_LIMIT = 50_000
 _SAMPLE, _SAMPLE_HITS = 5_000, 25  # a piece in 0.5% of a PostgreSQL sample is common
