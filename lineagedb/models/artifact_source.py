@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Any
 from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument, PathNotFound
 from lineagedb.storage import remote
-from lineagedb.storage.paths import cache_root, is_local, key_in_root, protocol_of, to_upath
+from lineagedb.storage.paths import (
+    cache_root,
+    is_local,
+    key_in_root,
+    protocol_of,
+    root_of_url,
+    to_upath,
+)
 
 if TYPE_CHECKING:
     from upath import UPath
@@ -79,7 +86,7 @@ def storage_for(source: Path | UPath) -> tuple[Storage, str | None]:
         match = default if best[0] == default.id else Storage.objects.get(id=best[0])
         return match, best[2]
     if not isinstance(source, Path):
-        root = remote.bucket_of(source)
+        root = root_of_url(str(source))
         logger.warning(f"generating a new storage location at {root}")
         storage = Storage(root=root, type=protocol_of(root), region=remote.region(source))
         return storage, key_in_root(text, root)

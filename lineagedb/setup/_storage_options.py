@@ -16,6 +16,7 @@ from typing import Any
 
 from lineagedb.errors import InvalidArgument
 from lineagedb.setup._instance import home_dir, write_settings_file
+from lineagedb.storage.paths import root_of_url
 
 # (file path, mtime_ns) -> options by root; re-read only when the file changes.
 _loaded: tuple[tuple[str, int], dict[str, dict[str, Any]]] | None = None
@@ -36,17 +37,6 @@ def _all() -> dict[str, dict[str, Any]]:
         with open(path) as handle:
             _loaded = (stamp, json.load(handle))
     return _loaded[1]
-
-
-def root_of_url(url: str) -> str:
-    """``<protocol>://<bucket>`` of a cloud URL.
-
-    Example:
-        >>> root_of_url("gs://bucket/study0/meta.csv")
-        'gs://bucket'
-    """
-    protocol, _, rest = url.partition("://")
-    return f"{protocol}://{rest.split('/', 1)[0]}"
 
 
 def storage_options(url: str) -> dict[str, Any]:

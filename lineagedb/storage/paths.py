@@ -33,6 +33,17 @@ def protocol_of(path: PathLike) -> str:
     return text.split("://", 1)[0]
 
 
+def root_of_url(url: str) -> str:
+    """``<protocol>://<bucket>`` of a cloud URL: the root its Storage record has.
+
+    Example:
+        >>> root_of_url("gs://bucket/study0/meta.csv")
+        'gs://bucket'
+    """
+    protocol, _, rest = url.partition("://")
+    return f"{protocol}://{rest.split('/', 1)[0]}"
+
+
 def normalize_root(root: PathLike) -> str:
     """The canonical form of a storage root, as stored in the Storage registry.
 

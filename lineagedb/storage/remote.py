@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from lineagedb.errors import AccessDenied, InvalidArgument, PathNotFound, StorageNotWritable
 from lineagedb.storage.hashing import ContentHash, combine_folder_hash, encode_digest
+from lineagedb.storage.paths import root_of_url
 
 if TYPE_CHECKING:
     from upath import UPath
@@ -62,16 +63,6 @@ def object_hash(details: dict[str, Any]) -> tuple[str, str]:
     )
 
 
-def bucket_of(path: UPath) -> str:
-    """``<protocol>://<bucket>`` of a cloud path.
-
-    Example:
-        >>> bucket_of(UPath("s3://bucket/a/b.csv"))  # doctest: +SKIP
-        's3://bucket'
-    """
-    return f"{path.protocol}://{path.path.split('/', 1)[0]}"
-
-
 def _bucket_exists(path: UPath) -> bool:
     # A bucket that refuses to describe itself (403) exists; only a 404 says it doesn't.
     try:
@@ -86,7 +77,7 @@ def _bucket_exists(path: UPath) -> bool:
 def _missing(path: UPath) -> PathNotFound:
     if not _bucket_exists(path):
         return PathNotFound(
-            f"Bucket '{bucket_of(path)}' does not exist or is not visible with these "
+            f"Bucket '{root_of_url(str(path))}' does not exist or is not visible with these "
             "credentials. Check the name, the endpoint (AWS_ENDPOINT_URL or the bucket's "
             "storage_options) and your credentials."
         )
