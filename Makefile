@@ -1,22 +1,32 @@
 # The two commands of the README: `make demo` and `make test`. CI runs `make test`.
+#
+# The environment comes from uv.lock (every extra, exact versions): `uv sync`
+# installs it in seconds where pip's resolver backtracked for minutes over
+# boto3/botocore. uv itself is bootstrapped with pip into .tools/ when it is
+# not on PATH. Bytecode is compiled at install: a fresh process must not pay
+# for compiling Django (~1 s for `import django.db.models` without .pyc files).
 PYTHON_BIN ?= python3
+UV_VERSION := 0.13.9
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 DEMO_DIR := build/demo
+UV := $(or $(shell command -v uv 2>/dev/null),.tools/bin/uv)
+UV_ENV := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never
+# Arguments for pytest, e.g. `make test PYTEST_ARGS="-k search --db sqlite"`.
+PYTEST_ARGS ?=
+# Two workers (pytest-xdist), each with its own servers; slow tests start first.
+PYTEST_WORKERS ?= 2
+PYTEST := $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo test lint bench bench-details migrations clean
+.PHONY: demo test test-fast lint bench bench-details lock migrations clean
 
-$(PYTHON):
-	$(PYTHON_BIN) -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet --upgrade pip
+.tools/bin/uv:
+	$(PYTHON_BIN) -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
 
-$(VENV)/.installed: $(PYTHON) pyproject.toml
-	$(PYTHON) -m pip install --quiet -e .
+$(VENV)/.installed: uv.lock pyproject.toml | $(UV)
+	$(UV_ENV) $(UV) sync --frozen --all-extras --compile-bytecode --quiet --python $(PYTHON_BIN)
 	touch $@
-
-$(VENV)/.installed-test: $(PYTHON) pyproject.toml
-	$(PYTHON) -m pip install --quiet -e ".[test]"
-	touch $@ $(VENV)/.installed
 
 # Runs the tutorial's steps in a fresh folder, with settings kept inside it.
 demo: $(VENV)/.installed
@@ -24,22 +34,33 @@ demo: $(VENV)/.installed
 	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
 		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/tutorial.py
 
-# Lint, then the whole suite, on SQLite and on a PostgreSQL cluster the suite starts itself.
+# Lint, then the whole suite (slow tests too), on SQLite and on a PostgreSQL
+# cluster the suite starts itself; doctests of the package included.
 test: lint
-	$(PYTHON) -m pytest
+	$(PYTEST) $(PYTEST_ARGS)
 
-lint: $(VENV)/.installed-test
-	$(PYTHON) -m ruff check lineagedb tests benchmarks examples
-	$(PYTHON) -m ruff format --check lineagedb tests benchmarks examples
+# The suite without the `slow` group (multi-process races, crash harness, notebooks).
+test-fast: lint
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(PYTHON) -m ruff check lineagedb tests benchmarks examples conftest.py
+	$(PYTHON) -m ruff format --check lineagedb tests benchmarks examples conftest.py
 	$(PYTHON) -m mypy lineagedb
 
+# Refreshes uv.lock within the ranges of pyproject.toml (developers only).
+lock: | $(UV)
+	$(UV_ENV) $(UV) lock --python $(PYTHON_BIN)
+
 # lineagedb against LaminDB 2.12.1 and DVC 3.67.1 (own virtualenvs in .bench/):
-# writes BENCHMARKS.md and benchmarks/results.json.
-bench: $(VENV)/.installed-test
-	$(PYTHON) benchmarks/compare.py
+# writes BENCHMARKS.md and benchmarks/results.json. `make bench ONLY=load_csv,df_1k`
+# runs a subset.
+ONLY ?=
+bench: $(VENV)/.installed
+	$(PYTHON) benchmarks/compare.py $(if $(ONLY),--only $(ONLY))
 
 # lineagedb's own figures: fresh-process import, saves, tracking, S3, search at 10k/100k.
-bench-details: $(VENV)/.installed-test
+bench-details: $(VENV)/.installed
 	$(PYTHON) benchmarks/import_connect_count.py
 	$(PYTHON) benchmarks/save_files.py
 	$(PYTHON) benchmarks/tracking.py
@@ -51,4 +72,4 @@ migrations: $(VENV)/.installed
 	$(PYTHON) -m lineagedb.setup._makemigrations
 
 clean:
-	rm -rf $(VENV) build .bench .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .tools build .bench .pytest_cache .mypy_cache .ruff_cache

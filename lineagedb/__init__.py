@@ -17,6 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from lineagedb import errors
+from lineagedb._session import session as _current_session
 from lineagedb._settings import settings
 
 if TYPE_CHECKING:
@@ -62,19 +63,32 @@ def view(limit: int = 7, registries: list[str] | None = None) -> None:
         >>> import lineagedb as ln
         >>> ln.view(limit=3, registries=["Artifact"])  # doctest: +SKIP
     """
-    from lineagedb.setup import settings as setup_settings
+    from lineagedb._session import session
 
-    setup_settings._ensure_connected()
+    session.ensure_connected()
+    from lineagedb import models
+    from lineagedb.display.view import REGISTRIES
     from lineagedb.display.view import view as print_view
 
-    print_view(limit, registries)
+    print_view({name: getattr(models, name) for name in REGISTRIES}, limit, registries)
+
+
+def _reconnect() -> None:
+    from lineagedb.setup._connect import reconnect
+
+    reconnect()
+
+
+# Records and ln.track() in a new process connect to the last used instance;
+# importing setup (and Django) waits until then.
+_current_session.reconnect = _reconnect
 
 
 def __getattr__(name: str) -> Any:
     if name in _REGISTRIES:
         from lineagedb.setup import settings as setup_settings
 
-        setup_settings._ensure_connected()
+        setup_settings._ensure_connected()  # imports setup: it connects on first use
         value = getattr(importlib.import_module("lineagedb.models"), name)
         return value  # not cached: every access checks the connection
     if name in ("setup", "datasets"):

@@ -1,33 +1,86 @@
-"""Messages to the user, filtered by ``ln.settings.verbosity``.
+"""Messages to the user, through stdlib ``logging`` (logger ``lineagedb``).
 
-Messages go to standard error so that standard output stays free for data
-(``lineagedb ls --json | jq``).
+Users can silence or route them like any library's
+(``logging.getLogger("lineagedb").setLevel(logging.ERROR)``), tests can read
+them with ``caplog``, and ``ln.settings.verbosity`` sets the logger's level.
+A handler of our own prints them in the tutorial's shape (``• connected
+...``) to standard error, so that standard output stays free for data
+(``lineagedb ls --json | jq``); they also propagate to the root logger's
+handlers, if the application configured any.
+
+Two levels are added between the standard ones: ``success`` (25, something
+was done) and ``hint`` (15, what to do next).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+from typing import TextIO
 
-VERBOSITY_LEVELS = {"error": 0, "warning": 1, "success": 2, "info": 3, "hint": 4, "debug": 5}
+SUCCESS, HINT = 25, 15
+VERBOSITY_LEVELS = {
+    "error": logging.ERROR,
+    "warning": logging.WARNING,
+    "success": SUCCESS,
+    "info": logging.INFO,
+    "hint": HINT,
+    "debug": logging.DEBUG,
+}
+_PREFIX = {
+    logging.ERROR: "✗",
+    logging.WARNING: "❗",
+    SUCCESS: "✓",
+    logging.INFO: "•",
+    HINT: "💡",
+    logging.DEBUG: "🐛",
+}
+logging.addLevelName(SUCCESS, "SUCCESS")
+logging.addLevelName(HINT, "HINT")
 
-_PREFIX = {"error": "✗", "warning": "❗", "success": "✓", "info": "•", "hint": "💡", "debug": "🐛"}
+
+class _TutorialHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes ``<symbol> <message>`` to the standard error of the moment."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(symbol)s %(message)s"))
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        # Looked up on every message: pytest's capsys, click's CliRunner and
+        # notebooks replace sys.stderr after import.
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+    def emit(self, record: logging.LogRecord) -> None:
+        record.symbol = _PREFIX.get(record.levelno, "•")
+        super().emit(record)
 
 
 class Logger:
-    """Prints messages whose level is within the current verbosity.
+    """The ``lineagedb`` logger, with the tutorial's levels as methods.
 
     Example:
         >>> logger.level = "info"
         >>> logger.info("connected lineagedb: anonymous/demo")  # doctest: +SKIP
+        • connected lineagedb: anonymous/demo
     """
 
     def __init__(self, level: str = "info") -> None:
+        self.logger = logging.getLogger("lineagedb")
+        if not any(isinstance(h, _TutorialHandler) for h in self.logger.handlers):
+            self.logger.addHandler(_TutorialHandler())
         self.level = level
 
     @property
     def level(self) -> str:
         """The most detailed level that is printed."""
-        return self._level
+        names = {number: name for name, number in VERBOSITY_LEVELS.items()}
+        return names.get(self.logger.level, logging.getLevelName(self.logger.level).lower())
 
     @level.setter
     def level(self, value: str) -> None:
@@ -37,35 +90,31 @@ class Logger:
             raise InvalidArgument(
                 f"Verbosity {value!r} is not known. Use one of {', '.join(VERBOSITY_LEVELS)}."
             )
-        self._level = value
-
-    def _emit(self, level: str, message: str) -> None:
-        if VERBOSITY_LEVELS[level] <= VERBOSITY_LEVELS[self._level]:
-            print(f"{_PREFIX[level]} {message}", file=sys.stderr)
+        self.logger.setLevel(VERBOSITY_LEVELS[value])
 
     def error(self, message: str) -> None:
         """Print an error message."""
-        self._emit("error", message)
+        self.logger.error(message)
 
     def warning(self, message: str) -> None:
         """Print a warning: something the user should know and may act on."""
-        self._emit("warning", message)
+        self.logger.warning(message)
 
     def success(self, message: str) -> None:
         """Print that something was done."""
-        self._emit("success", message)
+        self.logger.log(SUCCESS, message)
 
     def info(self, message: str) -> None:
         """Print what is happening."""
-        self._emit("info", message)
+        self.logger.info(message)
 
     def hint(self, message: str) -> None:
         """Print a hint on what to do next."""
-        self._emit("hint", message)
+        self.logger.log(HINT, message)
 
     def debug(self, message: str) -> None:
         """Print a detail useful when debugging."""
-        self._emit("debug", message)
+        self.logger.debug(message)
 
 
 logger = Logger()

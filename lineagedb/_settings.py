@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from lineagedb import _config
 from lineagedb._logger import logger
 
 
@@ -14,8 +15,8 @@ class TransformSettings:
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.settings.transform.stem_uid = "NJvdsWWbJlZS"
-        >>> ln.settings.transform.version = "0"
+        >>> ln.settings.transform.stem_uid = "NJvdsWWbJlZS"  # doctest: +SKIP
+        >>> ln.settings.transform.version = "0"  # doctest: +SKIP
     """
 
     stem_uid: str | None = None
@@ -33,7 +34,6 @@ class Settings:
 
     def __init__(self) -> None:
         self.transform = TransformSettings()
-        self._cache_dir: Path | None = None
 
     @property
     def verbosity(self) -> str:
@@ -46,14 +46,12 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        """Where downloads are cached (``$LINEAGEDB_CACHE_DIR`` or ``~/.cache/lineagedb``)."""
-        from lineagedb.storage.paths import cache_root
-
-        return cache_root()
+        """Where downloads are cached (``$LINEAGEDB_CACHE_DIR`` or the platform's cache folder)."""
+        return _config.cache_dir()
 
     @cache_dir.setter
     def cache_dir(self, value: str | Path) -> None:
-        self._cache_dir = Path(value).expanduser().resolve()
+        _config.cache_dir_override = Path(value).expanduser().resolve()
 
     def __repr__(self) -> str:
         return (

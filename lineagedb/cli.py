@@ -26,9 +26,11 @@ def _ln() -> Any:
     return lineagedb
 
 
+# Registry names as the command line takes them (any case): click says which are allowed.
+REGISTRY = click.Choice(REGISTRIES, case_sensitive=False)
+
+
 def _registry(name: str) -> Any:
-    if name.lower() not in REGISTRIES:
-        raise click.BadParameter(f"{name!r} is not one of {', '.join(REGISTRIES)}.")
     return getattr(_ln(), name.capitalize())
 
 
@@ -170,7 +172,8 @@ def instances(as_json: bool) -> None:
 
         lineagedb instances
     """
-    from lineagedb.setup._instance import InstanceSettings, list_instances, read_current_name
+    from lineagedb._config import list_instances, read_current_name
+    from lineagedb.setup._instance import InstanceSettings
 
     current = read_current_name()
     for name in list_instances():
@@ -229,7 +232,7 @@ def save(
 
 
 @main.command(name="ls")
-@click.argument("registry", default="artifact")
+@click.argument("registry", default="artifact", type=REGISTRY)
 @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="Repeatable.")
 @click.option("--limit", default=50, show_default=True, help="At most this many records.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
@@ -252,7 +255,9 @@ def ls(registry: str, filters: tuple[str, ...], limit: int, as_json: bool) -> No
 
 @main.command()
 @click.argument("query")
-@click.option("--registry", default="artifact", show_default=True, help="Registry to search.")
+@click.option(
+    "--registry", default="artifact", show_default=True, type=REGISTRY, help="Registry to search."
+)
 @click.option("--limit", default=20, show_default=True, help="At most this many results.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def search(query: str, registry: str, limit: int, as_json: bool) -> None:

@@ -12,8 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldError
-from django.db import connections, models
-from django.db.models import Q
+from django.db import models
 
 from lineagedb.errors import MultipleFound, NotFound, UnknownField
 
@@ -61,28 +60,10 @@ class QuerySet(models.QuerySet):
             >>> ln.Artifact.filter(suffix=".csv").count()  # doctest: +SKIP
             1
         """
-        args, kwargs = self._indexed_prefixes(args, kwargs)
         try:
             return super().filter(*args, **kwargs)
         except FieldError as error:
             raise self._unknown_field(error) from None
-
-    def _indexed_prefixes(
-        self, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        # SQLite runs Django's __startswith as LIKE ... ESCAPE, which never uses
-        # an index (and ignores case for ASCII); a range on the binary-collated
-        # column does use it and matches case as PostgreSQL does.
-        if connections[self.db].vendor != "sqlite":
-            return args, kwargs
-        ranges = []
-        for name in [name for name in kwargs if name.endswith("__startswith")]:
-            prefix = kwargs[name]
-            if isinstance(prefix, str) and prefix:
-                del kwargs[name]
-                field = name.removesuffix("__startswith")
-                ranges.append(prefix_range(field, prefix))
-        return (*args, *ranges), kwargs
 
     def exclude(self, *args: Any, **kwargs: Any) -> QuerySet:
         """Records not matching the lookups.
@@ -242,19 +223,6 @@ class QuerySet(models.QuerySet):
                 record.delete(*args, **kwargs)
             return None
         return super().delete()
-
-
-def prefix_range(field: str, prefix: str) -> Q:
-    """``field`` starts with ``prefix``, as a range that an index can serve.
-
-    Valid where the column compares by code point (SQLite's BINARY collation).
-
-    Example:
-        >>> prefix_range("key", "study0/")
-        <Q: (AND: ('key__gte', 'study0/'), ('key__lt', 'study00'))>
-    """
-    successor = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return Q(**{f"{field}__gte": prefix, f"{field}__lt": successor})
 
 
 def _field_name(field: str | Any) -> str:

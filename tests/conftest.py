@@ -1,14 +1,27 @@
-"""Fixtures: a fresh instance per test, on SQLite and on a throwaway PostgreSQL cluster."""
+"""Fixtures: a fresh instance per test, on SQLite and on a throwaway PostgreSQL cluster.
+
+The database is a dimension you choose: ``pytest --db sqlite`` (or
+``postgresql``, or ``all``, the default); tests that take an instance are
+marked ``sqlite`` or ``postgresql`` (``-m "not postgresql"``). Every new
+instance's database is copied from one migrated once per session. Servers
+(PostgreSQL, the S3 and GCS emulators) belong to the session that started
+them: a run stopped with Ctrl-C or SIGTERM stops them, and PostgreSQL also
+dies with the test process if that is killed.
+"""
 
 from __future__ import annotations
 
+import ctypes
 import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
+import sqlite3
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +30,45 @@ from types import ModuleType
 import pytest
 
 import lineagedb as ln
+from lineagedb._session import session
 
 DATABASES = ["sqlite", "postgresql"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        default="all",
+        choices=[*DATABASES, "all"],
+        help="The database(s) to run the instance tests on (default: all).",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # SIGTERM (CI timeouts, `kill`) ends the run like Ctrl-C: fixtures tear
+    # down, so no server outlives the run.
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The slow group first: with `-n 2` (make test) the long runs start while
+    # the other worker works through the many short tests.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database" in metafunc.fixturenames:
+        chosen = metafunc.config.getoption("--db")
+        names = DATABASES if chosen == "all" else [chosen]
+        metafunc.parametrize(
+            "database",
+            [pytest.param(n, marks=getattr(pytest.mark, n)) for n in names],
+            indirect=True,
+        )
+
 
 # The GCS emulator speaks the JSON API only; gcsfs's gRPC bucket-layout probe
 # would wait 60 s for it per bucket.
@@ -60,14 +110,35 @@ class PostgresServer:
         self.data = self.base / "data"
         self.port = _free_port()
         self._run([initdb, "-D", str(self.data), "--auth=trust", "-U", "postgres", "-E", "UTF8"])
-        options = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
-        log = self.base / "server.log"
-        self._run([self.pg_ctl, "-D", str(self.data), "-l", str(log), "-w", "-o", options, "start"])
+        # The server runs in the foreground as our child (not daemonized by
+        # pg_ctl), as the postgres user, and gets SIGTERM when we die.
+        postgres = str(Path(initdb).resolve().with_name("postgres"))
+        user = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+        with open(self.base / "server.log", "wb") as log:
+            self.process = subprocess.Popen(
+                [postgres, "-D", str(self.data), "-c", "listen_addresses=127.0.0.1",
+                 "-p", str(self.port), "-k", str(self.base), "-c", "fsync=off",
+                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+                stdout=log, stderr=subprocess.STDOUT, cwd=self.base,
+                preexec_fn=lambda: _drop_to(user),
+            )  # fmt: skip
+        self._wait_until_ready()
         self.template = "lineagedb_template"
         self._template_ready = False
+
+    def _wait_until_ready(self) -> None:
+        import psycopg
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                psycopg.connect(self.url("postgres"), connect_timeout=2).close()
+                return
+            except psycopg.OperationalError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    log = (self.base / "server.log").read_text(errors="replace")
+                    raise RuntimeError(f"PostgreSQL did not start:\n{log}") from None
+                time.sleep(0.1)
 
     def _run(self, command: list[str]) -> None:
         subprocess.run(
@@ -97,13 +168,25 @@ class PostgresServer:
         return name
 
     def stop(self) -> None:
-        subprocess.run(
-            [*self.prefix, self.pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"],
-            capture_output=True,
-            cwd=self.base,
-            timeout=60,
-        )
+        self.process.send_signal(signal.SIGQUIT)  # immediate shutdown
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _drop_to(user: pwd.struct_passwd | None) -> None:
+    """In the server's child process: become ``user``, then die with the parent."""
+    if user is not None:
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+    # After setuid: changing credentials clears the parent-death signal.
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @pytest.fixture(scope="session")
@@ -215,12 +298,47 @@ def lineagedb_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LINEAGEDB_HOME", str(home))
     monkeypatch.setenv("LINEAGEDB_CACHE_DIR", str(tmp_path / "cache"))
     ln.settings.verbosity = "info"
-    ln.setup.settings._set(None, None, None)
-    ln.setup.settings._user = None
+    session.set(None, None, None)
+    session.user = None
     return home
 
 
-@pytest.fixture(params=DATABASES)
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, empty SQLite database, made once; instances start as copies of it."""
+    folder = tmp_path_factory.mktemp("sqlite-template")
+    previous_home = os.environ.get("LINEAGEDB_HOME")
+    os.environ["LINEAGEDB_HOME"] = str(folder / "home")
+    try:
+        ln.setup.init(storage=folder / "storage")
+        _disconnect()
+    finally:
+        if previous_home is None:
+            os.environ.pop("LINEAGEDB_HOME", None)
+        else:
+            os.environ["LINEAGEDB_HOME"] = previous_home
+    template = folder / "storage" / ".lineagedb" / "lineagedb.sqlite3"
+    with sqlite3.connect(template) as connection:
+        connection.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        connection.execute("DELETE FROM lineagedb_storage")
+        connection.execute("DELETE FROM lineagedb_user")
+        connection.execute("DELETE FROM sqlite_sequence")
+    return template
+
+
+def _start_from_template(request: pytest.FixtureRequest, root: str | Path) -> None:
+    """Copy the migrated SQLite template to where the instance at ``root`` keeps its database."""
+    from lineagedb.setup._instance import InstanceSettings
+    from lineagedb.storage.paths import default_instance_name, normalize_root
+
+    template: Path = request.getfixturevalue("sqlite_template")
+    root = normalize_root(root)
+    target = InstanceSettings(name=default_instance_name(root), storage_root=root).sqlite_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, target)
+
+
+@pytest.fixture
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
     """``None`` (SQLite) or the URL of a fresh, empty PostgreSQL database."""
     if request.param == "sqlite":
@@ -233,22 +351,27 @@ def _disconnect() -> None:
     from lineagedb.setup._django import disconnect
 
     disconnect()
-    ln.setup.settings._set(None, None, None)
+    session.set(None, None, None)
 
 
 @pytest.fixture
-def instance(database: str | None, tmp_path: Path) -> Iterator[ModuleType]:
+def instance(
+    request: pytest.FixtureRequest, database: str | None, tmp_path: Path
+) -> Iterator[ModuleType]:
     """A fresh instance with local storage in ``tmp_path/data``; yields ``lineagedb``."""
+    if database is None:
+        _start_from_template(request, tmp_path / "data")
     ln.setup.init(storage=tmp_path / "data", db=database)
     yield ln
     _disconnect()
 
 
 @pytest.fixture(params=["local", "s3", "gs"])
-def storage_instance(
-    request: pytest.FixtureRequest, database: str | None, tmp_path: Path
-) -> Iterator[ModuleType]:
-    """A fresh instance whose default storage is a local folder, an S3 or a GCS bucket."""
+def storage_instance(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ModuleType]:
+    """A fresh instance whose default storage is a local folder, an S3 or a GCS bucket.
+
+    On SQLite only: the database does not change what storage does.
+    """
     options = None
     if request.param == "local":
         root: str | Path = tmp_path / "data"
@@ -257,6 +380,7 @@ def storage_instance(
     else:
         gcs: GCS = request.getfixturevalue("gcs")
         root, options = gcs.bucket(), gcs.options
-    ln.setup.init(storage=root, db=database, storage_options=options)
+    _start_from_template(request, root)
+    ln.setup.init(storage=root, storage_options=options)
     yield ln
     _disconnect()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lineagedb.models.record import format_value
+from lineagedb.display.format import format_value
 
 MAX_INPUTS = 10
 # Foreign keys shown under "Provenance:", in this order, when set.

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 REGISTRIES = ("Artifact", "Collection", "Run", "Storage", "Transform", "User")
 
 
-def view(limit: int = 7, registries: list[str] | tuple[str, ...] | None = None) -> None:
+def view(
+    by_name: dict[str, Any], limit: int = 7, registries: list[str] | tuple[str, ...] | None = None
+) -> None:
     """Print the ``limit`` newest records of each registry that has any.
 
+    ``by_name`` maps registry names to registries (the caller's models).
     Link tables are not shown. ``registries`` restricts the output, e.g.
     ``["Artifact", "Run"]``.
 
@@ -18,8 +23,6 @@ def view(limit: int = 7, registries: list[str] | tuple[str, ...] | None = None) 
         ...
     """
     import pandas as pd
-
-    from lineagedb import models
 
     names = list(registries) if registries is not None else list(REGISTRIES)
     unknown = [name for name in names if name not in REGISTRIES]
@@ -34,7 +37,7 @@ def view(limit: int = 7, registries: list[str] | tuple[str, ...] | None = None) 
         "display.max_columns", None, "display.width", 250, "display.max_colwidth", 40
     ):
         for name in names:
-            registry = getattr(models, name)
+            registry = by_name[name]
             frame = registry.filter().order_by("-id")[:limit].df()
             if len(frame):
                 print(name)

@@ -5,6 +5,7 @@ Migrations refer to these functions by path; keep their names stable.
 
 from __future__ import annotations
 
+from lineagedb import _session
 from lineagedb._base62 import BASE62, base62
 
 __all__ = ["BASE62", "base62"]
@@ -44,6 +45,4 @@ def collection_uid() -> str:
 
 def current_user_id() -> int:
     """The id of the current user's record: the default of every ``created_by``."""
-    from lineagedb.setup._settings import settings
-
-    return settings.user_record.id
+    return _session.current_user_id()

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, IntegrityError, models, transaction
 
 from lineagedb._logger import logger
-from lineagedb.errors import InvalidArgument, NoLoader
+from lineagedb._session import current_run, session
+from lineagedb.errors import InvalidArgument, NoLoader, NotFound
 from lineagedb.models import _plain, _uid
 from lineagedb.models.artifact_source import resolve_source, storage_for
 from lineagedb.models.collection import Collection
 from lineagedb.models.record import Record
+from lineagedb.models.staged_save import save_staged
 from lineagedb.models.versioning import VersionedRecord
-from lineagedb.setup._instance import MANAGED_FOLDER
-from lineagedb.storage import transfer
-from lineagedb.storage.cache import cached_copy
-from lineagedb.storage.hashing import ContentHash, hash_path
-from lineagedb.storage.integrity import check
-from lineagedb.storage.paths import check_inside, check_key, local_path, suffix_of, to_upath
-from lineagedb.tracking.context import current_run, record_input
+from lineagedb.storage.hashing import ContentHash
+from lineagedb.storage.location import Location, Staged
+from lineagedb.storage.paths import MANAGED_FOLDER, check_inside, check_key, local_path, suffix_of
 
 if TYPE_CHECKING:
     from upath import UPath
 
     from lineagedb.models.run import Run
+    from lineagedb.models.storage import Storage
 
 
 class Artifact(VersionedRecord):
@@ -57,9 +57,11 @@ class Artifact(VersionedRecord):
     _name_field = "key"
     _repr_exclude = ("created_at", "updated_at", "is_latest")
     _delete_with_rules = True
-    # Set by the constructor when save() must copy bytes into storage.
+    # Set by the constructor when save() must store bytes: the local source,
+    # and its copy staged in the default storage (local storage) until save().
     _local_source: Path | None = None
     _source_is_temporary: bool = False
+    _staged: Staged | None = None
 
     uid = models.CharField(max_length=20, unique=True, default=_uid.artifact_uid)
     storage = models.ForeignKey("Storage", models.PROTECT, related_name="artifacts")
@@ -123,21 +125,48 @@ class Artifact(VersionedRecord):
         if key is not None:
             check_key(key)
         source, accessor = resolve_source(data)
-        content = hash_path(source)
-        # Same bytes means same hash of the same kind: an empty folder (md5-d of
-        # nothing) is not an empty file, though both digests are md5(b"").
-        same = _plain.rows(
-            Artifact, ("id",), limit=1, hash=content.hash, hash_type=content.hash_type, visibility=1
-        )
-        existing = Artifact.objects.get(id=same[0][0]) if same else None
+        staged, located = None, None
+        if isinstance(source, Path):
+            located = storage, key_in_storage = storage_for(source)
+            if key_in_storage is None and Location(storage.root).is_local:
+                # Copied into managed storage now, hashed while copied: one read
+                # of the bytes, and the bytes saved are the bytes hashed.
+                staged = Location(storage.path / MANAGED_FOLDER).stage(source)
+        try:
+            self._init_from(
+                source, accessor, located, staged, key, description, version, revises, run
+            )
+        except BaseException:
+            if staged is not None:
+                staged.discard()
+            raise
+
+    def _init_from(
+        self,
+        source: Path | UPath,
+        accessor: str | None,
+        located: tuple[Storage, str | None] | None,
+        staged: Staged | None,
+        key: str | None,
+        description: str | None,
+        version: str | None,
+        revises: VersionedRecord | None,
+        run: Run | None,
+    ) -> None:
+        content = staged.content if staged is not None else Location(source).hash()
+        assert content is not None
+        existing = Artifact.find_by_content(content.hash, content.hash_type)
         if existing is not None:
+            if staged is not None:
+                staged.discard()
             logger.warning(f"returning existing artifact with same hash: {existing}")
             super().__init__()
             self._become(existing)
             if isinstance(source, Path) and accessor is not None:
                 source.unlink()
             return
-        storage, key_in_storage = storage_for(source)
+        # A bucket seen for the first time is registered only for new content.
+        storage, key_in_storage = located or storage_for(source)
         if key_in_storage is not None and key is not None and key != key_in_storage:
             raise InvalidArgument(
                 f"Path '{source}' is in storage '{storage.root}' with key "
@@ -169,8 +198,49 @@ class Artifact(VersionedRecord):
         )
         self._local_source = source if key_in_storage is None else None  # type: ignore[assignment]
         self._source_is_temporary = accessor is not None
+        if staged is not None:
+            self._keep_staged(staged)
         if revises is not None:
             self._preview_version(revises)
+
+    @classmethod
+    def find_by_content(
+        cls,
+        hash: str,
+        hash_type: str,
+        *,
+        visibility: int = 1,
+        storage_id: int | None = None,
+        managed: bool | None = None,
+    ) -> Artifact | None:
+        """The artifact holding these bytes (same hash of the same kind), or None.
+
+        Same bytes means same hash of the same kind: an empty folder (md5-d
+        of nothing) is not an empty file, though both digests are md5(b"").
+
+        Example:
+            >>> ln.Artifact.find_by_content("fnulg6QpxZv2sqBJo_hWyg", "md5")  # doctest: +SKIP
+            Artifact(uid='4g7SUv5VQIreojW60000', key='iris_studies/study0_raw_images/meta.csv', ...)
+        """
+        conditions: dict[str, Any] = {"hash": hash, "hash_type": hash_type}
+        if visibility is not None:
+            conditions["visibility"] = visibility
+        if storage_id is not None:
+            conditions["storage_id"] = storage_id
+        if managed is not None:
+            conditions["key_is_virtual"] = managed
+        # Plain SQL: the ORM's query compilation is most of a lookup's cost.
+        found = _plain.rows(cls, ("id",), limit=1, **conditions)
+        return cls.objects.get(id=found[0][0]) if found else None
+
+    def _keep_staged(self, staged: Staged | None) -> None:
+        """Hold staged bytes until save(); they go with this object if it is never saved."""
+        finalizer = self.__dict__.pop("_staged_finalizer", None)
+        if finalizer is not None:
+            finalizer.detach()
+        self._staged = staged
+        if staged is not None:
+            self.__dict__["_staged_finalizer"] = weakref.finalize(self, staged.discard)
 
     # -- storage -----------------------------------------------------------------
 
@@ -201,10 +271,9 @@ class Artifact(VersionedRecord):
             PosixUPath('/home/me/.cache/lineagedb/bucket/iris_studies/study0_raw_images/meta.csv')
         """
         if self._state.adding and self._local_source is not None:
-            return to_upath(self._local_source)
-        record_input(self)
-        return cached_copy(
-            self.path,
+            return Location(self._local_source).upath
+        session.tracked.record_input(self)
+        return Location(self.path).cached(
             f"Restore them, or delete the record with ln.Artifact.get('{self.uid}')"
             ".delete(permanent=True).",
             self._content,
@@ -224,7 +293,7 @@ class Artifact(VersionedRecord):
             >>> artifact.verify()  # doctest: +SKIP
             True
         """
-        check(self.path, self._content, f"artifact {self.uid}")
+        Location(self.path).verify(self._content, f"artifact {self.uid}")
         return True
 
     def load(self, allow_pickle: bool = False, **kwargs: Any) -> Any:
@@ -249,70 +318,67 @@ class Artifact(VersionedRecord):
     # -- persistence ---------------------------------------------------------------
 
     def save(self, *args: Any, **kwargs: Any) -> Artifact:
-        """Store the bytes (if they need copying), then write the record.
+        """Write the record, and store its bytes if they need storing.
 
-        Bytes are copied under a temporary name first and renamed to their
-        final name inside the transaction that writes the record, so the
-        record is never visible before its bytes; if the transaction fails,
-        the bytes are removed again.
+        Bytes are staged under a temporary name (when the artifact was
+        created, or now for an upload) and take their final name inside the
+        transaction that writes the record, so the record is never visible
+        before its bytes; if the transaction fails, the bytes are removed.
 
         Example:
             >>> ln.Artifact("meta.csv", description="study 0 metadata").save()  # doctest: +SKIP
         """
         self._check_text_fields()
-        if self._state.adding and self.storage._state.adding:
-            with transaction.atomic():  # a bucket seen for the first time
-                self.storage.save()
-                self.storage = self.storage
-                super().save(*args, **kwargs)
-            return self
-        if not self._state.adding or self._local_source is None:
+        if not self._state.adding:
             super().save(*args, **kwargs)
             return self
-        source = self._local_source
-        content = self._content
-        path = self.path
-        check_inside(path, self.storage.root)
-        staged = transfer.stage(source, path.parent)
-        destination: UPath | None = None
+        pending = self._stage_for_save()
 
-        def insert() -> None:
-            nonlocal destination
-            if self.storage._state.adding:
-                self.storage.save()
-                self.storage = self.storage
-            Record.save(self, *args, **kwargs)
-            destination = self.path
-            transfer.commit(staged, destination, content)
+        def write() -> None:
+            self._save_new_relations()
+            self._insert_version(lambda: Record.save(self, *args, **kwargs))
 
         try:
-            self._insert_version(insert)
+            save_staged(pending, write)
         except BaseException as error:
-            transfer.remove(staged)
-            if destination is not None:
-                transfer.remove(destination)
+            self._discard_staged()
             existing = self._same_managed_content() if isinstance(error, IntegrityError) else None
             if existing is None:
                 raise
             # Another process saved the same bytes first: that record is this one.
             logger.warning(f"returning existing artifact with same hash: {existing}")
             self._become(existing)
-        if self._source_is_temporary:
-            source.unlink(missing_ok=True)
-        self._local_source = None
-        logger.debug(f"stored {self.size} bytes at {destination}")
+        self._finish_save()
         return self
 
+    def _stage_for_save(self) -> list[tuple[Staged, Any]]:
+        """Stage the bytes not staged yet (uploads); what save_staged() must commit."""
+        if self._local_source is None:
+            return []
+        if self._staged is None:
+            path = self.path
+            check_inside(path, self.storage.root)
+            self._keep_staged(Location(path).parent.stage(self._local_source, self._content))
+        assert self._staged is not None
+        return [(self._staged, lambda: Location(self.path))]
+
+    def _save_new_relations(self) -> None:
+        self.storage = self.storage.save_if_new()
+
+    def _discard_staged(self) -> None:
+        # The bytes went with the failed transaction; a retry stages them anew.
+        self._keep_staged(None)
+
+    def _finish_save(self) -> None:
+        if self._source_is_temporary and self._local_source is not None:
+            self._local_source.unlink(missing_ok=True)
+        self._local_source = None
+        self._keep_staged(None)
+        logger.debug(f"stored {self.size} bytes at {self.path}")
+
     def _same_managed_content(self) -> Artifact | None:
-        return (
-            Artifact.objects.filter(
-                storage_id=self.storage_id,
-                hash=self.hash,
-                hash_type=self.hash_type,
-                key_is_virtual=True,
-            )
-            .exclude(visibility=-1)
-            .first()
+        return Artifact.find_by_content(
+            self.hash or "", self.hash_type or "", storage_id=self.storage_id, managed=True
         )
 
     def replace(self, data: Any) -> Artifact:
@@ -330,13 +396,16 @@ class Artifact(VersionedRecord):
             raise InvalidArgument(
                 f"Artifact {self.uid} is not saved; create a new Artifact from the new data."
             )
+        if self.visibility == -1:
+            raise InvalidArgument(
+                f"Artifact {self.uid} is in the trash; restore() it before replacing its bytes."
+            )
         source, accessor = resolve_source(data)
         if not isinstance(source, Path):
             raise InvalidArgument(
                 f"replace() takes a local path or a DataFrame, not {str(source)!r}. "
                 "Download the object first, or register it as a new artifact."
             )
-        content = hash_path(source)
         suffix = suffix_of(source.name)
         managed = self._storage_key.startswith(f"{MANAGED_FOLDER}/")
         if not managed and suffix != self.suffix:
@@ -346,19 +415,40 @@ class Artifact(VersionedRecord):
             )
         old_path = self.path
         check_inside(old_path, self.storage.root)
-        staged = transfer.stage(source, old_path.parent)
+        folder = Location(old_path).parent
+        # Local copies are hashed while staged; uploads are checked on arrival.
+        staged = folder.stage(source, None if folder.is_local else Location(source).hash())
+        content = staged.content
+        assert content is not None
+
+        def write() -> None:
+            self.suffix, self.size, self.hash = suffix, content.size, content.hash
+            self.hash_type, self.n_objects = content.hash_type, content.n_objects
+            # force_update: a record deleted meanwhile by another handle raises
+            # instead of being inserted again.
+            Record.save(self, force_update=True)
+
         try:
-            with transaction.atomic():
-                self.suffix, self.size, self.hash = suffix, content.size, content.hash
-                self.hash_type, self.n_objects = content.hash_type, content.n_objects
-                Record.save(self)
-                transfer.commit(staged, self.path, content)
-        except BaseException:
-            transfer.remove(staged)
-            self.refresh_from_db()
+            save_staged([(staged, lambda: Location(self.path))], write)
+        except BaseException as error:
+            if Artifact.objects.filter(pk=self.pk).exists():
+                self.refresh_from_db()
+            if isinstance(error, IntegrityError):
+                holder = Artifact.find_by_content(
+                    content.hash, content.hash_type, storage_id=self.storage_id, managed=True
+                )
+                raise InvalidArgument(
+                    f"Artifact {holder.uid if holder else '?'} already holds the bytes of "
+                    f"'{source}'; use that artifact, or delete it before replacing "
+                    f"{self.uid}'s bytes with them."
+                ) from None
+            if isinstance(error, DatabaseError) and "did not affect any rows" in str(error):
+                raise NotFound(
+                    f"Artifact {self.uid} was deleted meanwhile; nothing was replaced."
+                ) from None
             raise
         if self.path != old_path:
-            transfer.remove(old_path)
+            Location(old_path).remove()
         if accessor is not None:
             source.unlink(missing_ok=True)
         logger.success(f"replaced the bytes of artifact {self.uid} ({content.size} bytes)")
@@ -380,7 +470,7 @@ class Artifact(VersionedRecord):
         with transaction.atomic():
             Record.delete(self)
         if managed or storage:
-            transfer.remove(path)
+            Location(path).remove()
             logger.success(f"deleted artifact {self.uid} and its bytes at '{path}'")
         else:
             logger.success(
@@ -393,8 +483,7 @@ class Artifact(VersionedRecord):
         # before the record changes, drop the old name once it has committed.
         old_uid = type(self).objects.values_list("uid", flat=True).get(pk=self.pk)
         if self.key_is_virtual or self.key is None:
-            root = to_upath(self.storage.root)
-            old_path = root / f"{MANAGED_FOLDER}/{old_uid}{self.suffix}"
-            transfer.copy_within(old_path, self.path)
-            transaction.on_commit(lambda: transfer.remove(old_path))
+            old = Location(self.storage.path / f"{MANAGED_FOLDER}/{old_uid}{self.suffix}")
+            old.copy_to(Location(self.path))
+            transaction.on_commit(old.remove)
         super()._move_to_uid()

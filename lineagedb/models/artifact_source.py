@@ -7,17 +7,12 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lineagedb._config import cache_dir
 from lineagedb._logger import logger
+from lineagedb._session import default_storage
 from lineagedb.errors import InvalidArgument, PathNotFound
 from lineagedb.storage import remote
-from lineagedb.storage.paths import (
-    cache_root,
-    is_local,
-    key_in_root,
-    protocol_of,
-    root_of_url,
-    to_upath,
-)
+from lineagedb.storage.paths import is_local, key_in_root, protocol_of, root_of_url, to_upath
 
 if TYPE_CHECKING:
     from upath import UPath
@@ -35,7 +30,7 @@ def resolve_source(data: Any) -> tuple[Path | UPath, str | None]:
         (PosixPath('/home/me/meta.csv'), None)
     """
     if type(data).__module__.startswith("pandas") and hasattr(data, "to_parquet"):
-        folder = cache_root() / "in-memory"
+        folder = cache_dir() / "in-memory"
         folder.mkdir(parents=True, exist_ok=True)
         handle, name = tempfile.mkstemp(suffix=".parquet", dir=folder)
         os.close(handle)
@@ -68,9 +63,8 @@ def storage_for(source: Path | UPath) -> tuple[Storage, str | None]:
     """
     from lineagedb.models import _plain
     from lineagedb.models.storage import Storage
-    from lineagedb.setup._settings import settings
 
-    default = settings.storage.record
+    default = default_storage()
     text = source.as_posix() if isinstance(source, Path) else str(source).rstrip("/")
     best: tuple[int, str, str] | None = None  # (id, root, key)
     for storage_id, root in _plain.rows(Storage, ("id", "root")):

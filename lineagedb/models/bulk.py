@@ -2,85 +2,98 @@
 
 from __future__ import annotations
 
+import graphlib
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 
 from lineagedb.models.record import Record
-from lineagedb.storage import transfer
-from lineagedb.storage.paths import check_inside
+from lineagedb.models.staged_save import save_staged
 
 RecordT = TypeVar("RecordT", bound=Record)
 
-# Insert order: a record's foreign keys point at registries earlier in the list.
-_INSERT_ORDER = ["User", "Storage", "Transform", "Run", "Artifact", "Collection"]
-
 
 def save(records: Iterable[RecordT]) -> list[RecordT]:
-    """Save many records at once: bytes first, then one transaction of bulk inserts.
+    """Save many records at once: one transaction of bulk inserts, bytes committed in it.
 
     New records of each registry go in with one INSERT per batch; records
-    that already exist are updated in the same transaction. If anything
-    fails, nothing is saved and the bytes copied for new artifacts are
-    removed.
+    that already exist are updated in the same transaction. Artifacts' bytes
+    take the same path as ``Artifact.save()``: staged, then given their final
+    names inside the transaction. If anything fails, nothing is saved and no
+    bytes are left behind. Records with the same content (the same file
+    twice) resolve to one record, as when saved one by one.
 
     Example:
         >>> import lineagedb as ln
         >>> artifacts = [ln.Artifact(path) for path in paths]  # doctest: +SKIP
         >>> ln.save(artifacts)  # doctest: +SKIP
     """
-    records = list(records)
+    records = list({id(record): record for record in records}.values())  # the same object twice
     for record in records:
         record._check_text_fields()
-    # New versions need their family's next suffix, assigned under a lock: they
-    # take the one-by-one path, like records whose batch met a concurrent writer.
-    one_by_one = [r for r in records if r._state.adding and getattr(r, "_revises", None)]
-    new = [r for r in records if r._state.adding and getattr(r, "_revises", None) is None]
+    new = [r for r in records if r._state.adding]
+    # New versions need their family's next suffix, assigned under a lock; two
+    # records of one content meet the unique constraint: both go one by one.
+    one_by_one = [r for r in new if getattr(r, "_revises", None) or _repeats(r, new)]
+    new = [r for r in new if not any(r is other for other in one_by_one)]
     updated = [record for record in records if not record._state.adding]
-    stored: list[Any] = []
-    try:
+    pending = [item for record in new for item in record._stage_for_save()]
+
+    def write() -> None:
         for record in new:
-            source = getattr(record, "_local_source", None)
-            if source is not None:
-                destination = record.path  # type: ignore[attr-defined]
-                check_inside(destination, record.storage.root)  # type: ignore[attr-defined]
-                transfer.store(source, destination, record._content)  # type: ignore[attr-defined]
-                stored.append(destination)
-        with transaction.atomic():
-            for record in new:  # buckets seen for the first time
-                storage = (
-                    getattr(record, "storage", None) if hasattr(record, "storage_id") else None
-                )
-                if storage is not None and storage._state.adding:
-                    storage.save()
-                    record.storage = storage  # type: ignore[attr-defined]
-            for name in _INSERT_ORDER:
-                group = [record for record in new if type(record).__name__ == name]
-                if group:
-                    type(group[0]).objects.bulk_create(group, batch_size=500)
-            for record in updated:
-                record.save()
+            record._save_new_relations()
+        for registry in _insert_order({type(record) for record in new}):
+            group = [record for record in new if type(record) is registry]
+            registry.objects.bulk_create(group, batch_size=500)
+        for record in updated:
+            record.save()
+
+    try:
+        save_staged(pending, write)
     except BaseException as error:
-        for destination in stored:
-            transfer.remove(destination)
         for record in new:
             record.pk = None
             record._state.adding = True
+            record._discard_staged()
         if not (isinstance(error, IntegrityError) and _content_saved_meanwhile(new)):
             raise
         # Another process saved some of the same content meanwhile: save each
         # record on its own, where such a conflict returns the existing record.
         one_by_one, new = new + one_by_one, []
+    for record in new:
+        record._finish_save()
     for record in one_by_one:
         record.save()
-    for record in new:
-        source = getattr(record, "_local_source", None)
-        if source is not None and getattr(record, "_source_is_temporary", False):
-            source.unlink(missing_ok=True)
-        if source is not None:
-            record._local_source = None  # type: ignore[attr-defined]
     return records
+
+
+def _insert_order(registries: set[type[Record]]) -> list[type[Record]]:
+    """Registries ordered so that each one's foreign keys point at earlier ones."""
+    graph = {
+        registry: {
+            field.related_model
+            for field in registry._meta.concrete_fields
+            if field.is_relation
+            and field.related_model in registries
+            and field.related_model is not registry
+        }
+        for registry in registries
+    }
+    return list(graphlib.TopologicalSorter(graph).static_order())  # type: ignore[arg-type]
+
+
+def _repeats(record: Any, records: list[Any]) -> bool:
+    """Whether another record in ``records`` has the same managed content."""
+    if not getattr(record, "key_is_virtual", False) or getattr(record, "hash", None) is None:
+        return False
+    key = (record.hash, record.hash_type)
+    return any(
+        other is not record
+        and getattr(other, "key_is_virtual", False)
+        and (getattr(other, "hash", None), getattr(other, "hash_type", None)) == key
+        for other in records
+    )
 
 
 def _content_saved_meanwhile(records: list[Any]) -> bool:

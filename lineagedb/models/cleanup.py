@@ -6,10 +6,8 @@ import time
 from typing import Any
 
 from lineagedb._logger import logger
-from lineagedb.setup._instance import MANAGED_FOLDER, SQLITE_FILENAME
-from lineagedb.storage import transfer
-from lineagedb.storage.listing import entries_with_mtime
-from lineagedb.storage.paths import to_upath
+from lineagedb.storage.location import TEMPORARY_MARKER, Location
+from lineagedb.storage.paths import MANAGED_FOLDER, SQLITE_FILENAME
 
 UID_LENGTH = 20
 
@@ -32,11 +30,11 @@ def leftovers(min_age_seconds: float) -> list[Any]:
     found: list[Any] = []
     for storage in Storage.objects.all():
         candidates: dict[str, Any] = {}
-        folder = to_upath(storage.root) / MANAGED_FOLDER
-        for name, path, modified in entries_with_mtime(folder):
+        folder = Location(storage.path / MANAGED_FOLDER)
+        for name, path, modified in folder.entries_with_mtime():
             if now - modified < min_age_seconds or name.startswith(SQLITE_FILENAME):
                 continue
-            if name.startswith((transfer.TEMPORARY_MARKER, ".write-probe-")):
+            if name.startswith((TEMPORARY_MARKER, ".write-probe-")):
                 found.append(path)
             elif len(name) >= UID_LENGTH:
                 candidates[name[:UID_LENGTH]] = path
@@ -62,7 +60,7 @@ def cleanup(dry_run: bool = False, min_age_seconds: float = 900) -> list[str]:
     found = leftovers(min_age_seconds)
     for path in found:
         if not dry_run:
-            transfer.remove(path)
+            path.remove()
     verb = "would remove" if dry_run else "removed"
     logger.info(f"{verb} {len(found)} leftover(s) of interrupted saves")
     return [str(path) for path in found]

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 
 from lineagedb._logger import logger
+from lineagedb._session import current_run, session
 from lineagedb.errors import InvalidArgument, NoLoader
 from lineagedb.models import _uid
 from lineagedb.models.record import Record
 from lineagedb.models.versioning import VersionedRecord
 from lineagedb.query import QuerySet
 from lineagedb.storage.hashing import hash_bytes
-from lineagedb.tracking.context import current_run, record_input
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -204,7 +204,7 @@ class Collection(VersionedRecord):
             >>> collection.cache()  # doctest: +SKIP
             [PosixUPath('/data/iris_studies/study0_raw_images'), ...]
         """
-        record_input(self)
+        session.tracked.record_input(self)
         return [artifact.cache() for artifact in self.artifacts]
 
     def load(self, **kwargs: Any) -> pd.DataFrame:
@@ -215,7 +215,7 @@ class Collection(VersionedRecord):
         """
         import pandas as pd
 
-        record_input(self)
+        session.tracked.record_input(self)
         frames = []
         for artifact in self.artifacts:
             if artifact.n_objects is not None or artifact.suffix not in (

@@ -54,6 +54,19 @@ class Storage(Record):
                 return
         super().__init__(*args, **kwargs)
 
+    def save_if_new(self) -> Storage:
+        """Save this record if it is new (a bucket seen for the first time); return it.
+
+        The one place where a new Storage is registered on the way to saving
+        what lies in it (``Artifact.save``, ``ln.save``).
+
+        Example:
+            >>> artifact.storage = artifact.storage.save_if_new()  # doctest: +SKIP
+        """
+        if self._state.adding:
+            self.save()
+        return self
+
     @property
     def path(self) -> UPath:
         """The root as a UPath.

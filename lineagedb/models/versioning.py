@@ -7,42 +7,37 @@ highest suffix — has ``is_latest=True``.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
-from django.db.models.functions import Collate
+from django.db import IntegrityError, transaction
 
+from lineagedb._db import by_code_point
 from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument
-from lineagedb.models._uid import BASE62
 from lineagedb.models.record import Record
-from lineagedb.query import QuerySet, prefix_range
+from lineagedb.query import QuerySet
 
 SUFFIX_LENGTH = 4
+# Suffix digits in code-point order ('0' < 'A' < 'a'), so that the database's
+# ordering of uids (by code point) is the order of versions.
+SUFFIX_ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _INSERT_ATTEMPTS = 8
-
-
-def by_code_point(field: str) -> Collate:
-    """Order ``field`` by code point ('0' < 'A' < 'a'), whatever the database's locale.
-
-    Example:
-        >>> query.order_by(by_code_point("uid"))  # doctest: +SKIP
-    """
-    return Collate(F(field), "BINARY" if connection.vendor == "sqlite" else "C")
 
 
 def suffix_value(uid: str) -> int:
     """The version suffix of ``uid`` as an integer (``0000`` → 0).
 
     Example:
-        >>> suffix_value("KeVx4xgsVQWQHhlV0001"), suffix_value("KeVx4xgsVQWQHhlV000a")
-        (1, 36)
+        >>> suffix_value("KeVx4xgsVQWQHhlV0001"), suffix_value("KeVx4xgsVQWQHhlV000A")
+        (1, 10)
+        >>> suffix_value("KeVx4xgsVQWQHhlV000a")
+        36
     """
     value = 0
     for char in uid[-SUFFIX_LENGTH:]:
-        value = value * 62 + BASE62.index(char)
+        value = value * 62 + SUFFIX_ALPHABET.index(char)
     return value
 
 
@@ -50,15 +45,15 @@ def format_suffix(value: int) -> str:
     """The 4-character base62 suffix for ``value``.
 
     Example:
-        >>> format_suffix(62)
-        '0010'
+        >>> format_suffix(62), format_suffix(10), format_suffix(36)
+        ('0010', '000A', '000a')
     """
     if not 0 <= value < 62**SUFFIX_LENGTH:
         raise InvalidArgument(f"A version family holds at most {62**SUFFIX_LENGTH} members.")
     chars = []
     for _ in range(SUFFIX_LENGTH):
         value, digit = divmod(value, 62)
-        chars.append(BASE62[digit])
+        chars.append(SUFFIX_ALPHABET[digit])
     return "".join(reversed(chars))
 
 
@@ -194,10 +189,7 @@ class VersionedRecord(Record):
         return any(field.name == "visibility" for field in self._meta.concrete_fields)
 
     def _family(self, query: QuerySet, stem: str | None = None) -> QuerySet:
-        stem = stem or self.stem_uid
-        if connection.vendor == "sqlite":
-            return query.filter(prefix_range("uid", stem))
-        return query.filter(uid__startswith=stem)
+        return query.filter(uid__startswith=stem or self.stem_uid)
 
     @classmethod
     def _check_revises(cls, revises: Any, version: Any) -> VersionedRecord | None:

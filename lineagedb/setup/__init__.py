@@ -9,9 +9,10 @@ Example:
 
 from typing import Any
 
+from lineagedb._config import set_storage_options
+from lineagedb._session import session
 from lineagedb.setup._connect import connect, delete, init
 from lineagedb.setup._settings import settings
-from lineagedb.setup._storage_options import set_storage_options
 from lineagedb.setup._user import login, logout
 
 __all__ = [
@@ -34,7 +35,7 @@ def cleanup(dry_run: bool = False, min_age_seconds: float = 900) -> Any:
         >>> ln.setup.cleanup(dry_run=True)  # doctest: +SKIP
         []
     """
-    settings._ensure_connected()
+    session.ensure_connected()
     from lineagedb.models.cleanup import cleanup as run_cleanup
 
     return run_cleanup(dry_run=dry_run, min_age_seconds=min_age_seconds)

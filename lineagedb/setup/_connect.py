@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
-import shutil
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
-from lineagedb._logger import logger
-from lineagedb.errors import InstanceError
-from lineagedb.setup import _storage_options
-from lineagedb.setup._instance import (
-    InstanceSettings,
+from lineagedb import _config
+from lineagedb._config import (
+    ANONYMOUS_HANDLE,
+    ANONYMOUS_UID,
+    UserSettings,
     instance_file,
-    postgres_database,
     read_current_name,
     validate_name,
     write_current_name,
 )
-from lineagedb.setup._settings import ANONYMOUS_HANDLE, ANONYMOUS_UID, UserSettings, settings
-from lineagedb.storage.paths import (
-    default_instance_name,
-    ensure_writable_root,
-    normalize_root,
-    protocol_of,
-)
+from lineagedb._logger import logger
+from lineagedb._session import session
+from lineagedb.errors import InstanceError, NotConnected
+from lineagedb.setup._instance import InstanceSettings, postgres_database
+from lineagedb.storage.location import Location
+from lineagedb.storage.paths import default_instance_name, is_local, normalize_root, protocol_of
 
 
 def init(
@@ -59,12 +58,12 @@ def init(
     if db is not None:
         postgres_database(db)  # validates the URL before anything is written
     if storage_options is not None:
-        previous_options = _storage_options.storage_options(root)
-        _storage_options.set_storage_options(root, storage_options)
+        previous_options = _config.storage_options(root)
+        _config.set_storage_options(root, storage_options)
         try:
             init(storage=storage, db=db, name=name)
         except Exception:
-            _storage_options.set_storage_options(root, previous_options or None)
+            _config.set_storage_options(root, previous_options or None)
             raise
         return
     instance = InstanceSettings(
@@ -78,16 +77,20 @@ def init(
                 f"{existing.storage_root!r} and database {existing.db_display!r}. "
                 f"Connect to it with ln.connect({instance.name!r}), or pass another name=."
             )
-    created = ensure_writable_root(root)
+    created = is_local(root) and not os.path.lexists(root)
+    Location(root).ensure_writable_root()
     try:
         _activate(instance)
     except Exception:
         if created:
-            shutil.rmtree(root, ignore_errors=True)
+            # Only an empty folder: another process may have connected to the
+            # new root meanwhile and saved into it (never delete its bytes).
+            with contextlib.suppress(OSError):
+                os.rmdir(root)
         raise
     instance.save()
     write_current_name(instance.name)
-    logger.info(f"connected lineagedb: {settings.user.handle}/{instance.name}")
+    logger.info(f"connected lineagedb: {session.user.handle}/{instance.name}")
 
 
 def connect(name: str) -> None:
@@ -101,7 +104,7 @@ def connect(name: str) -> None:
     instance = InstanceSettings.load(validate_name(name))
     _activate(instance)
     write_current_name(instance.name)
-    logger.info(f"connected lineagedb: {settings.user.handle}/{instance.name}")
+    logger.info(f"connected lineagedb: {session.user.handle}/{instance.name}")
 
 
 def reconnect() -> None:
@@ -110,8 +113,6 @@ def reconnect() -> None:
     Example:
         >>> reconnect()  # doctest: +SKIP
     """
-    from lineagedb.errors import NotConnected
-
     name = read_current_name()
     if name is None:
         raise NotConnected(
@@ -133,11 +134,11 @@ def delete(name: str) -> None:
         ✓ deleted instance lamin-tutorial; kept the files in /home/me/lamin-tutorial
     """
     instance = InstanceSettings.load(validate_name(name))
-    if settings._instance is not None and settings._instance.name == instance.name:
+    if session.instance is not None and session.instance.name == instance.name:
         from lineagedb.setup._django import disconnect
 
         disconnect()
-        settings._set(None, None, None)
+        session.set(None, None, None)
     if instance.db is None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{instance.sqlite_path}{suffix}").unlink(missing_ok=True)
@@ -170,9 +171,8 @@ def _activate(instance: InstanceSettings) -> None:
     from django.db import OperationalError, transaction
 
     from lineagedb.setup._django import configure
-    from lineagedb.tracking.context import context
 
-    context.clear()  # a tracked run belongs to the instance it was saved in
+    session.tracked.clear()  # a tracked run belongs to the instance it was saved in
 
     try:
         configure(instance)
@@ -184,7 +184,7 @@ def _activate(instance: InstanceSettings) -> None:
             anonymous, _ = User.objects.get_or_create(
                 uid=ANONYMOUS_UID, defaults={"handle": ANONYMOUS_HANDLE}
             )
-            user = user_record(settings.user) if settings.user.uid != ANONYMOUS_UID else anonymous
+            user = user_record(session.user) if session.user.uid != ANONYMOUS_UID else anonymous
             storage = Storage.objects.filter(root=instance.storage_root).first()
             if storage is None:
                 storage = Storage(
@@ -194,10 +194,10 @@ def _activate(instance: InstanceSettings) -> None:
                 )
                 storage.save()
     except OperationalError as error:
-        settings._set(None, None, None)
+        session.set(None, None, None)
         raise InstanceError(
             f"Cannot open the database of instance {instance.name!r} at "
             f"{instance.db_display}: {str(error).strip()}. Check that the server runs "
             "and the URL is right."
         ) from None
-    settings._set(instance, user, storage)
+    session.set(instance, user, storage)

@@ -56,6 +56,9 @@ def configure(instance: InstanceSettings) -> None:
         apps.populate(settings.INSTALLED_APPS)
     else:
         _swap_default_database(database)
+    from lineagedb._db import register_lookups
+
+    register_lookups()
     migrate()
 
 
@@ -101,8 +104,8 @@ def disconnect() -> None:
     """
     from django.conf import settings
 
-    from lineagedb.tracking.context import context
+    from lineagedb._session import session
 
-    context.wait_for_environment()  # its thread writes to the current database
+    session.tracked.wait_for_environment()  # its thread writes to the current database
     if settings.configured:
         _swap_default_database({"ENGINE": "django.db.backends.dummy"})

@@ -10,46 +10,14 @@ reconnects to it on first use.
 from __future__ import annotations
 
 import json
-import os
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import urlsplit
 
+from lineagedb._config import home_dir, instance_file, list_instances, write_file
 from lineagedb.errors import InvalidArgument, NotConnected
-
-_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-SQLITE_FILENAME = "lineagedb.sqlite3"
-MANAGED_FOLDER = ".lineagedb"
-
-
-def home_dir() -> Path:
-    """The folder holding instance and user settings.
-
-    Example:
-        >>> home_dir()  # doctest: +SKIP
-        PosixPath('/home/me/.config/lineagedb')
-    """
-    if "LINEAGEDB_HOME" in os.environ:
-        return Path(os.environ["LINEAGEDB_HOME"]).expanduser()
-    config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
-    return Path(config) / "lineagedb"
-
-
-def validate_name(name: str) -> str:
-    """Return ``name`` if it can name an instance, else raise InvalidArgument.
-
-    Example:
-        >>> validate_name("lamin-tutorial")
-        'lamin-tutorial'
-    """
-    if not _NAME_PATTERN.match(name):
-        raise InvalidArgument(
-            f"Instance name {name!r} is not valid. Use letters, digits, '-', '_' and '.', "
-            "starting with a letter or digit, e.g. name='my-instance'."
-        )
-    return name
+from lineagedb.storage.paths import MANAGED_FOLDER, SQLITE_FILENAME
 
 
 @dataclass(frozen=True)
@@ -111,9 +79,7 @@ class InstanceSettings:
 
     def save(self) -> None:
         """Write these settings to ``<home>/instances/<name>.json``."""
-        path = instance_file(self.name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_settings_file(path, json.dumps(asdict(self), indent=2))
+        write_file(instance_file(self.name), json.dumps(asdict(self), indent=2))
 
     @classmethod
     def load(cls, name: str) -> InstanceSettings:
@@ -128,82 +94,54 @@ class InstanceSettings:
         return cls(**json.loads(path.read_text()))
 
 
-def instance_file(name: str) -> Path:
-    """The JSON file holding the settings of instance ``name``."""
-    return home_dir() / "instances" / f"{validate_name(name)}.json"
-
-
-def list_instances() -> list[str]:
-    """Names of the instances known in the settings home, sorted.
-
-    Example:
-        >>> isinstance(list_instances(), list)
-        True
-    """
-    folder = home_dir() / "instances"
-    return sorted(path.stem for path in folder.glob("*.json")) if folder.exists() else []
-
-
-def read_current_name() -> str | None:
-    """The name of the last connected instance, or None."""
-    path = home_dir() / "current_instance"
-    return path.read_text().strip() or None if path.exists() else None
-
-
-def write_current_name(name: str | None) -> None:
-    """Remember ``name`` as the instance to reconnect to (None forgets it)."""
-    path = home_dir() / "current_instance"
-    if name is None:
-        path.unlink(missing_ok=True)
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_settings_file(path, name)
-
-
 def mask_password(url: str) -> str:
-    """Replace the password in a database URL by ``***``.
+    """Replace the password in a database URL by ``***`` (``user:pwd@`` and ``?password=``).
 
     Example:
         >>> mask_password("postgresql://me:secret@db:5432/x")
         'postgresql://me:***@db:5432/x'
+        >>> mask_password("postgresql://me@db/x?password=secret&sslmode=require")
+        'postgresql://me@db/x?password=***&sslmode=require'
     """
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+    if parts.password is not None:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+        parts = parts._replace(netloc=netloc)
+    if parts.query:
+        query = "&".join(
+            f"{name}=***" if name.lower() == "password" else f"{name}={value}" if sep else name
+            for name, sep, value in (item.partition("=") for item in parts.query.split("&"))
+        )
+        parts = parts._replace(query=query)
+    return parts.geturl()
 
 
 def postgres_database(url: str) -> dict[str, Any]:
     """Translate ``postgresql://user:pwd@host:port/dbname?opt=v`` for Django.
 
+    Query options go to the driver (``sslmode``, ``host`` for a socket folder).
+
     Example:
         >>> postgres_database("postgresql://me@127.0.0.1:5433/lab")["PORT"]
-        '5433'
+        5433
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
+    import dj_database_url
+
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("postgresql", "postgres") or not parts.path.strip("/"):
         raise InvalidArgument(
-            f"Database URL {mask_password(url)!r} is not a PostgreSQL URL. "
+            f"Database URL {mask_password(str(url))!r} is not a PostgreSQL URL. "
             "Use db='postgresql://<user>:<password>@<host>:<port>/<dbname>'."
         )
-    options = dict(parse_qsl(parts.query))
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": unquote(parts.path.strip("/")),
-        "USER": unquote(parts.username or ""),
-        "PASSWORD": unquote(parts.password or ""),
-        "HOST": options.pop("host", parts.hostname or ""),
-        "PORT": str(parts.port or ""),
-        "OPTIONS": {"connect_timeout": 10, **options},
-    }
-
-
-def write_settings_file(path: Path, text: str) -> None:
-    # A crash mid-write must not leave a truncated settings file behind; the
-    # file may hold a database password, so only its owner may read it.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
-    os.replace(temporary, path)
+    try:
+        database: dict[str, Any] = dict(dj_database_url.parse(url))
+    except ValueError as error:
+        raise InvalidArgument(
+            f"Database URL {mask_password(url)!r} cannot be read ({error}). "
+            "Use db='postgresql://<user>:<password>@<host>:<port>/<dbname>'."
+        ) from None
+    options = dict(database.get("OPTIONS") or {})
+    if "host" in options:  # a socket folder given as ?host=/run/postgresql
+        database["HOST"] = options.pop("host")
+    database["OPTIONS"] = {"connect_timeout": 10, **options}
+    return database

@@ -6,9 +6,10 @@ import contextlib
 import re
 
 from lineagedb._base62 import base62
+from lineagedb._config import ANONYMOUS_HANDLE, UserSettings
 from lineagedb._logger import logger
+from lineagedb._session import session
 from lineagedb.errors import InvalidArgument, NotConnected
-from lineagedb.setup._settings import ANONYMOUS_HANDLE, UserSettings, settings
 
 _HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -30,10 +31,10 @@ def login(handle: str, name: str | None = None) -> None:
             "starting with a letter or digit, e.g. 'jdoe'."
         )
     with contextlib.suppress(NotConnected):  # no instance yet: a new uid
-        settings._ensure_connected()  # to reuse the uid an instance knows for the handle
+        session.ensure_connected()  # to reuse the uid an instance knows for the handle
     current = UserSettings.load()
     uid = current.uid if current.handle == handle else None
-    if uid is None and settings.is_connected:
+    if uid is None and session.is_connected:
         from lineagedb.models import User
 
         uid = User.objects.filter(handle=handle).values_list("uid", flat=True).first()
@@ -56,8 +57,8 @@ def logout() -> None:
 
 def _switch(user: UserSettings) -> None:
     user.save()
-    settings._user = user
-    if settings.is_connected:
+    session.user = user
+    if session.is_connected:
         from lineagedb.setup._connect import user_record
 
-        settings._user_record = user_record(user)
+        session.user_record = user_record(user)

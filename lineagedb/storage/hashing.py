@@ -18,7 +18,6 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lineagedb.errors import InvalidArgument, PathNotFound
 
@@ -71,10 +70,8 @@ def hash_file(path: Path) -> ContentHash:
         '1B2M2Y8AsgTpgAmY7PhCfg'
     """
     before = _stat(path)
-    digest = hashlib.md5()
     with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK_SIZE):
-            digest.update(chunk)
+        digest = hashlib.file_digest(handle, "md5")
     after = _stat(path)
     if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
         raise InvalidArgument(
@@ -144,23 +141,6 @@ def hash_folder(folder: Path) -> ContentHash:
         entries.append((relative_path, file_hash.hash))
         size += file_hash.size
     return ContentHash(combine_folder_hash(entries), "md5-d", size, len(files))
-
-
-def hash_path(path: Any) -> ContentHash:
-    """Hash a local file or folder, or a cloud object or prefix (from its metadata).
-
-    Example:
-        >>> hash_path(Path("meta.csv")).hash_type  # doctest: +SKIP
-        'md5'
-    """
-    from lineagedb.storage.paths import is_local
-
-    if not is_local(path):
-        from lineagedb.storage.remote import hash_remote
-
-        return hash_remote(path)
-    local = Path(path.path) if hasattr(path, "protocol") else Path(path)
-    return hash_folder(local) if local.is_dir() else hash_file(local)
 
 
 def _stat(path: Path) -> os.stat_result:

@@ -1,4 +1,4 @@
-"""Paths and storage roots: the one place that tells local from cloud.
+"""Paths, keys and storage roots as text: pure functions, no I/O dispatch.
 
 Local roots are stored as absolute POSIX paths (``/data/study``); cloud
 roots as ``<protocol>://<bucket>`` (``s3://my-bucket``).
@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import functools
 import os
-import uuid
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from lineagedb.errors import InvalidArgument, StorageNotWritable
+from lineagedb._config import bucket_root, storage_options
+from lineagedb.errors import InvalidArgument
 
 if TYPE_CHECKING:
     from upath import UPath
 
 PathLike = str | os.PathLike
+
+# The layout of a storage root: managed bytes (and a local instance's SQLite
+# file) live in this folder.
+MANAGED_FOLDER = ".lineagedb"
+SQLITE_FILENAME = "lineagedb.sqlite3"
+# One rule for a cloud URL's bucket root, kept in the bottom layer.
+root_of_url = bucket_root
 
 
 def protocol_of(path: PathLike) -> str:
@@ -31,17 +38,6 @@ def protocol_of(path: PathLike) -> str:
     if "://" not in text or text.startswith("file://"):
         return "local"
     return text.split("://", 1)[0]
-
-
-def root_of_url(url: str) -> str:
-    """``<protocol>://<bucket>`` of a cloud URL: the root its Storage record has.
-
-    Example:
-        >>> root_of_url("gs://bucket/study0/meta.csv")
-        'gs://bucket'
-    """
-    protocol, _, rest = url.partition("://")
-    return f"{protocol}://{rest.split('/', 1)[0]}"
 
 
 def normalize_root(root: PathLike) -> str:
@@ -83,8 +79,6 @@ def to_upath(path: PathLike) -> UPath:
     protocol = protocol_of(text)
     if protocol == "local":
         return UPath(text)
-    from lineagedb.setup._storage_options import storage_options
-
     options = storage_options(text)
     if options:
         return UPath(text, **options)
@@ -156,40 +150,6 @@ def check_key(key: str) -> str:
     return key
 
 
-def ensure_writable_root(root: str) -> bool:
-    """Create a local root if needed and check it can be written; True if created.
-
-    A cloud root must be an existing bucket that accepts writes.
-
-    Example:
-        >>> import tempfile
-        >>> ensure_writable_root(tempfile.mkdtemp())
-        False
-    """
-    if protocol_of(root) != "local":
-        from lineagedb.storage.remote import ensure_writable_bucket
-
-        ensure_writable_bucket(to_upath(root))
-        return False
-    path = Path(root)
-    created = not path.exists()
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".lineagedb-write-probe-{uuid.uuid4().hex}"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except NotADirectoryError:
-        raise InvalidArgument(
-            f"Storage root {root!r} is inside a file, not a folder. Pass a folder path."
-        ) from None
-    except OSError as error:
-        raise StorageNotWritable(
-            f"Storage root {root!r} is not writable ({error.strerror}). "
-            "Choose a folder you can write to, or fix its permissions."
-        ) from None
-    return created
-
-
 _COMPRESSION_SUFFIXES = {".gz", ".bz2", ".xz", ".zst", ".zip"}
 
 
@@ -216,26 +176,6 @@ def local_path(path: PathLike | UPath) -> Path:
     if isinstance(path, (str, os.PathLike)):
         return Path(os.fspath(path))
     return Path(path.path)  # a UPath: .path is the path without protocol
-
-
-def cache_root() -> Path:
-    """Where downloads and in-memory data written for saving are kept.
-
-    ``ln.settings.cache_dir`` wins, then ``$LINEAGEDB_CACHE_DIR``, then
-    ``~/.cache/lineagedb``.
-
-    Example:
-        >>> cache_root().name  # doctest: +SKIP
-        'lineagedb'
-    """
-    from lineagedb._settings import settings
-
-    if settings._cache_dir is not None:
-        return settings._cache_dir
-    if "LINEAGEDB_CACHE_DIR" in os.environ:
-        return Path(os.environ["LINEAGEDB_CACHE_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "lineagedb"
 
 
 def check_inside(path: PathLike | UPath, root: str) -> None:

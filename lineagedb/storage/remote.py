@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lineagedb._config import bucket_root
 from lineagedb.errors import AccessDenied, InvalidArgument, PathNotFound, StorageNotWritable
 from lineagedb.storage.hashing import ContentHash, combine_folder_hash, encode_digest
-from lineagedb.storage.paths import root_of_url
 
 if TYPE_CHECKING:
     from upath import UPath
@@ -33,7 +33,7 @@ def etag_hash(etag: str) -> tuple[str, str]:
         >>> etag_hash('"5d41402abc4b2a76b9719d911017c592"')
         ('XUFAKrxLKna5cZ2REBfFkg', 'md5')
         >>> etag_hash('"c9739fae10c337e9d5cd107c47533e64-3"')
-        ('yXOfrhDDN-nVzRB8x1M-ZA', 'md5-3')
+        ('yXOfrhDDN-nVzRB8R1M-ZA', 'md5-3')
     """
     text = etag.strip('"')
     hex_digest, _, parts = text.partition("-")
@@ -77,7 +77,7 @@ def _bucket_exists(path: UPath) -> bool:
 def _missing(path: UPath) -> PathNotFound:
     if not _bucket_exists(path):
         return PathNotFound(
-            f"Bucket '{root_of_url(str(path))}' does not exist or is not visible with these "
+            f"Bucket '{bucket_root(str(path))}' does not exist or is not visible with these "
             "credentials. Check the name, the endpoint (AWS_ENDPOINT_URL or the bucket's "
             "storage_options) and your credentials."
         )
@@ -285,6 +285,25 @@ def download(path: UPath, destination: Path) -> None:
         else:
             temporary.unlink(missing_ok=True)
         raise
+
+
+def entries_with_mtime(folder: UPath) -> dict[str, float]:
+    """The newest modification time of each entry directly below a prefix, by name.
+
+    Example:
+        >>> entries_with_mtime(UPath("s3://bucket/.lineagedb"))  # doctest: +SKIP
+        {'Jcs76l0nQW6Oi1go0000.csv': 1795674623.0}
+    """
+    fs = folder.fs
+    fs.invalidate_cache()
+    prefix = folder.path.rstrip("/") + "/"
+    times: dict[str, float] = {}
+    with refused_as_errors(folder):
+        found = fs.find(folder.path, detail=True)
+    for name, item in found.items():
+        entry = name[len(prefix) :].split("/", 1)[0]
+        times[entry] = max(times.get(entry, 0.0), _modified(item) or 0.0)
+    return times
 
 
 def _modified(item: dict[str, Any]) -> float | None:

@@ -1,6 +1,6 @@
 """Provenance: ``track()`` and ``finish()`` turn running code into Transform and Run records.
 
-The registries import ``tracking.context`` on every connect; the rest loads on first use.
+Loads on first use; the tracked run itself lives in ``lineagedb._session``.
 
 Example:
     >>> import lineagedb as ln

@@ -39,8 +39,8 @@ def notebook_path(explicit: str | Path | None = None) -> Path:
     finally the one notebook in the working directory that contains the
     cell running now (headless runs: nbclient, ``jupyter nbconvert --execute``).
 
-    Example:
-        >>> notebook_path("analysis.ipynb").name
+    Example (in a folder holding ``analysis.ipynb``):
+        >>> notebook_path("analysis.ipynb").name  # doctest: +SKIP
         'analysis.ipynb'
     """
     candidates: list[str | Path | None] = [explicit]

@@ -9,14 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lineagedb._logger import logger
+from lineagedb._session import session
 from lineagedb._settings import settings
 from lineagedb.errors import InvalidArgument, TrackingError
 from lineagedb.storage.hashing import hash_bytes
 from lineagedb.tracking import environment, notebook, script
-from lineagedb.tracking.context import context
 
 if TYPE_CHECKING:
     from lineagedb.models import Artifact, Run, Transform
+
+# The run in progress (one object for the process; setup clears it on connect).
+tracked = session.tracked
 
 
 def track(transform: Transform | None = None, *, path: str | Path | None = None) -> Run:
@@ -33,41 +36,39 @@ def track(transform: Transform | None = None, *, path: str | Path | None = None)
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.settings.transform.stem_uid = "NJvdsWWbJlZS"
-        >>> ln.settings.transform.version = "0"
+        >>> ln.settings.transform.stem_uid = "NJvdsWWbJlZS"  # doctest: +SKIP
+        >>> ln.settings.transform.version = "0"  # doctest: +SKIP
         >>> ln.track()  # doctest: +SKIP
         • saved: Transform(uid='NJvdsWWbJlZS0000', name='Tutorial: Artifacts', ...)
     """
-    from lineagedb.setup import settings as setup_settings
-
-    setup_settings._ensure_connected()
+    session.ensure_connected()
     from django.utils import timezone
 
     from lineagedb.models import Run
 
-    context.clear()
+    tracked.clear()
     if transform is None:
         transform = _transform_of_running_file(path)
     elif transform._state.adding:
         transform.save()
         logger.info(f"saved: {transform}")
-    kind = "notebook" if context.is_notebook else transform.type
+    kind = "notebook" if tracked.is_notebook else transform.type
     run = Run(
         transform=transform,
         started_at=timezone.now(),
-        is_consecutive=None if context.is_notebook else True,
+        is_consecutive=None if tracked.is_notebook else True,
     )
     run.save()
     logger.info(f"saved: {run}")
-    context.transform, context.run = transform, run
+    tracked.transform, tracked.run = transform, run
     # Reading the installed packages' metadata takes most of track()'s time
     # (~200 ms here, benchmarks/compare.py): it runs beside the user's code;
     # finish(), a new track() or interpreter exit (a non-daemon thread) wait for it.
-    context.environment = threading.Thread(
+    tracked.environment = threading.Thread(
         target=_record_environment, args=(run, kind), name="lineagedb-environment"
     )
-    context.environment.start()
-    if transform.type == "script" and not context.is_notebook:
+    tracked.environment.start()
+    if transform.type == "script" and not tracked.is_notebook:
         atexit.register(_finish_at_exit, run)
     return run
 
@@ -110,27 +111,27 @@ def finish() -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    run, transform = context.run, context.transform
+    run, transform = tracked.run, tracked.transform
     if run is None:
         raise TrackingError("No run is being tracked. Call ln.track() first.")
-    context.wait_for_environment()
+    tracked.wait_for_environment()
     updates: dict[str, Any] = {}
     source: bytes | None = None
-    if context.path is not None and context.is_notebook:
-        content = notebook.read_notebook(context.path)
-        notebook.check_saved(content, context.path)
+    if tracked.path is not None and tracked.is_notebook:
+        content = notebook.read_notebook(tracked.path)
+        notebook.check_saved(content, tracked.path)
         source = notebook.stripped_source(content)
         run.is_consecutive = notebook.is_consecutive(content)
-        report = notebook.render_report(context.path)
+        report = notebook.render_report(tracked.path)
         if report is None:
             logger.warning("nbconvert is not installed: no HTML report. pip install nbconvert")
         else:
-            name = f"{context.path.stem}_{run.uid}.html"
+            name = f"{tracked.path.stem}_{run.uid}.html"
             updates["report"] = _hidden_artifact(report, name, f"report of run {run.uid}")
-    elif context.path is not None:
-        source = context.path.read_bytes()
+    elif tracked.path is not None:
+        source = tracked.path.read_bytes()
     if source is not None:
-        suffix = context.path.suffix if context.path else ".txt"
+        suffix = tracked.path.suffix if tracked.path else ".txt"
         updates["source_code"] = _hidden_artifact(
             source, f"{transform.uid}{suffix}", f"source code of transform {transform.uid}"
         )
@@ -148,7 +149,7 @@ def finish() -> None:
 
 def _finish_at_exit(run: Run) -> None:
     # A script that never called finish() still records when it ended.
-    if run.finished_at is not None or context.run is not run:
+    if run.finished_at is not None or tracked.run is not run:
         return
     from django.utils import timezone
 
@@ -166,7 +167,7 @@ def _transform_of_running_file(path: str | Path | None) -> Transform:
         source = notebook.stripped_source(content)
         name = notebook.notebook_title(content) or file.stem
         kind = "notebook"
-        context.is_notebook = True
+        tracked.is_notebook = True
     else:
         found = Path(path).resolve() if path is not None else script.running_script()
         if found is None:
@@ -178,14 +179,14 @@ def _transform_of_running_file(path: str | Path | None) -> Transform:
         source = file.read_bytes()
         name = script.script_name(file, source.decode("utf-8", "replace"))
         kind = "script"
-    context.path = file
-    context.source_hash = hash_bytes(source)
-    return _find_or_create_transform(file.name, name, kind, context.source_hash)
+    tracked.path = file
+    tracked.source_hash = hash_bytes(source)
+    return _find_or_create_transform(file.name, name, kind, tracked.source_hash)
 
 
 def _find_or_create_transform(key: str, name: str, kind: str, source_hash: str) -> Transform:
     from lineagedb.models import Transform
-    from lineagedb.models._uid import BASE62, base62
+    from lineagedb.models._uid import BASE62, FIRST_VERSION_SUFFIX, base62
 
     stem, version = settings.transform.stem_uid, settings.transform.version
     if version is not None and not isinstance(version, str):
@@ -219,7 +220,9 @@ def _find_or_create_transform(key: str, name: str, kind: str, source_hash: str) 
         )
     else:
         stem = stem or base62(12)
-        transform = Transform(uid=f"{stem}0000", name=name, key=key, type=kind, version=version)
+        transform = Transform(
+            uid=stem + FIRST_VERSION_SUFFIX, name=name, key=key, type=kind, version=version
+        )
         if settings.transform.stem_uid is None:
             logger.info(
                 "to keep this transform's identity when the file is renamed, add before "
@@ -245,9 +248,11 @@ def _source_changed(transform: Transform, source_hash: str) -> bool:
 
 
 def _refuse_changed_source(transform: Transform) -> None:
+    from lineagedb.models.versioning import next_version
+
     try:
-        bumped = str(int(transform.version or "1") + 1)
-    except ValueError:
+        bumped = next_version([transform.version or "1"])
+    except InvalidArgument:
         bumped = "<a new version>"
     raise TrackingError(
         f"The source of '{transform.key}' changed since transform {transform.uid} "
@@ -258,15 +263,13 @@ def _refuse_changed_source(transform: Transform) -> None:
 
 def _hidden_artifact(content: bytes, filename: str, description: str) -> Artifact:
     """Save bytes as an artifact hidden from default queries (visibility 0)."""
+    from lineagedb._config import cache_dir
     from lineagedb.models import Artifact
-    from lineagedb.storage.paths import cache_root
 
-    existing = Artifact.objects.filter(
-        hash=hash_bytes(content), hash_type="md5", visibility=0
-    ).first()
+    existing = Artifact.find_by_content(hash_bytes(content), "md5", visibility=0)
     if existing is not None:
         return existing
-    folder = cache_root() / "tracking"
+    folder = cache_dir() / "tracking"
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as temporary:
         path = Path(temporary) / filename

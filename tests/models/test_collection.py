@@ -127,6 +127,7 @@ print(ln.Artifact(path, is_new_version_of=original).save().uid)
 """
 
 
+@pytest.mark.slow
 def test_concurrent_new_versions(instance: ModuleType, tmp_path: Path) -> None:
     ln = instance
     original = tmp_path / "v0.txt"

@@ -89,3 +89,31 @@ def test_transform_versions(instance: ModuleType) -> None:
         "2",
     )
     assert [t.is_latest for t in v2.versions] == [False, True]
+
+
+def test_a_family_of_a_thousand_sorts_by_version(instance: ModuleType) -> None:
+    """Suffixes past '0009' ('000A' = 10, '000a' = 36, '0010' = 62) sort as numbers."""
+    from lineagedb.models.versioning import format_suffix
+
+    ln = instance
+    first = ln.Transform(name="big family").save()
+    stem = first.stem_uid
+    members = [
+        ln.Transform(uid=stem + format_suffix(n), name="big family", version=str(n + 1))
+        for n in range(1, 999)
+    ]
+    for member in members:
+        member.is_latest = False
+    ln.save(members)
+    first.refresh_from_db()
+    newest = ln.Transform(name="big family", is_new_version_of=first).save()
+    assert newest.uid == stem + format_suffix(999)
+    assert newest.version == "1000"
+    versions = list(newest.versions)
+    assert [int(t.version or "1") for t in versions] == list(range(1, 1001))
+    assert [t.uid for t in versions] == sorted(t.uid for t in versions)
+    latest = ln.Transform.filter(uid__startswith=stem).latest_version()
+    assert [t.uid for t in latest] == [newest.uid]
+    # Trashing or deleting the newest moves is_latest to the next one down.
+    newest.delete()
+    assert ln.Transform.filter(uid__startswith=stem, is_latest=True).one().version == "999"

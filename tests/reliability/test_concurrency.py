@@ -10,9 +10,14 @@ import time
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
+pytestmark = pytest.mark.slow  # multi-process runs: `make test-fast` skips them
+
 WRITER = """
 import pathlib, sys, time
 import lineagedb as ln
+
 ln.settings.verbosity = "error"
 folder, start, prefix = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3]
 ln.Artifact.filter().count()  # connect before the race starts

@@ -60,9 +60,9 @@ def test_folder_save_cache_and_hash(storage_instance: ModuleType, tmp_path: Path
     cached = Path(local.cache().path)
     assert (cached / "sub" / "b.jpg").read_bytes() == b"bbbb"
     # The stored copy hashes to the same folder hash, wherever it lives.
-    from lineagedb.storage.hashing import hash_path
+    from lineagedb.storage.location import Location
 
-    assert hash_path(local.path).hash == local.hash
+    assert Location(local.path).hash().hash == local.hash
 
 
 def test_replace_swaps_bytes(storage_instance: ModuleType, tmp_path: Path) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import S3
 
+from conftest import S3
 from lineagedb.errors import PathNotFound, StorageMismatch
 
 
@@ -163,7 +163,7 @@ def test_access_denied_is_a_clear_error_and_registers_nothing(
     import boto3
     import moto.settings
 
-    from lineagedb.setup._instance import instance_file
+    from lineagedb._config import instance_file
 
     ln = instance
     bucket = s3.bucket()

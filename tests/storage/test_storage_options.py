@@ -9,10 +9,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import GCS
 
+from conftest import GCS
+from lineagedb import _config as _storage_options
 from lineagedb.errors import InvalidArgument, PathNotFound
-from lineagedb.setup import _storage_options
 from lineagedb.storage.hashing import hash_bytes
 
 

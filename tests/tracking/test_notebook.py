@@ -9,6 +9,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+pytestmark = pytest.mark.slow  # multi-process or notebook runs: `make test-fast` skips them
+
 
 def make_notebook(path: Path) -> Path:
     notebook = nbformat.v4.new_notebook()

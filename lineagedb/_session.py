@@ -1,0 +1,171 @@
+"""What this process is connected to, who it is, and which run it tracks.
+
+``setup/`` fills :data:`session` when it connects an instance and
+``tracking/`` when ``ln.track()`` starts a run; ``models/`` and ``storage/``
+read it. It imports no registry and nothing above :mod:`lineagedb._config`,
+so every layer can read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lineagedb._config import UserSettings
+from lineagedb.errors import NotConnected
+
+
+@dataclass
+class RunContext:
+    """The transform and run being tracked in this process, if any.
+
+    Example:
+        >>> from lineagedb._session import session
+        >>> session.tracked.run is None  # before ln.track()
+        True
+    """
+
+    transform: Any = None
+    run: Any = None
+    path: Path | None = None  # the script or notebook file
+    is_notebook: bool = False
+    source_hash: str | None = None
+    environment: Any = None  # the thread capturing the run's environment
+    _inputs_seen: set[tuple[str, int]] = field(default_factory=set)
+
+    def wait_for_environment(self) -> None:
+        """Block until the environment of the tracked run is recorded.
+
+        Example:
+            >>> RunContext().wait_for_environment()
+        """
+        if self.environment is not None:
+            self.environment.join()
+            self.environment = None
+
+    def clear(self) -> None:
+        """Forget the tracked run (after finish(), or when connecting elsewhere).
+
+        Example:
+            >>> RunContext().clear()
+        """
+        self.wait_for_environment()
+        self.transform = self.run = self.path = self.source_hash = None
+        self.is_notebook = False
+        self._inputs_seen.clear()
+
+    def record_input(self, record: Any) -> None:
+        """Link a loaded or cached artifact/collection to the tracked run as its input.
+
+        A run's own outputs never become its inputs; each input is linked once.
+
+        Example:
+            >>> session.tracked.record_input(artifact)  # doctest: +SKIP
+        """
+        run = self.run
+        if run is None or record.pk is None or record.run_id == run.pk:
+            return
+        kind = type(record).__name__
+        if (kind, record.pk) in self._inputs_seen:
+            return
+        if kind == "Artifact":
+            run.input_artifacts.add(record)
+        elif kind == "Collection":
+            run.input_collections.add(record)
+        self._inputs_seen.add((kind, record.pk))
+
+
+class Session:
+    """The connected instance, its default storage record, the user and the tracked run.
+
+    Example:
+        >>> from lineagedb._session import session
+        >>> session.is_connected  # doctest: +SKIP
+        False
+    """
+
+    def __init__(self) -> None:
+        self.instance: Any = None  # setup._instance.InstanceSettings
+        self.user_record: Any = None  # models.User
+        self.storage_record: Any = None  # models.Storage
+        self._user: UserSettings | None = None
+        self.tracked = RunContext()
+        # Set by setup/: connects to the last used instance on first use.
+        self.reconnect: Callable[[], None] | None = None
+
+    @property
+    def is_connected(self) -> bool:
+        """Whether an instance is connected in this process."""
+        return self.instance is not None
+
+    @property
+    def user(self) -> UserSettings:
+        """The current user; anonymous until one logs in."""
+        if self._user is None:
+            self._user = UserSettings.load()
+        return self._user
+
+    @user.setter
+    def user(self, value: UserSettings | None) -> None:
+        self._user = value
+
+    def ensure_connected(self) -> None:
+        """Connect to the last used instance if none is connected yet.
+
+        Example:
+            >>> session.ensure_connected()  # doctest: +SKIP
+        """
+        if self.instance is None:
+            if self.reconnect is None:
+                raise NotConnected(
+                    "No instance is connected. Create one with "
+                    "ln.setup.init(storage='./mydata') or connect with ln.connect('<name>')."
+                )
+            self.reconnect()
+
+    def set(self, instance: Any, user_record: Any, storage_record: Any) -> None:
+        """Record what ``setup`` connected (all None: disconnected).
+
+        Example:
+            >>> session.set(None, None, None)
+        """
+        self.instance = instance
+        self.user_record = user_record
+        self.storage_record = storage_record
+
+
+session = Session()
+
+
+def current_run() -> Any:
+    """The Run being tracked, or None.
+
+    Example:
+        >>> current_run() is None
+        True
+    """
+    return session.tracked.run
+
+
+def current_user_id() -> int:
+    """The id of the current user's record: the default of every ``created_by``.
+
+    Example:
+        >>> current_user_id()  # doctest: +SKIP
+        1
+    """
+    session.ensure_connected()
+    return int(session.user_record.id)
+
+
+def default_storage() -> Any:
+    """The Storage record of the connected instance's default storage.
+
+    Example:
+        >>> default_storage().root  # doctest: +SKIP
+        '/home/me/lamin-tutorial'
+    """
+    session.ensure_connected()
+    return session.storage_record
