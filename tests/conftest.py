@@ -17,7 +17,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from servers import GCS, S3, free_port
 
 import lineagedb as ln
 from lineagedb._session import session
@@ -83,12 +83,6 @@ def _postgres_binary(name: str) -> str | None:
     return candidates[-1] if candidates else None
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class PostgresServer:
     """A PostgreSQL cluster in a temp dir on 127.0.0.1, run as the postgres user if root."""
 
@@ -108,7 +102,7 @@ class PostgresServer:
             os.chown(self.base, user.pw_uid, user.pw_gid)
             self.prefix = ["runuser", "-u", "postgres", "--"]
         self.data = self.base / "data"
-        self.port = _free_port()
+        self.port = free_port()
         self._run([initdb, "-D", str(self.data), "--auth=trust", "-U", "postgres", "-E", "UTF8"])
         # The server runs in the foreground as our child (not daemonized by
         # pg_ctl), as the postgres user, and gets SIGTERM when we die.
@@ -206,35 +200,13 @@ def moto_endpoint() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
-
-
-class S3:
-    """Buckets on the moto server; the AWS variables point at it during the test."""
-
-    def __init__(self, endpoint: str) -> None:
-        self.endpoint = endpoint
-
-    def bucket(self) -> str:
-        """A new, empty bucket; returns ``s3://<name>``."""
-        import boto3
-
-        name = f"lineagedb-test-{uuid.uuid4().hex[:12]}"
-        boto3.client("s3").create_bucket(Bucket=name)  # no region: moto's default
-        return f"s3://{name}"
-
-    def upload_folder(self, local: Path, url: str) -> None:
-        from upath import UPath
-
-        target = UPath(url)
-        target.fs.put(str(local), target.path, recursive=True)
-        target.fs.invalidate_cache()
 
 
 @pytest.fixture
@@ -251,39 +223,13 @@ def gcs_endpoint() -> Iterator[str]:
     """A GCS JSON API (gcp-storage-emulator, in memory) on 127.0.0.1 and a free port."""
     from gcp_storage_emulator.server import create_server
 
-    port = _free_port()
+    port = free_port()
     server = create_server("127.0.0.1", port, in_memory=True)
     server.start()
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.stop()
-
-
-class GCS:
-    """Buckets on the GCS emulator, reached with per-storage options (no variables)."""
-
-    def __init__(self, endpoint: str) -> None:
-        self.options = {"endpoint_url": endpoint, "token": "anon"}
-
-    def bucket(self) -> str:
-        """A new, empty bucket; returns ``gs://<name>``."""
-        import gcsfs
-
-        name = f"lineagedb-test-{uuid.uuid4().hex[:12]}"
-        gcsfs.GCSFileSystem(**self.options).mkdir(name)
-        return f"gs://{name}"
-
-    def upload_folder(self, local: Path, url: str) -> None:
-        """Upload one file at a time: the emulator serves one request at a time, and
-        gcsfs's concurrent put stalls on it for minutes."""
-        import gcsfs
-
-        fs = gcsfs.GCSFileSystem(**self.options)
-        target = url.removeprefix("gs://")
-        for file in sorted(p for p in local.rglob("*") if p.is_file()):
-            fs.put_file(str(file), f"{target}/{file.relative_to(local).as_posix()}")
-        fs.invalidate_cache()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from types import ModuleType
 
 import pytest
 from click.testing import CliRunner
-from conftest import S3
+from servers import S3
 
 from lineagedb.cli import main
 from lineagedb.errors import StorageMismatch

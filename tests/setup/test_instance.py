@@ -113,7 +113,7 @@ def test_bad_database_url_is_refused(tmp_path: Path) -> None:
 
 
 def test_unreachable_database_masks_password(tmp_path: Path) -> None:
-    from conftest import _free_port
+    from servers import free_port as _free_port
 
     url = f"postgresql://me:s3cret@127.0.0.1:{_free_port()}/nodb"
     with pytest.raises(InstanceError, match=r"postgresql://me:\*\*\*@127.0.0.1") as error:

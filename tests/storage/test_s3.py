@@ -7,8 +7,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from servers import S3
 
-from conftest import S3
 from lineagedb.errors import PathNotFound, StorageMismatch
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from servers import GCS
 
-from conftest import GCS
 from lineagedb import _config as _storage_options
 from lineagedb.errors import InvalidArgument, PathNotFound
 from lineagedb.storage.hashing import hash_bytes

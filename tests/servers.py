@@ -1,0 +1,66 @@
+"""Emulated cloud storage for the tests: buckets on moto (S3) and gcp-storage-emulator (GCS).
+
+The servers themselves are session fixtures in conftest.py; these helpers
+make buckets on them.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from pathlib import Path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class S3:
+    """Buckets on the moto server; the AWS variables point at it during the test."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+
+    def bucket(self) -> str:
+        """A new, empty bucket; returns ``s3://<name>``."""
+        import boto3
+
+        name = f"lineagedb-test-{uuid.uuid4().hex[:12]}"
+        boto3.client("s3").create_bucket(Bucket=name)  # no region: moto's default
+        return f"s3://{name}"
+
+    def upload_folder(self, local: Path, url: str) -> None:
+        from upath import UPath
+
+        target = UPath(url)
+        target.fs.put(str(local), target.path, recursive=True)
+        target.fs.invalidate_cache()
+
+
+class GCS:
+    """Buckets on the GCS emulator, reached with per-storage options (no variables)."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.options = {"endpoint_url": endpoint, "token": "anon"}
+
+    def bucket(self) -> str:
+        """A new, empty bucket; returns ``gs://<name>``."""
+        import gcsfs
+
+        name = f"lineagedb-test-{uuid.uuid4().hex[:12]}"
+        gcsfs.GCSFileSystem(**self.options).mkdir(name)
+        return f"gs://{name}"
+
+    def upload_folder(self, local: Path, url: str) -> None:
+        """Upload one file at a time: the emulator serves one request at a time, and
+        gcsfs's concurrent put stalls on it for minutes."""
+        import gcsfs
+
+        fs = gcsfs.GCSFileSystem(**self.options)
+        target = url.removeprefix("gs://")
+        for file in sorted(p for p in local.rglob("*") if p.is_file()):
+            fs.put_file(str(file), f"{target}/{file.relative_to(local).as_posix()}")
+        fs.invalidate_cache()
