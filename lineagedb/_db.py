@@ -17,7 +17,8 @@ It imports nothing of lineagedb's own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connections
@@ -62,6 +63,41 @@ def register_lookups() -> None:
     """
     for field in (CharField, TextField):
         field.register_lookup(IndexedStartsWith)
+
+
+@contextmanager
+def migration_lock(using: str = "default") -> Iterator[None]:
+    """Hold the database's migration lock: concurrent first connects migrate one at a time.
+
+    PostgreSQL: a session advisory lock. SQLite: an exclusive ``flock`` on a
+    file beside the database (SQLite's own locks do not cover Django's
+    check-then-create of tables).
+
+    Example:
+        >>> with migration_lock():  # doctest: +SKIP
+        ...     call_command("migrate", "lineagedb")
+    """
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [_MIGRATION_LOCK_KEY])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [_MIGRATION_LOCK_KEY])
+        return
+    import fcntl
+
+    with open(f"{connection.settings_dict['NAME']}.migrate-lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_MIGRATION_LOCK_KEY = 0x6C696E65  # "line": any constant shared by every lineagedb process
 
 
 def by_code_point(field: str, using: str = "default") -> Collate:

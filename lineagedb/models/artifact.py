@@ -18,7 +18,7 @@ from lineagedb.models.record import Record
 from lineagedb.models.staged_save import save_staged
 from lineagedb.models.versioning import VersionedRecord
 from lineagedb.storage.hashing import ContentHash
-from lineagedb.storage.location import Location, Staged
+from lineagedb.storage.location import REPLACED_MARKER, Location, Staged
 from lineagedb.storage.paths import MANAGED_FOLDER, check_inside, check_key, local_path, suffix_of
 
 if TYPE_CHECKING:
@@ -421,16 +421,29 @@ class Artifact(VersionedRecord):
         content = staged.content
         assert content is not None
 
+        # The old bytes step aside under a name cleanup recognises, so that a
+        # crash at any point leaves either the old or the new state whole.
+        old = Location(old_path)
+        backup = Location(self.storage.path / MANAGED_FOLDER / f"{REPLACED_MARKER}{self.uid}")
+        moved_aside = False
+
         def write() -> None:
+            nonlocal moved_aside
             self.suffix, self.size, self.hash = suffix, content.size, content.hash
             self.hash_type, self.n_objects = content.hash_type, content.n_objects
             # force_update: a record deleted meanwhile by another handle raises
             # instead of being inserted again.
             Record.save(self, force_update=True)
+            if old.exists():
+                old.move_to(backup)
+                backup.touch()  # its age, for cleanup, starts now
+                moved_aside = True
 
         try:
             save_staged([(staged, lambda: Location(self.path))], write)
         except BaseException as error:
+            if moved_aside:
+                backup.move_to(old)
             if Artifact.objects.filter(pk=self.pk).exists():
                 self.refresh_from_db()
             if isinstance(error, IntegrityError):
@@ -447,8 +460,7 @@ class Artifact(VersionedRecord):
                     f"Artifact {self.uid} was deleted meanwhile; nothing was replaced."
                 ) from None
             raise
-        if self.path != old_path:
-            Location(old_path).remove()
+        backup.remove()
         if accessor is not None:
             source.unlink(missing_ok=True)
         logger.success(f"replaced the bytes of artifact {self.uid} ({content.size} bytes)")

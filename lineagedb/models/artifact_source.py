@@ -12,7 +12,14 @@ from lineagedb._logger import logger
 from lineagedb._session import default_storage
 from lineagedb.errors import InvalidArgument, PathNotFound
 from lineagedb.storage import remote
-from lineagedb.storage.paths import is_local, key_in_root, protocol_of, root_of_url, to_upath
+from lineagedb.storage.paths import (
+    MANAGED_FOLDER,
+    is_local,
+    key_in_root,
+    protocol_of,
+    root_of_url,
+    to_upath,
+)
 
 if TYPE_CHECKING:
     from upath import UPath
@@ -77,8 +84,17 @@ def storage_for(source: Path | UPath) -> tuple[Storage, str | None]:
         if key is not None and (best is None or len(root) > len(best[1])):
             best = (storage_id, root, key)
     if best is not None:
+        key = best[2]
+        if key == MANAGED_FOLDER or key.startswith(f"{MANAGED_FOLDER}/"):
+            # Managed bytes (and a local instance's database) belong to their
+            # records: registered again, deleting that record would delete them.
+            raise InvalidArgument(
+                f"'{text}' is inside the managed folder '{MANAGED_FOLDER}' of storage "
+                f"'{best[1]}', which lineagedb writes itself. Use the artifact that owns it "
+                "(ln.Artifact.filter(...)), or copy the file elsewhere first."
+            )
         match = default if best[0] == default.id else Storage.objects.get(id=best[0])
-        return match, best[2]
+        return match, key
     if not isinstance(source, Path):
         root = root_of_url(str(source))
         logger.warning(f"generating a new storage location at {root}")

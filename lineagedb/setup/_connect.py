@@ -88,6 +88,9 @@ def init(
             with contextlib.suppress(OSError):
                 os.rmdir(root)
         raise
+    from lineagedb.models.cleanup import claim
+
+    claim(session.storage_record)  # its managed folder is this instance's to clean up
     instance.save()
     write_current_name(instance.name)
     logger.info(f"connected lineagedb: {session.user.handle}/{instance.name}")
@@ -185,14 +188,11 @@ def _activate(instance: InstanceSettings) -> None:
                 uid=ANONYMOUS_UID, defaults={"handle": ANONYMOUS_HANDLE}
             )
             user = user_record(session.user) if session.user.uid != ANONYMOUS_UID else anonymous
-            storage = Storage.objects.filter(root=instance.storage_root).first()
-            if storage is None:
-                storage = Storage(
-                    root=instance.storage_root,
-                    type=protocol_of(instance.storage_root),
-                    created_by=user,
-                )
-                storage.save()
+            # get_or_create: another process may be seeding the same instance.
+            storage, _ = Storage.objects.get_or_create(
+                root=instance.storage_root,
+                defaults={"type": protocol_of(instance.storage_root), "created_by": user},
+            )
     except OperationalError as error:
         session.set(None, None, None)
         raise InstanceError(

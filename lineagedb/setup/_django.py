@@ -93,7 +93,12 @@ def migrate() -> None:
     if not shipped <= applied:
         from django.core.management import call_command
 
-        call_command("migrate", "lineagedb", verbosity=0, interactive=False)
+        from lineagedb._db import migration_lock
+
+        # Processes creating one instance at once: the first migrates, the
+        # others find the tables there when they get the lock.
+        with migration_lock():
+            call_command("migrate", "lineagedb", verbosity=0, interactive=False)
 
 
 def disconnect() -> None:

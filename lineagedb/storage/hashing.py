@@ -98,29 +98,47 @@ def combine_folder_hash(entries: Iterable[tuple[str, str]]) -> str:
 def list_folder(folder: Path) -> list[tuple[str, Path]]:
     """Every file below ``folder`` as (relative POSIX path, path), sorted.
 
-    Symbolic links are followed; broken links and links that loop back to a
-    folder above them are errors.
+    Only regular files are read. Symbolic links are followed while they point
+    inside ``folder``; a link out of it, a broken link, and anything that is
+    not a regular file (a FIFO, a socket, a device such as ``/dev/zero``) is
+    refused up front, naming the entry: reading them could hang, never end,
+    or copy a folder into itself.
 
     Example:
         >>> list_folder(Path(tempfile.mkdtemp()))  # doctest: +SKIP
         []
     """
+    import stat
+
     files = []
+    top = folder.resolve()
     for directory, subfolders, names in os.walk(folder, followlinks=True):
         here = Path(directory)
-        ancestors = {p.resolve() for p in (here, *here.parents) if p.is_relative_to(folder)}
         for name in subfolders:
-            if (here / name).is_symlink() and (here / name).resolve() in ancestors:
-                raise InvalidArgument(
-                    f"'{here / name}' in folder '{folder}' is a symbolic link to a folder "
-                    "above it (a loop). Remove the link, then save the folder again."
-                )
+            path = here / name
+            if path.is_symlink():
+                _check_link(path, folder, top)
         for name in names:
             path = here / name
-            if not path.exists():
+            if path.is_symlink():
+                _check_link(path, folder, top)
+            try:
+                mode = path.stat().st_mode
+            except FileNotFoundError:
                 raise PathNotFound(
                     f"'{path}' in folder '{folder}' is a broken symbolic link. "
                     "Remove or fix the link, then save the folder again."
+                ) from None
+            if not stat.S_ISREG(mode):
+                kind = (
+                    "a FIFO" if stat.S_ISFIFO(mode)
+                    else "a socket" if stat.S_ISSOCK(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                    else "not a regular file"
+                )  # fmt: skip
+                raise InvalidArgument(
+                    f"'{path}' in folder '{folder}' is {kind}; only regular files can be "
+                    "saved. Move it out of the folder, then save the folder again."
                 )
             files.append((path.relative_to(folder).as_posix(), path))
     return sorted(files)
@@ -141,6 +159,27 @@ def hash_folder(folder: Path) -> ContentHash:
         entries.append((relative_path, file_hash.hash))
         size += file_hash.size
     return ContentHash(combine_folder_hash(entries), "md5-d", size, len(files))
+
+
+def _check_link(path: Path, folder: Path, top: Path) -> None:
+    """Refuse a symbolic link that is broken, loops back above itself, or leaves the folder."""
+    target = path.resolve()
+    if not target.exists():
+        raise PathNotFound(
+            f"'{path}' in folder '{folder}' is a broken symbolic link. "
+            "Remove or fix the link, then save the folder again."
+        )
+    if path.parent.resolve().is_relative_to(target):
+        where = "a folder above it (a loop)"
+    elif not target.is_relative_to(top):
+        where = f"'{target}', outside the folder"
+    else:
+        return
+    raise InvalidArgument(
+        f"'{path}' in folder '{folder}' is a symbolic link to {where}. Only links to "
+        "files and folders inside the folder are followed: replace the link by a copy, "
+        "or remove it, then save the folder again."
+    )
 
 
 def _stat(path: Path) -> os.stat_result:

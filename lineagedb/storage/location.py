@@ -46,6 +46,9 @@ if TYPE_CHECKING:
     from upath import UPath
 
 TEMPORARY_MARKER = ".lineagedb-tmp-"
+# The old bytes of an artifact while replace() swaps in new ones: cleanup puts
+# them back if the replacement never committed (see models/cleanup.py).
+REPLACED_MARKER = ".lineagedb-replaced-"
 # Many small files are copied and hashed in parallel: each file is a few
 # system calls that release the GIL (measured: 5,000 × 4 KB files).
 _WORKERS = min(16, 4 * (os.cpu_count() or 1))
@@ -82,6 +85,11 @@ class Location:
         if self.is_local:
             return Location(self.local / name)
         return Location(self.upath / name)
+
+    @property
+    def name(self) -> str:
+        """The last part of the path or key."""
+        return self.local.name if self.is_local else str(self.upath.name)
 
     @property
     def parent(self) -> Location:
@@ -313,6 +321,10 @@ class Location:
                 shutil.copytree(self.local, destination.local, copy_function=link)
             else:
                 link(str(self.local), str(destination.local))
+        # A hard link shares the old file's modification time: without this,
+        # cleanup would take the new name for an old leftover before its record
+        # commits.
+        destination.touch()
 
     def move_to(self, destination: Location) -> None:
         """Give these bytes another name in the same storage (an atomic rename locally).
@@ -329,6 +341,42 @@ class Location:
             if self.local.is_dir() and final.exists():
                 Location(final).remove()
             os.replace(self.local, final)
+
+    def touch(self) -> None:
+        """Mark the bytes here as written now (a rename keeps the old modification time).
+
+        Cloud objects moved or copied already carry the time of the copy.
+
+        Example:
+            >>> Location("/data/.lineagedb/x.csv").touch()  # doctest: +SKIP
+        """
+        if self.is_local:
+            with self._errors(writing=True):
+                os.utime(self.local)
+
+    def read_text(self) -> str | None:
+        """The text stored here, or None if nothing is.
+
+        Example:
+            >>> Location("/no/such/file").read_text() is None
+            True
+        """
+        try:
+            with self._errors():
+                return self.upath.read_text()
+        except FileNotFoundError:
+            return None
+
+    def write_text(self, text: str) -> None:
+        """Store ``text`` here.
+
+        Example:
+            >>> Location("/data/.lineagedb/.lineagedb-owner").write_text("x")  # doctest: +SKIP
+        """
+        with self._errors(writing=True):
+            if self.is_local:
+                self.local.parent.mkdir(parents=True, exist_ok=True)
+            self.upath.write_text(text)
 
     def remove(self) -> None:
         """Delete the file, folder, object or prefix here, if it exists.

@@ -111,3 +111,57 @@ def test_threads_share_an_instance(instance: ModuleType, tmp_path: Path) -> None
         thread.join()
     assert errors == []
     assert ln.Artifact.filter().count() == 160
+
+
+INITIALIZER = """
+import pathlib, sys, time
+import lineagedb as ln
+
+root, start, source = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+deadline = time.time() + 60
+while not start.exists() and time.time() < deadline:
+    time.sleep(0.002)
+ln.setup.init(storage=root, name="race")
+artifact = ln.Artifact(source, description=source.name).save()
+print(artifact.path)
+"""
+
+
+def test_six_processes_init_one_new_storage_folder(tmp_path: Path) -> None:
+    """One creates the instance, the others connect to it; nobody deletes anybody's bytes."""
+    root, start = tmp_path / "new-root", tmp_path / "start"
+    sources = []
+    for index in range(6):
+        source = tmp_path / f"input{index}.txt"
+        source.write_text(f"process {index}\n")
+        sources.append(source)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", INITIALIZER, str(root), str(start), str(source)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        for source in sources
+    ]
+    time.sleep(1.5)
+    start.touch()
+    paths = []
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+        paths.append(Path(out.strip().splitlines()[-1]))
+    for path, source in zip(paths, sources, strict=True):
+        assert path.read_bytes() == source.read_bytes()
+    import lineagedb as ln
+
+    ln.connect("race")
+    try:
+        assert ln.Artifact.filter().count() == 6
+        assert all(artifact.verify() for artifact in ln.Artifact.filter())
+        assert ln.Storage.filter().count() == 1 and ln.User.filter().count() == 1
+    finally:
+        from lineagedb.setup._django import disconnect
+
+        disconnect()

@@ -71,7 +71,8 @@ def test_killed_saves_leave_only_verifiable_records(
         assert ln.setup.cleanup(dry_run=True, min_age_seconds=0) == []
         managed = ln.setup.settings.storage.root / ".lineagedb"
         entries = list(managed.iterdir()) if managed.exists() else []
-        stored = sorted(p.name for p in entries if not p.name.startswith("lineagedb."))
+        layout = ("lineagedb.", ".lineagedb-owner")  # the database and the owner marker
+        stored = sorted(p.name for p in entries if not p.name.startswith(layout))
         expected = sorted(f"{a.uid}{a.suffix}" for a in ln.Artifact.filter(visibility=None))
         assert stored == expected
     saved = ln.Artifact.filter().count() - 4
@@ -96,3 +97,58 @@ def _settle(folder: Any) -> None:
             return
         previous = listing
         time.sleep(0.1)
+
+
+KILLS = 10
+REPLACER = """
+import pathlib, sys
+import lineagedb as ln
+
+ln.settings.verbosity = "error"
+uid, first, second = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+artifact = ln.Artifact.get(uid)
+print("ready", flush=True)
+for round in range(1000):
+    artifact.replace(second if round % 2 == 0 else first)
+"""
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_killed_replacements_leave_old_or_new_bytes_whole(
+    instance: ModuleType, tmp_path: Path, kind: str
+) -> None:
+    """SIGKILL anywhere in replace(): after cleanup, the record and its bytes agree."""
+    ln = instance
+    generator = random.Random(7)
+    versions = []
+    for name in ("first", "second"):
+        if kind == "file":
+            path = tmp_path / f"{name}.bin"
+            path.write_bytes(generator.randbytes(4 * 1024 * 1024))
+        else:
+            path = tmp_path / name
+            path.mkdir()
+            for index in range(20):
+                (path / f"{index}.bin").write_bytes(generator.randbytes(200 * 1024))
+        versions.append(path)
+    artifact = ln.Artifact(versions[0], description="replaced").save()
+    restored = 0
+    for _ in range(KILLS):
+        replacer = subprocess.Popen(
+            [sys.executable, "-c", REPLACER, artifact.uid, *map(str, versions)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        assert replacer.stdout is not None and replacer.stdout.readline().strip() == "ready"
+        time.sleep(generator.uniform(0.05, 0.6))
+        replacer.send_signal(signal.SIGKILL)
+        replacer.communicate(timeout=60)
+        found = ln.setup.cleanup(min_age_seconds=0)
+        restored += sum(".lineagedb-replaced-" in name for name in found)
+        artifact.refresh_from_db()
+        assert artifact.verify()
+        entries = sorted(p.name for p in Path(artifact.path.path).parent.iterdir())
+        assert [name for name in entries if name.startswith(".lineagedb-")] == [".lineagedb-owner"]
+    print(f"{KILLS} kills in replace() of a {kind}: {restored} interrupted replacements finished")

@@ -99,7 +99,8 @@ def test_hostile_input(
     assert ln.Collection.filter(visibility=None).count() == 0
     managed = tmp_path / "data" / ".lineagedb"
     entries = list(managed.iterdir()) if managed.exists() else []
-    assert [p.name for p in entries if not p.name.startswith("lineagedb.")] == []
+    layout = ("lineagedb.", ".lineagedb-owner")  # the database and the owner marker
+    assert [p.name for p in entries if not p.name.startswith(layout)] == []
     assert not (tmp_path / "other").exists()
 
 
