@@ -53,16 +53,18 @@ lock: | $(UV)
 	$(UV_ENV) $(UV) lock --python $(PYTHON_BIN)
 
 # lineagedb against LaminDB 2.12.1 and DVC 3.67.1 (own virtualenvs in .bench/):
-# writes BENCHMARKS.md and benchmarks/results.json. `make bench ONLY=load_csv,df_1k`
-# runs a subset.
+# writes BENCHMARKS.md and benchmarks/results.json. `make bench ONLY=load_csv,queries_1k`
+# (and/or SYSTEMS=lineagedb,lamindb) runs a subset and only prints its table.
 ONLY ?=
+SYSTEMS ?=
 bench: $(VENV)/.installed
-	$(PYTHON) benchmarks/compare.py $(if $(ONLY),--only $(ONLY))
+	$(PYTHON) benchmarks/compare.py $(if $(ONLY),--only $(ONLY)) $(if $(SYSTEMS),--systems $(SYSTEMS))
 
 # lineagedb's own figures: fresh-process import, saves, tracking, S3, search at 10k/100k.
 bench-details: $(VENV)/.installed
 	$(PYTHON) benchmarks/import_connect_count.py
 	$(PYTHON) benchmarks/save_files.py
+	$(PYTHON) benchmarks/save_large.py
 	$(PYTHON) benchmarks/tracking.py
 	$(PYTHON) benchmarks/s3.py
 	$(PYTHON) benchmarks/search.py --sizes 10000,100000

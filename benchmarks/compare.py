@@ -137,7 +137,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="", help="Comma-separated workloads.")
-    parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--systems", default=",".join(SYSTEMS), help="Comma-separated systems.")
     args = parser.parse_args()
     began = time.perf_counter()
     workloads = [w for w in WORKLOADS if not args.only or w in args.only.split(",")]
@@ -172,7 +172,9 @@ def main() -> None:
             print(name, {s: results[name].get(s, {}).get("median_s") for s in systems}, flush=True)
     md5_seconds = md5_baseline(data / "big.bin", args.runs)
     minutes = (time.perf_counter() - began) / 60
-    write_reports(results, systems, versions, md5_seconds, args.runs, minutes)
+    # A subset prints its table; only a whole run rewrites BENCHMARKS.md and results.json.
+    whole = workloads == WORKLOADS and systems == SYSTEMS
+    write_reports(results, systems, versions, md5_seconds, args.runs, minutes, write=whole)
 
 
 def ratio(results: dict, workload: str, peer: str) -> float | None:
@@ -188,6 +190,7 @@ def write_reports(
     md5_seconds: float,
     runs: int,
     minutes: float,
+    write: bool = True,
 ) -> None:
     date = datetime.date.today().isoformat()
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
@@ -255,13 +258,15 @@ def write_reports(
     notes = ROOT / "benchmarks" / "notes.md"  # what a reader of the table should know
     if notes.exists():
         lines += ["", notes.read_text().rstrip()]
+    print("\n".join(lines))
+    if not write:
+        return
     (ROOT / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
     payload = {
         "date": date, "machine": machine, "versions": versions, "runs": runs,
         "md5_baseline_s": md5_seconds, "minutes": minutes, "results": results,
     }  # fmt: skip
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(payload, indent=2) + "\n")
-    print("\n".join(lines))
 
 
 if __name__ == "__main__":

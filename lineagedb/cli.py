@@ -234,7 +234,13 @@ def save(
 @main.command(name="ls")
 @click.argument("registry", default="artifact", type=REGISTRY)
 @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="Repeatable.")
-@click.option("--limit", default=50, show_default=True, help="At most this many records.")
+@click.option(
+    "--limit",
+    default=50,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="At most this many records.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def ls(registry: str, filters: tuple[str, ...], limit: int, as_json: bool) -> None:
     """List the newest records of a registry.
@@ -249,8 +255,15 @@ def ls(registry: str, filters: tuple[str, ...], limit: int, as_json: bool) -> No
         if not separator:
             raise click.BadParameter(f"{item!r} is not FIELD=VALUE.", param_hint="--filter")
         conditions[field] = None if value == "None" else value
-    query = _registry(registry).filter(**conditions).order_by("-id")[:limit]
-    _print_table(query.df(), as_json)
+    from django.core.exceptions import ValidationError
+
+    try:
+        frame = _registry(registry).filter(**conditions).order_by("-id")[:limit].df()
+    except (ValueError, TypeError, ValidationError) as error:
+        # A value the field cannot hold, e.g. size=abc: Django says which.
+        message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+        raise click.BadParameter(message, param_hint="--filter") from None
+    _print_table(frame, as_json)
 
 
 @main.command()
@@ -258,7 +271,13 @@ def ls(registry: str, filters: tuple[str, ...], limit: int, as_json: bool) -> No
 @click.option(
     "--registry", default="artifact", show_default=True, type=REGISTRY, help="Registry to search."
 )
-@click.option("--limit", default=20, show_default=True, help="At most this many results.")
+@click.option(
+    "--limit",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="At most this many results.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def search(query: str, registry: str, limit: int, as_json: bool) -> None:
     """Search a registry's text fields, best matches first.
@@ -286,11 +305,18 @@ def get(uid_or_key: str, use_cache: bool, target: str | None) -> None:
     if target is not None:
         local = Path(path.path)
         destination = Path(target) / (Path(artifact.key).name if artifact.key else local.name)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        if local.is_dir():
-            shutil.copytree(local, destination, dirs_exist_ok=True)
-        else:
-            shutil.copyfile(local, destination)
+        if destination.resolve() != local.resolve():  # already there: nothing to copy
+            try:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                if local.is_dir():
+                    shutil.copytree(local, destination, dirs_exist_ok=True)
+                else:
+                    shutil.copyfile(local, destination)
+            except OSError as error:
+                raise InvalidArgument(
+                    f"Cannot copy artifact {artifact.uid} to '{destination}' "
+                    f"({error.strerror or error}). Pick a folder you can write to with --to."
+                ) from None
         path = destination
     click.echo(str(path))
 
@@ -375,7 +401,13 @@ def verify(uids: tuple[str, ...], check_all: bool) -> None:
 
 @main.command()
 @click.option("--dry-run", is_flag=True, help="List, don't remove.")
-@click.option("--min-age", default=900, show_default=True, help="Seconds; younger is left alone.")
+@click.option(
+    "--min-age",
+    default=900,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Seconds; younger is left alone.",
+)
 def cleanup(dry_run: bool, min_age: int) -> None:
     """Remove temporary copies and unreferenced bytes left by interrupted saves.
 

@@ -141,3 +141,29 @@ def test_main_flow_as_subprocesses(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["save"], ["ls", "--limit", "x"]])
 def test_usage_errors_exit_2(args: list[str]) -> None:
     assert run(*args)[0] == 2
+
+
+def test_bad_input_is_one_line_not_a_traceback(instance: ModuleType, tmp_path: Path) -> None:
+    ln = instance
+    path = ln.datasets.file_mini_csv(tmp_path / "in")
+    uid = ok("save", str(path), "--key", "t/mini.csv").split()[0]
+    stored = Path(ln.Artifact.get(uid).path.path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    cases = [
+        (("ls", "--filter", "size=abc"), 2, "size"),
+        (("ls", "--limit", "-1"), 2, "-1"),
+        (("search", "mini", "--limit", "0"), 2, "0"),
+        (("cleanup", "--min-age", "-5"), 2, "-5"),
+        (("get", uid, "--to", str(blocker / "sub")), 1, "Cannot copy artifact"),
+    ]
+    for args, code, text in cases:
+        result = CliRunner().invoke(main, list(args))
+        assert result.exit_code == code, (args, result.output)
+        assert result.exception is None or isinstance(result.exception, SystemExit), args
+        assert text in result.stderr, (args, result.stderr)
+    # A registered file fetched into the folder it already lives in: nothing to copy.
+    in_place = ln.datasets.file_mini_csv(tmp_path / "data" / "inplace")
+    key = ok("save", str(in_place)).split()[1]
+    assert ok("get", key, "--to", str(in_place.parent)).strip() == str(in_place)
+    assert in_place.read_bytes() == path.read_bytes() and stored.exists()

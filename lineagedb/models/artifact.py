@@ -66,7 +66,8 @@ class Artifact(VersionedRecord):
     uid = models.CharField(max_length=20, unique=True, default=_uid.artifact_uid)
     storage = models.ForeignKey("Storage", models.PROTECT, related_name="artifacts")
     key = models.CharField(max_length=1024, null=True, blank=True, db_index=True)
-    suffix = models.CharField(max_length=30, db_index=True, blank=True)
+    # Wide enough for real suffixes (".filtered_feature_bc_matrix_normalized.h5": 41).
+    suffix = models.CharField(max_length=128, db_index=True, blank=True)
     accessor = models.CharField(max_length=64, null=True, blank=True, db_index=True)
     description = models.TextField(null=True, blank=True)
     version = models.CharField(max_length=30, null=True, blank=True, db_index=True)
@@ -181,11 +182,18 @@ class Artifact(VersionedRecord):
             description = revises.description
         if run is None:
             run = current_run()
+        suffix = suffix_of(source.name)
+        if key_in_storage is None and len(f"{'0' * 20}{suffix}".encode()) > 255:
+            raise InvalidArgument(
+                f"The suffix of '{source.name}' is {len(suffix.encode())} bytes long: stored as "
+                "<uid><suffix>, its name would pass the file systems' 255-byte limit. "
+                "Rename the file with a shorter suffix, then save it."
+            )
         super().__init__(
             storage=storage,
             key=key_in_storage if key_in_storage is not None else key,
             key_is_virtual=key_in_storage is None,
-            suffix=suffix_of(source.name),
+            suffix=suffix,
             accessor=accessor,
             description=description,
             version=version,

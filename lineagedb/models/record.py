@@ -112,11 +112,21 @@ class Record(models.Model):
         """Tidy up after the record and its bytes are saved."""
 
     def _check_text_fields(self) -> None:
-        """Refuse text that no database can store: NUL characters, lone surrogates."""
+        """Refuse text that a database cannot store: too long, NUL characters, lone surrogates.
+
+        One rule on both databases: SQLite would store a value longer than
+        its column, PostgreSQL would refuse it with a raw DataError.
+        """
         for field in self._meta.concrete_fields:
             value = self.__dict__.get(field.attname)
             if not isinstance(value, str):
                 continue
+            limit = getattr(field, "max_length", None)
+            if limit is not None and len(value) > limit:
+                raise InvalidArgument(
+                    f"{type(self).__name__}.{field.name} is {len(value)} characters long "
+                    f"({value[:40]!r}...); the limit is {limit}. Shorten it and save again."
+                )
             problem = "a NUL character" if "\x00" in value else None
             try:
                 value.encode("utf-8")

@@ -49,9 +49,6 @@ TEMPORARY_MARKER = ".lineagedb-tmp-"
 # The old bytes of an artifact while replace() swaps in new ones: cleanup puts
 # them back if the replacement never committed (see models/cleanup.py).
 REPLACED_MARKER = ".lineagedb-replaced-"
-# Many small files are copied and hashed in parallel: each file is a few
-# system calls that release the GIL (measured: 5,000 × 4 KB files).
-_WORKERS = min(16, 4 * (os.cpu_count() or 1))
 
 
 class Location:
@@ -452,50 +449,60 @@ def store(source: Path, destination: Location) -> None:
 
 
 def _copy(source: Path, target: Path) -> ContentHash:
-    """Copy one file, hashing the bytes as they are written; refuse a file that changes."""
-    before = os.stat(source)
-    digest = hashlib.md5()
-    with open(source, "rb", buffering=0) as reader, open(target, "xb", buffering=0) as writer:
+    """Copy one file and hash it in the same pass of time; refuse a file that changes meanwhile.
+
+    Small files are read once, hashed and written (raw file descriptors: a
+    folder of 5,000 small files is mostly per-file overhead). Large ones are
+    copied by the kernel (``copy_file_range``/``sendfile``, ~0.4 s per GiB
+    here) while this thread hashes them from the page cache (~1.5 s per GiB):
+    the save costs about one md5 pass. The size and modification time,
+    unchanged from before the copy to after the hash, vouch that both saw the
+    same bytes.
+    """
+    reader = os.open(source, os.O_RDONLY)
+    try:
+        before = os.fstat(reader)
         if before.st_size <= CHUNK_SIZE:
-            while chunk := reader.read(CHUNK_SIZE):
-                digest.update(chunk)
-                writer.write(chunk)
+            data = os.read(reader, before.st_size + 1)  # one byte more: growth shows
+            digest = hashlib.md5(data)
+            writer = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(writer, view) :]
+            finally:
+                os.close(writer)
         else:
-            # Reading the next chunk, hashing this one and writing the last one
-            # overlap (all three release the GIL): one pass costs about one md5.
-            with ThreadPoolExecutor(2) as pool:
-                reading = pool.submit(reader.read, CHUNK_SIZE)
-                writing = None
-                while chunk := reading.result():
-                    reading = pool.submit(reader.read, CHUNK_SIZE)
-                    digest.update(chunk)
-                    if writing is not None:
-                        writing.result()
-                    writing = pool.submit(writer.write, chunk)
-                if writing is not None:
-                    writing.result()
-    after = os.stat(source)
-    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+            with ThreadPoolExecutor(1) as pool:
+                copying = pool.submit(shutil.copyfile, source, target)
+                with open(reader, "rb", closefd=False) as handle:
+                    digest = hashlib.file_digest(handle, "md5")
+                copying.result()
+        after = os.fstat(reader)
+    finally:
+        os.close(reader)
+    size = len(data) if before.st_size <= CHUNK_SIZE else after.st_size
+    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or (
+        size != after.st_size
+    ):
         raise InvalidArgument(
             f"File '{source}' changed while it was being hashed and copied. "
             "Save it again once the program writing it has finished."
         )
-    return ContentHash(encode_digest(digest.digest()), "md5", after.st_size, None)
+    return ContentHash(encode_digest(digest.digest()), "md5", size, None)
 
 
 def _copy_folder(source: Path, target: Path) -> ContentHash:
-    """Copy every file below ``source`` into ``target`` in parallel, hashing each."""
+    """Copy every file below ``source`` into ``target``, hashing each."""
     files = list_folder(source)
     target.mkdir()
     for folder in sorted({Path(relative).parent for relative, _ in files} - {Path(".")}):
         (target / folder).mkdir(parents=True, exist_ok=True)
 
-    def copy_one(item: tuple[str, Path]) -> tuple[str, ContentHash]:
-        relative, path = item
-        return relative, _copy(path, target / relative)
-
-    with ThreadPoolExecutor(_WORKERS) as pool:
-        copied = list(pool.map(copy_one, files))
+    # One file after another: threads only contend here (measured: 5,000 x 4 KB
+    # files take 0.7 s in one thread, 1.4 s in sixteen); a large file's copy
+    # already runs beside its hash.
+    copied = [(relative, _copy(path, target / relative)) for relative, path in files]
     entries = [(relative, content.hash) for relative, content in copied]
     size = sum(content.size for _, content in copied)
     return ContentHash(combine_folder_hash(entries), "md5-d", size, len(files))

@@ -197,3 +197,26 @@ def test_a_password_in_the_query_string_is_masked() -> None:
     settings = InstanceSettings(name="lab", storage_root="s3://lab", db=url)
     assert "s3cret" not in repr(settings) and "s3cret" not in settings.db_display
     assert "password=***" in settings.db_display
+
+
+def test_long_values_have_one_rule_on_both_databases(instance: ModuleType, tmp_path: Path) -> None:
+    ln = instance
+    (tmp_path / "a.txt").write_text("a")
+    with pytest.raises(errors.InvalidArgument, match=r"Artifact.key is 1025 characters .* is 1024"):
+        ln.Artifact(tmp_path / "a.txt", key="k" * 1025).save()
+    with pytest.raises(errors.InvalidArgument, match=r"Artifact.version is 31 .* limit is 30"):
+        ln.Artifact(tmp_path / "a.txt", version="v" * 31).save()
+    real = tmp_path / "sample.filtered_feature_bc_matrix_normalized"
+    real.write_text("counts")
+    saved = ln.Artifact(real).save()  # a real 38-character suffix
+    assert saved.suffix == ".filtered_feature_bc_matrix_normalized" and saved.verify()
+    assert ln.Artifact.filter().count() == 1 and temporary_entries(ln) == []
+
+
+def test_a_suffix_too_long_for_a_file_name_is_refused(instance: ModuleType, tmp_path: Path) -> None:
+    ln = instance
+    path = tmp_path / ("a." + "x" * 240)
+    path.write_text("x")
+    with pytest.raises(errors.InvalidArgument, match=r"255-byte limit"):
+        ln.Artifact(path)
+    assert temporary_entries(ln) == []
