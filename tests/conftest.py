@@ -44,13 +44,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # SIGTERM (CI timeouts, `kill`) ends the run like Ctrl-C: fixtures tear
-    # down, so no server outlives the run.
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt(f"signal {signum}")
+# Servers this process started and has not stopped yet.
+_RUNNING: list[PostgresServer] = []
 
-    signal.signal(signal.SIGTERM, interrupt)
+
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM (CI timeouts, `kill`): stop our servers, then die of the signal as usual.
+
+    Raising KeyboardInterrupt instead is not enough: in the middle of a
+    notebook run, nbclient turns it into a failed cell and the run goes on.
+    (PostgreSQL also gets SIGTERM when this process dies of anything.)
+    """
+    for server in list(_RUNNING):
+        server.stop()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+@pytest.fixture(autouse=True)
+def _keep_sigterm_handler() -> Iterator[None]:
+    yield
+    # nbclient replaces the handler while it runs a notebook and leaves the default.
+    signal.signal(signal.SIGTERM, _terminate)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -116,6 +135,7 @@ class PostgresServer:
                 stdout=log, stderr=subprocess.STDOUT, cwd=self.base,
                 preexec_fn=lambda: _drop_to(user),
             )  # fmt: skip
+        _RUNNING.append(self)
         self._wait_until_ready()
         self.template = "lineagedb_template"
         self._template_ready = False
@@ -162,6 +182,8 @@ class PostgresServer:
         return name
 
     def stop(self) -> None:
+        if self in _RUNNING:
+            _RUNNING.remove(self)
         self.process.send_signal(signal.SIGQUIT)  # immediate shutdown
         try:
             self.process.wait(timeout=30)
