@@ -26,6 +26,16 @@ def _ln() -> Any:
     return lineagedb
 
 
+def _at_most(default: int, what: str, minimum: int = 0) -> dict[str, Any]:
+    """Settings of a --limit option: a whole number, refused below ``minimum``."""
+    return {
+        "default": default,
+        "show_default": True,
+        "type": click.IntRange(min=minimum),
+        "help": f"At most this many {what}.",
+    }
+
+
 # Registry names as the command line takes them (any case): click says which are allowed.
 REGISTRY = click.Choice(REGISTRIES, case_sensitive=False)
 
@@ -234,13 +244,7 @@ def save(
 @main.command(name="ls")
 @click.argument("registry", default="artifact", type=REGISTRY)
 @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="Repeatable.")
-@click.option(
-    "--limit",
-    default=50,
-    show_default=True,
-    type=click.IntRange(min=0),
-    help="At most this many records.",
-)
+@click.option("--limit", **_at_most(50, "records"))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def ls(registry: str, filters: tuple[str, ...], limit: int, as_json: bool) -> None:
     """List the newest records of a registry.
@@ -271,13 +275,7 @@ def ls(registry: str, filters: tuple[str, ...], limit: int, as_json: bool) -> No
 @click.option(
     "--registry", default="artifact", show_default=True, type=REGISTRY, help="Registry to search."
 )
-@click.option(
-    "--limit",
-    default=20,
-    show_default=True,
-    type=click.IntRange(min=1),
-    help="At most this many results.",
-)
+@click.option("--limit", **_at_most(20, "results", minimum=1))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def search(query: str, registry: str, limit: int, as_json: bool) -> None:
     """Search a registry's text fields, best matches first.
