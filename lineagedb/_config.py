@@ -18,7 +18,6 @@ Files in the settings home:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import asdict, dataclass
@@ -27,6 +26,7 @@ from typing import Any
 
 from lineagedb.errors import InvalidArgument
 
+# json is imported where a file is read or written: `import lineagedb` reads none.
 ANONYMOUS_UID = "00000000"
 ANONYMOUS_HANDLE = "anonymous"
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -178,6 +178,8 @@ class UserSettings:
             >>> UserSettings.load()  # doctest: +SKIP
             UserSettings(uid='00000000', handle='anonymous', name=None)
         """
+        import json
+
         path = home_dir() / "user.json"
         return cls(**json.loads(path.read_text())) if path.exists() else cls()
 
@@ -187,6 +189,8 @@ class UserSettings:
         Example:
             >>> UserSettings(uid="1AbCdEfG", handle="me").save()  # doctest: +SKIP
         """
+        import json
+
         write_file(home_dir() / "user.json", json.dumps(asdict(self)))
 
 
@@ -216,6 +220,8 @@ def _all_storage_options() -> dict[str, dict[str, Any]]:
     except FileNotFoundError:
         return {}
     if _loaded is None or _loaded[0] != stamp:
+        import json
+
         with open(path) as handle:
             _loaded = (stamp, json.load(handle))
     return _loaded[1]
@@ -254,6 +260,8 @@ def set_storage_options(root: str, options: dict[str, Any] | None) -> None:
             f"Storage options are for cloud buckets; {root!r} is a local path. "
             "Pass a bucket root such as 's3://my-bucket'."
         )
+    import json
+
     bucket = bucket_root(root.rstrip("/"))
     if options is not None:
         if not isinstance(options, dict) or not all(isinstance(k, str) for k in options):
