@@ -152,3 +152,51 @@ def test_killed_replacements_leave_old_or_new_bytes_whole(
         entries = sorted(p.name for p in Path(artifact.path.path).parent.iterdir())
         assert [name for name in entries if name.startswith(".lineagedb-")] == [".lineagedb-owner"]
     print(f"{KILLS} kills in replace() of a {kind}: {restored} interrupted replacements finished")
+
+
+BULK_SAVER = """
+import pathlib, sys
+import lineagedb as ln
+
+ln.settings.verbosity = "error"
+folders = sorted(pathlib.Path(sys.argv[1]).iterdir())
+print("ready", flush=True)
+artifacts = ln.save([ln.Artifact(folder, description=folder.name) for folder in folders])
+artifacts[1].add_to_version_family(artifacts[0])
+artifacts[2].add_to_version_family(artifacts[0])
+print("done", flush=True)
+"""
+
+
+def test_killed_bulk_saves_and_family_moves_leave_verifiable_records(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    """SIGKILL anywhere in ln.save() of folders and add_to_version_family()."""
+    ln = instance
+    generator = random.Random(11)
+    for trial in range(KILLS):
+        batch = tmp_path / f"batch{trial}"
+        for name in ("a", "b", "c"):
+            folder = batch / name
+            folder.mkdir(parents=True)
+            for index in range(30):
+                (folder / f"{index}.bin").write_bytes(generator.randbytes(64 * 1024))
+        saver = subprocess.Popen(
+            [sys.executable, "-c", BULK_SAVER, str(batch)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        assert saver.stdout is not None and saver.stdout.readline().strip() == "ready"
+        time.sleep(generator.uniform(0.0, 0.5))
+        saver.send_signal(signal.SIGKILL)
+        saver.communicate(timeout=60)
+        ln.setup.cleanup(min_age_seconds=0)
+        for artifact in ln.Artifact.filter(visibility=None):
+            assert artifact.verify()
+        managed = Path(ln.setup.settings.storage.root.path) / ".lineagedb"
+        layout = ("lineagedb.", ".lineagedb-owner")  # the database and the owner marker
+        stored = sorted(p.name for p in managed.iterdir() if not p.name.startswith(layout))
+        expected = sorted(f"{a.uid}{a.suffix}" for a in ln.Artifact.filter(visibility=None))
+        assert stored == expected
