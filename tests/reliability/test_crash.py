@@ -118,7 +118,16 @@ def test_killed_replacements_leave_old_or_new_bytes_whole(
     instance: ModuleType, tmp_path: Path, kind: str
 ) -> None:
     """SIGKILL anywhere in replace(): after cleanup, the record and its bytes agree."""
-    ln = instance
+    kill_replacements(instance, tmp_path, kind)
+
+
+@pytest.mark.parametrize("storage_instance", ["s3"], indirect=True)
+def test_killed_replacements_on_s3(storage_instance: ModuleType, tmp_path: Path) -> None:
+    """The same on a bucket, where a move is a copy and a delete."""
+    kill_replacements(storage_instance, tmp_path, "file")
+
+
+def kill_replacements(ln: ModuleType, tmp_path: Path, kind: str) -> None:
     generator = random.Random(7)
     versions = []
     for name in ("first", "second"):
@@ -145,11 +154,14 @@ def test_killed_replacements_leave_old_or_new_bytes_whole(
         time.sleep(generator.uniform(0.05, 0.6))
         replacer.send_signal(signal.SIGKILL)
         replacer.communicate(timeout=60)
+        _settle(artifact.path.parent)
         found = ln.setup.cleanup(min_age_seconds=0)
         restored += sum(".lineagedb-replaced-" in name for name in found)
         artifact.refresh_from_db()
         assert artifact.verify()
-        entries = sorted(p.name for p in Path(artifact.path.path).parent.iterdir())
+        folder = artifact.path.parent
+        folder.fs.invalidate_cache()
+        entries = sorted(str(p).rstrip("/").rsplit("/", 1)[-1] for p in folder.iterdir())
         assert [name for name in entries if name.startswith(".lineagedb-")] == [".lineagedb-owner"]
     print(f"{KILLS} kills in replace() of a {kind}: {restored} interrupted replacements finished")
 
