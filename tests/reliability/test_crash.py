@@ -24,7 +24,9 @@ import lineagedb as ln
 
 ln.settings.verbosity = "error"
 folder = pathlib.Path(sys.argv[1])
+ln.Artifact.filter().count()  # connect before "ready"
 print("ready", flush=True)
+sys.stdin.readline()  # "go"
 for path in sorted(folder.iterdir()):
     ln.Artifact(path).save()
 print("done", flush=True)
@@ -39,28 +41,28 @@ def test_killed_saves_leave_only_verifiable_records(
     duration = 0.0
     removed = 0
     verified_up_to = 0
+    folders = []
     for trial in range(TRIALS + 1):
         folder = tmp_path / f"trial{trial}"
         folder.mkdir()
         for index in range(4):
             (folder / f"{index}.bin").write_bytes(generator.randbytes(2 * 1024 * 1024))
-        saver = subprocess.Popen(
-            [sys.executable, "-c", SAVER, str(folder)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        assert saver.stdout is not None and saver.stdout.readline().strip() == "ready"
+        folders.append(folder)
+    saver = start(SAVER, folders[0])
+    for trial in range(TRIALS + 1):
+        go(saver)
         if trial == 0:  # an uninterrupted run: how long four saves take here
             started = time.perf_counter()
             out, err = saver.communicate(timeout=120)
             assert out.strip() == "done", err
             duration = time.perf_counter() - started
+            saver = start(SAVER, folders[1])
             continue
         time.sleep(generator.uniform(0, duration))  # somewhere inside the four saves
         saver.send_signal(signal.SIGKILL)
         saver.communicate(timeout=60)  # reaps the process and closes its pipes
+        # The next process starts up (imports, connects) while this trial is checked.
+        following = start(SAVER, folders[trial + 1]) if trial < TRIALS else None
         _settle(ln.setup.settings.storage.root / ".lineagedb")
         # Records of earlier trials were verified then; the listing below
         # shows that none of their bytes went missing since.
@@ -75,10 +77,33 @@ def test_killed_saves_leave_only_verifiable_records(
         stored = sorted(p.name for p in entries if not p.name.startswith(layout))
         expected = sorted(f"{a.uid}{a.suffix}" for a in ln.Artifact.filter(visibility=None))
         assert stored == expected
+        if following is not None:
+            saver = following
     saved = ln.Artifact.filter().count() - 4
     assert 0 < saved < 4 * TRIALS  # some killed runs completed saves, some were interrupted
     # How many kills landed mid-copy depends on timing; cleanup's own test covers leftovers.
     print(f"{TRIALS} kills: {saved} saves completed, {removed} leftovers cleaned up")
+
+
+def start(script: str, *args: Any) -> subprocess.Popen[str]:
+    """A Python process running ``script``; it says "ready" once connected, then waits for go()."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, *map(str, args)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),
+    )
+    return process
+
+
+def go(process: subprocess.Popen[str]) -> None:
+    """Let a process made by start() begin its work once it is ready."""
+    assert process.stdout is not None and process.stdin is not None
+    assert process.stdout.readline().strip() == "ready"
+    process.stdin.write("go\n")
+    process.stdin.flush()
 
 
 def _settle(folder: Any) -> None:
@@ -106,8 +131,10 @@ import lineagedb as ln
 
 ln.settings.verbosity = "error"
 uid, first, second = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
-artifact = ln.Artifact.get(uid)
+ln.Artifact.filter().count()  # connect before "ready"
 print("ready", flush=True)
+sys.stdin.readline()  # "go"
+artifact = ln.Artifact.get(uid)
 for round in range(1000):
     artifact.replace(second if round % 2 == 0 else first)
 """
@@ -142,18 +169,14 @@ def kill_replacements(ln: ModuleType, tmp_path: Path, kind: str) -> None:
         versions.append(path)
     artifact = ln.Artifact(versions[0], description="replaced").save()
     restored = 0
-    for _ in range(KILLS):
-        replacer = subprocess.Popen(
-            [sys.executable, "-c", REPLACER, artifact.uid, *map(str, versions)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        assert replacer.stdout is not None and replacer.stdout.readline().strip() == "ready"
+    replacer = start(REPLACER, artifact.uid, *versions)
+    for kill in range(KILLS):
+        go(replacer)
         time.sleep(generator.uniform(0.05, 0.6))
         replacer.send_signal(signal.SIGKILL)
         replacer.communicate(timeout=60)
+        # The next process starts up (imports, connects) while this kill is checked.
+        following = start(REPLACER, artifact.uid, *versions) if kill < KILLS - 1 else None
         _settle(artifact.path.parent)
         found = ln.setup.cleanup(min_age_seconds=0)
         restored += sum(".lineagedb-replaced-" in name for name in found)
@@ -163,6 +186,8 @@ def kill_replacements(ln: ModuleType, tmp_path: Path, kind: str) -> None:
         folder.fs.invalidate_cache()
         entries = sorted(str(p).rstrip("/").rsplit("/", 1)[-1] for p in folder.iterdir())
         assert [name for name in entries if name.startswith(".lineagedb-")] == [".lineagedb-owner"]
+        if following is not None:
+            replacer = following
     print(f"{KILLS} kills in replace() of a {kind}: {restored} interrupted replacements finished")
 
 
@@ -172,7 +197,9 @@ import lineagedb as ln
 
 ln.settings.verbosity = "error"
 folders = sorted(pathlib.Path(sys.argv[1]).iterdir())
+ln.Artifact.filter().count()  # connect before "ready"
 print("ready", flush=True)
+sys.stdin.readline()  # "go"
 artifacts = ln.save([ln.Artifact(folder, description=folder.name) for folder in folders])
 artifacts[1].add_to_version_family(artifacts[0])
 artifacts[2].add_to_version_family(artifacts[0])
@@ -186,6 +213,7 @@ def test_killed_bulk_saves_and_family_moves_leave_verifiable_records(
     """SIGKILL anywhere in ln.save() of folders and add_to_version_family()."""
     ln = instance
     generator = random.Random(11)
+    batches = []
     for trial in range(KILLS):
         batch = tmp_path / f"batch{trial}"
         for name in ("a", "b", "c"):
@@ -193,17 +221,14 @@ def test_killed_bulk_saves_and_family_moves_leave_verifiable_records(
             folder.mkdir(parents=True)
             for index in range(30):
                 (folder / f"{index}.bin").write_bytes(generator.randbytes(64 * 1024))
-        saver = subprocess.Popen(
-            [sys.executable, "-c", BULK_SAVER, str(batch)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        assert saver.stdout is not None and saver.stdout.readline().strip() == "ready"
+        batches.append(batch)
+    saver = start(BULK_SAVER, batches[0])
+    for trial in range(KILLS):
+        go(saver)
         time.sleep(generator.uniform(0.0, 0.5))
         saver.send_signal(signal.SIGKILL)
         saver.communicate(timeout=60)
+        following = start(BULK_SAVER, batches[trial + 1]) if trial < KILLS - 1 else None
         ln.setup.cleanup(min_age_seconds=0)
         for artifact in ln.Artifact.filter(visibility=None):
             assert artifact.verify()
@@ -212,3 +237,5 @@ def test_killed_bulk_saves_and_family_moves_leave_verifiable_records(
         stored = sorted(p.name for p in managed.iterdir() if not p.name.startswith(layout))
         expected = sorted(f"{a.uid}{a.suffix}" for a in ln.Artifact.filter(visibility=None))
         assert stored == expected
+        if following is not None:
+            saver = following
