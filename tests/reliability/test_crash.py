@@ -26,7 +26,8 @@ ln.settings.verbosity = "error"
 folder = pathlib.Path(sys.argv[1])
 ln.Artifact.filter().count()  # connect before "ready"
 print("ready", flush=True)
-sys.stdin.readline()  # "go"
+if sys.stdin.readline().strip() != "go":  # the test ended without go()
+    sys.exit(0)
 for path in sorted(folder.iterdir()):
     ln.Artifact(path).save()
 print("done", flush=True)
@@ -133,7 +134,8 @@ ln.settings.verbosity = "error"
 uid, first, second = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
 ln.Artifact.filter().count()  # connect before "ready"
 print("ready", flush=True)
-sys.stdin.readline()  # "go"
+if sys.stdin.readline().strip() != "go":  # the test ended without go()
+    sys.exit(0)
 artifact = ln.Artifact.get(uid)
 for round in range(1000):
     artifact.replace(second if round % 2 == 0 else first)
@@ -199,7 +201,8 @@ ln.settings.verbosity = "error"
 folders = sorted(pathlib.Path(sys.argv[1]).iterdir())
 ln.Artifact.filter().count()  # connect before "ready"
 print("ready", flush=True)
-sys.stdin.readline()  # "go"
+if sys.stdin.readline().strip() != "go":  # the test ended without go()
+    sys.exit(0)
 artifacts = ln.save([ln.Artifact(folder, description=folder.name) for folder in folders])
 artifacts[1].add_to_version_family(artifacts[0])
 artifacts[2].add_to_version_family(artifacts[0])
