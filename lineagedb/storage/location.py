@@ -220,11 +220,17 @@ class Location:
             return []
         found = []
         for entry in os.scandir(self.local):
-            newest = entry.stat(follow_symlinks=False).st_mtime
-            if entry.is_dir(follow_symlinks=False):
-                for directory, _, names in os.walk(entry.path):
-                    for name in names:
-                        newest = max(newest, os.lstat(os.path.join(directory, name)).st_mtime)
+            # Saves in other processes rename and remove entries while this
+            # walks: an entry gone meanwhile is no leftover.
+            try:
+                newest = entry.stat(follow_symlinks=False).st_mtime
+                if entry.is_dir(follow_symlinks=False):
+                    for directory, _, names in os.walk(entry.path):
+                        for name in names:
+                            modified = os.lstat(os.path.join(directory, name)).st_mtime
+                            newest = max(newest, modified)
+            except FileNotFoundError:
+                continue
             found.append((entry.name, self / entry.name, newest))
         return found
 

@@ -242,3 +242,48 @@ def test_killed_bulk_saves_and_family_moves_leave_verifiable_records(
         assert stored == expected
         if following is not None:
             saver = following
+
+
+CLEANER = """
+import sys, time
+import lineagedb as ln
+
+ln.settings.verbosity = "error"
+ln.Artifact.filter().count()  # connect before "ready"
+print("ready", flush=True)
+if sys.stdin.readline().strip() != "go":  # the test ended without go()
+    sys.exit(0)
+deadline = time.time() + float(sys.argv[1])
+rounds = 0
+while time.time() < deadline:
+    ln.setup.cleanup()  # the default age: 15 minutes
+    rounds += 1
+print(rounds, flush=True)
+"""
+
+
+def test_cleanup_running_beside_saves_of_old_files_deletes_nothing(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    """Sources an hour old: their staged copies and version-family links are still new."""
+    ln = instance
+    generator = random.Random(5)
+    hour_ago = time.time() - 3600
+    batch = tmp_path / "batch"
+    for name in ("a", "b", "c", "d"):
+        folder = batch / name
+        folder.mkdir(parents=True)
+        for index in range(50):
+            path = folder / f"{index}.bin"
+            path.write_bytes(generator.randbytes(16 * 1024))
+            os.utime(path, (hour_ago, hour_ago))
+    cleaner = start(CLEANER, 4)
+    go(cleaner)
+    saver = start(BULK_SAVER, batch)
+    go(saver)
+    out, err = saver.communicate(timeout=120)
+    assert out.strip() == "done", err
+    rounds, err = cleaner.communicate(timeout=120)
+    assert cleaner.returncode == 0 and int(rounds) > 0, err
+    assert ln.Artifact.filter().count() == 4
+    assert all(artifact.verify() for artifact in ln.Artifact.filter())
