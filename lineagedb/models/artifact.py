@@ -217,7 +217,7 @@ class Artifact(VersionedRecord):
         hash: str,
         hash_type: str,
         *,
-        visibility: int = 1,
+        visibility: int | None = 1,
         storage_id: int | None = None,
         managed: bool | None = None,
     ) -> Artifact | None:

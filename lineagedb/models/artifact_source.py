@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lineagedb._config import cache_dir
+from lineagedb._config import bucket_root, cache_dir
 from lineagedb._logger import logger
 from lineagedb._session import default_storage
 from lineagedb.errors import InvalidArgument, PathNotFound
@@ -17,7 +17,6 @@ from lineagedb.storage.paths import (
     is_local,
     key_in_root,
     protocol_of,
-    root_of_url,
     to_upath,
 )
 
@@ -96,7 +95,7 @@ def storage_for(source: Path | UPath) -> tuple[Storage, str | None]:
         match = default if best[0] == default.id else Storage.objects.get(id=best[0])
         return match, key
     if not isinstance(source, Path):
-        root = root_of_url(str(source))
+        root = bucket_root(str(source))
         logger.warning(f"generating a new storage location at {root}")
         storage = Storage(root=root, type=protocol_of(root), region=remote.region(source))
         return storage, key_in_root(text, root)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import graphlib
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
@@ -35,8 +36,10 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     new = [r for r in records if r._state.adding]
     # New versions need their family's next suffix, assigned under a lock; two
     # records of one content meet the unique constraint: both go one by one.
-    one_by_one = [r for r in new if getattr(r, "_revises", None) or _repeats(r, new)]
-    new = [r for r in new if not any(r is other for other in one_by_one)]
+    repeated = _repeated_content(new)
+    one_by_one = [r for r in new if getattr(r, "_revises", None) or _content_of(r) in repeated]
+    aside = {id(record) for record in one_by_one}
+    new = [record for record in new if id(record) not in aside]
     updated = [record for record in records if not record._state.adding]
     pending = [item for record in new for item in record._stage_for_save()]
 
@@ -83,21 +86,18 @@ def _insert_order(registries: set[type[Record]]) -> list[type[Record]]:
     return list(graphlib.TopologicalSorter(graph).static_order())  # type: ignore[arg-type]
 
 
-def _repeats(record: Any, records: list[Any]) -> bool:
-    """Whether another record in ``records`` has the same managed content."""
+def _content_of(record: Any) -> tuple[str, str] | None:
+    """(hash, hash_type) of a record whose bytes lineagedb manages, else None."""
     if not getattr(record, "key_is_virtual", False) or getattr(record, "hash", None) is None:
-        return False
-    key = (record.hash, record.hash_type)
-    return any(
-        other is not record
-        and getattr(other, "key_is_virtual", False)
-        and (getattr(other, "hash", None), getattr(other, "hash_type", None)) == key
-        for other in records
-    )
+        return None
+    return (record.hash, record.hash_type)
+
+
+def _repeated_content(records: list[Any]) -> set[tuple[str, str]]:
+    """Managed contents that more than one of ``records`` holds (one pass, any size)."""
+    counts = Counter(_content_of(record) for record in records)
+    return {content for content, count in counts.items() if content is not None and count > 1}
 
 
 def _content_saved_meanwhile(records: list[Any]) -> bool:
-    return any(
-        hasattr(record, "_same_managed_content") and record._same_managed_content() is not None
-        for record in records
-    )
+    return any(record._same_managed_content() is not None for record in records)

@@ -32,15 +32,19 @@ def claim(storage: Any) -> None:
     Example:
         >>> claim(ln.setup.settings.storage.record)  # doctest: +SKIP
     """
-    marker = Location(storage.path / MANAGED_FOLDER / OWNER_MARKER)
+    marker = _owner_marker(storage)
     if marker.read_text() is None:
         marker.write_text(storage.uid)
 
 
+def _owner_marker(storage: Any) -> Location:
+    return Location(storage.path / MANAGED_FOLDER / OWNER_MARKER)
+
+
 def _owned(storage: Any, default_id: int) -> bool:
-    owner = Location(storage.path / MANAGED_FOLDER / OWNER_MARKER).read_text()
+    owner = _owner_marker(storage).read_text()
     if owner is None and storage.id == default_id:
-        claim(storage)  # a default storage from before owner markers
+        _owner_marker(storage).write_text(storage.uid)  # a default storage from before markers
         return True
     return owner is not None and owner.strip() == storage.uid
 

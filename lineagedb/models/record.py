@@ -111,6 +111,10 @@ class Record(models.Model):
     def _finish_save(self) -> None:
         """Tidy up after the record and its bytes are saved."""
 
+    def _same_managed_content(self) -> Record | None:
+        """A saved record holding the same managed bytes (another writer was first), or None."""
+        return None
+
     def _check_text_fields(self) -> None:
         """Refuse text that a database cannot store: too long, NUL characters, lone surrogates.
 

@@ -6,7 +6,7 @@ connects and every layer below reads.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lineagedb._config import UserSettings
 from lineagedb._session import session
@@ -84,9 +84,6 @@ class SetupSettings:
 
     def _ensure_connected(self) -> None:
         session.ensure_connected()
-
-    def _set(self, instance: InstanceSettings | None, user: Any, storage: Any) -> None:
-        session.set(instance, user, storage)
 
     def __repr__(self) -> str:
         if session.instance is None:

@@ -418,12 +418,13 @@ class Staged:
         Example:
             >>> staged.commit(Location("/data/.lineagedb/Jcs76l0nQW6Oi1go0000"))  # doctest: +SKIP
         """
-        if not self.location.exists():
+        try:
+            self.location.move_to(destination)
+        except (FileNotFoundError, PathNotFound):
             raise PathNotFound(
                 f"The staged bytes at '{self.location}' are gone (removed by cleanup while "
                 "waiting to be saved?). Nothing was saved: create the artifact again."
-            )
-        self.location.move_to(destination)
+            ) from None
         self.committed_to = destination
         if not destination.is_local and self.content is not None:
             remote.verify_upload(destination.upath, self.content)
@@ -438,20 +439,6 @@ class Staged:
             self.committed_to.remove()
             self.committed_to = None
         self.location.remove()
-
-
-def store(source: Path, destination: Location) -> None:
-    """Copy a local file or folder to ``destination`` (local or cloud), atomically.
-
-    Example:
-        >>> store(Path("meta.csv"), Location("/data/.lineagedb/Jcs76l0n.csv"))  # doctest: +SKIP
-    """
-    staged = destination.parent.stage(source)
-    try:
-        staged.commit(destination)
-    except BaseException:
-        staged.discard()
-        raise
 
 
 def _copy(source: Path, target: Path) -> ContentHash:

@@ -11,7 +11,7 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from lineagedb._config import bucket_root, storage_options
+from lineagedb._config import storage_options
 from lineagedb.errors import InvalidArgument
 
 if TYPE_CHECKING:
@@ -23,8 +23,6 @@ PathLike = str | os.PathLike
 # file) live in this folder.
 MANAGED_FOLDER = ".lineagedb"
 SQLITE_FILENAME = "lineagedb.sqlite3"
-# One rule for a cloud URL's bucket root, kept in the bottom layer.
-root_of_url = bucket_root
 
 
 def protocol_of(path: PathLike) -> str:
