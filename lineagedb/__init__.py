@@ -23,7 +23,7 @@ from lineagedb._settings import settings
 if TYPE_CHECKING:
     from upath import UPath
 
-    from lineagedb import datasets, setup
+    from lineagedb import core, datasets, setup
     from lineagedb.models import Artifact, Collection, Run, Storage, Transform, User, save
     from lineagedb.setup import connect
     from lineagedb.tracking import finish, track
@@ -39,6 +39,7 @@ __all__ = [
     "UPath",
     "User",
     "connect",
+    "core",
     "datasets",
     "errors",
     "finish",
@@ -91,7 +92,7 @@ def __getattr__(name: str) -> Any:
         setup_settings._ensure_connected()  # imports setup: it connects on first use
         value = getattr(importlib.import_module("lineagedb.models"), name)
         return value  # not cached: every access checks the connection
-    if name in ("setup", "datasets"):
+    if name in ("setup", "datasets", "core"):
         value = importlib.import_module(f"lineagedb.{name}")
     elif name == "connect":
         from lineagedb.setup import connect as value

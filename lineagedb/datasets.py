@@ -12,6 +12,11 @@ from __future__ import annotations
 import hashlib
 import random
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import anndata as ad
+    import pandas as pd
 
 SPECIES = ("setosa", "versicolor", "virginica")
 # Images per study, as in the tutorial's bucket (51, 49 and 51 files with meta.csv).
@@ -74,3 +79,127 @@ def iris_studies(
             rows.append(f"{name},{SPECIES[generator.randrange(3)]}")
         (study_folder / "meta.csv").write_text("\n".join(rows) + "\n")
     return root
+
+
+# -- tables and annotated matrices -------------------------------------------------------------
+
+_IRIS_COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+
+
+def df_iris_in_meter() -> pd.DataFrame:
+    """Fisher's iris data, measurements in metres: 150 rows, four lengths and the species.
+
+    Shipped with the package (no download).
+
+    Example:
+        >>> df = df_iris_in_meter()
+        >>> df.shape, df.iris_organism_name.unique().tolist()
+        ((150, 5), ['setosa', 'versicolor', 'virginica'])
+        >>> float(df.sepal_length.iloc[0])
+        0.051
+    """
+    import pandas as pd
+
+    path = Path(__file__).parent / "_data" / "iris.csv"
+    df = pd.read_csv(path, comment="#")
+    df[_IRIS_COLUMNS] = (df[_IRIS_COLUMNS] / 100).round(4)
+    return df
+
+
+def df_iris_in_meter_study1() -> pd.DataFrame:
+    """The first half (75 rows) of :func:`df_iris_in_meter`, as one study.
+
+    Example:
+        >>> len(df_iris_in_meter_study1())
+        75
+    """
+    df = df_iris_in_meter()
+    return df.iloc[: len(df) // 2]
+
+
+def df_iris_in_meter_study2() -> pd.DataFrame:
+    """The second half (75 rows) of :func:`df_iris_in_meter`, as another study.
+
+    Example:
+        >>> df_iris_in_meter_study2().index[0]
+        75
+    """
+    df = df_iris_in_meter()
+    return df.iloc[len(df) // 2 :]
+
+
+CELL_TYPES = ("T cell", "B cell", "NK cell", "monocyte", "dendritic cell")
+
+
+def anndata_counts(
+    n_obs: int = 1_000,
+    n_vars: int = 200,
+    density: float = 0.1,
+    seed: int = 0,
+    cell_types: tuple[str, ...] = CELL_TYPES,
+) -> ad.AnnData:
+    """A single-cell-like AnnData: sparse CSR counts, obs with cell types, var with gene ids.
+
+    ``obs``: ``cell_type`` (categorical), ``n_genes``; ``var``: index of
+    Ensembl-like ids, ``symbol``. The same arguments give the same object.
+
+    Example:
+        >>> adata = anndata_counts(n_obs=50, n_vars=20)
+        >>> adata.shape, adata.X.format, adata.var_names[0]
+        ((50, 20), 'csr', 'ENSG00000000000')
+    """
+    import anndata as ad
+    import numpy as np
+    import pandas as pd
+    import scipy.sparse as sp
+
+    generator = np.random.default_rng(seed)
+    nnz_per_row = max(1, round(density * n_vars))
+    columns = (
+        np.sort(
+            np.argpartition(generator.random((n_obs, n_vars)), nnz_per_row - 1, axis=1)[
+                :, :nnz_per_row
+            ],
+            axis=1,
+        )
+        if n_obs * n_vars <= 50_000_000
+        else _sparse_columns(generator, n_obs, n_vars, nnz_per_row)
+    )
+    indptr = np.arange(0, (n_obs + 1) * nnz_per_row, nnz_per_row, dtype=np.int64)
+    data = generator.poisson(2.0, n_obs * nnz_per_row).astype(np.float32) + 1
+    X = sp.csr_matrix((data, columns.ravel().astype(np.int32), indptr), shape=(n_obs, n_vars))
+    obs = pd.DataFrame(
+        {
+            "cell_type": pd.Categorical(generator.choice(list(cell_types), n_obs)),
+            "n_genes": np.full(n_obs, nnz_per_row),
+        },
+        index=[f"cell_{i}" for i in range(n_obs)],
+    )
+    var = pd.DataFrame(
+        {"symbol": [f"GENE{i}" for i in range(n_vars)]},
+        index=[f"ENSG{i:011d}" for i in range(n_vars)],
+    )
+    return ad.AnnData(X=X, obs=obs, var=var)
+
+
+def _sparse_columns(generator: Any, n_obs: int, n_vars: int, per_row: int) -> Any:
+    """Sorted distinct column positions per row, for matrices too large for argpartition."""
+    import numpy as np
+
+    step = n_vars / per_row
+    base = (np.arange(per_row) * step).astype(np.int64)
+    jitter = generator.integers(0, max(1, int(step)), size=(n_obs, per_row))
+    return np.minimum(base + jitter, n_vars - 1)
+
+
+def anndata_with_obs() -> ad.AnnData:
+    """A small AnnData (40 cells × 100 genes) with cell_type, tissue and disease in obs.
+
+    Example:
+        >>> anndata_with_obs().obs.columns.tolist()
+        ['cell_type', 'n_genes', 'tissue', 'disease']
+    """
+    adata = anndata_counts(n_obs=40, n_vars=100, seed=1, cell_types=CELL_TYPES[:4])
+    adata.obs["tissue"] = ["blood" if i % 2 else "bone marrow" for i in range(40)]
+    adata.obs["disease"] = ["healthy" if i % 3 else "leukemia" for i in range(40)]
+    return adata

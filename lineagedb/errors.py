@@ -13,6 +13,7 @@ catches ``LookupError`` or ``FileNotFoundError`` keeps working::
     ├── AccessDenied (PermissionError)  the storage refused to read or write a path
     │   └── StorageNotWritable          a storage root cannot be written to
     ├── NoLoader (ValueError)           no reader is known for an artifact's suffix
+    ├── MixedSuffixes (RuntimeError)    a collection mixes suffixes where one kind is needed
     ├── StorageMismatch                 stored bytes are missing or differ from their record
     ├── TrackingError                   track() or finish() cannot do what was asked
     ├── NotFound (LookupError)          a query that must match a record matched none
@@ -64,6 +65,10 @@ class StorageNotWritable(AccessDenied):
 
 class NoLoader(LineageDBError, ValueError):
     """No reader is known for an artifact's suffix."""
+
+
+class MixedSuffixes(LineageDBError, RuntimeError):
+    """A collection's members have different suffixes where one kind is needed."""
 
 
 class StorageMismatch(LineageDBError):

@@ -11,7 +11,7 @@ import lineagedb
 
 DOCUMENTED_NAMES = [
     "Artifact", "Collection", "Run", "Storage", "Transform", "UPath", "User",
-    "connect", "datasets", "errors", "finish", "save", "settings", "setup", "track", "view",
+    "connect", "core", "datasets", "errors", "finish", "save", "settings", "setup", "track", "view",
 ]  # fmt: skip
 
 

@@ -19,6 +19,7 @@ PACKAGE = Path(lineagedb.__file__).parent
 LAYERS = [
     ["lineagedb.cli", "lineagedb.__main__"],
     ["lineagedb"],
+    ["lineagedb.core"],
     ["lineagedb.setup"],
     ["lineagedb.tracking"],
     ["lineagedb.datasets"],
@@ -26,6 +27,7 @@ LAYERS = [
     ["lineagedb.display"],
     ["lineagedb.query", "lineagedb.search"],
     ["lineagedb._db"],
+    ["lineagedb.arrays"],
     ["lineagedb.storage"],
     ["lineagedb._session", "lineagedb._settings"],
     ["lineagedb._config"],

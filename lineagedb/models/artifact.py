@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, IntegrityError, models, transaction
 
+from lineagedb._config import cache_dir
 from lineagedb._logger import logger
-from lineagedb._session import current_run, session
+from lineagedb._session import current_run, default_storage, session
 from lineagedb.errors import InvalidArgument, NoLoader, NotFound
 from lineagedb.models import _plain, _uid
 from lineagedb.models.artifact_source import resolve_source, storage_for
@@ -17,15 +18,31 @@ from lineagedb.models.collection import Collection
 from lineagedb.models.record import Record
 from lineagedb.models.staged_save import save_staged
 from lineagedb.models.versioning import VersionedRecord
+from lineagedb.storage import serializers
 from lineagedb.storage.hashing import ContentHash
 from lineagedb.storage.location import REPLACED_MARKER, Location, Staged
 from lineagedb.storage.paths import MANAGED_FOLDER, check_inside, check_key, local_path, suffix_of
 
 if TYPE_CHECKING:
+    import anndata as ad
+    import pandas as pd
     from upath import UPath
 
     from lineagedb.models.run import Run
     from lineagedb.models.storage import Storage
+
+
+class _Existing(Exception):
+    """Internal: the content is already registered; the constructor became that record."""
+
+
+def _in_memory_file(suffix: str) -> Path:
+    """A fresh path in the cache to serialize an in-memory object to before an upload."""
+    import uuid
+
+    folder = cache_dir() / "in-memory"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{uuid.uuid4().hex}{suffix}"
 
 
 class Artifact(VersionedRecord):
@@ -110,12 +127,15 @@ class Artifact(VersionedRecord):
         is_new_version_of: Artifact | None = None,
         revises: Artifact | None = None,
         run: Run | None = None,
+        format: str | None = None,
+        _hint: bool = True,
         **unexpected: Any,
     ) -> None:
         if unexpected:
             raise InvalidArgument(
                 f"Artifact() got unexpected arguments {', '.join(map(repr, unexpected))}. "
-                "It takes data, key=, description=, version=, is_new_version_of= and run=."
+                "It takes data, key=, description=, version=, is_new_version_of=, run= "
+                "and format=."
             )
         if data is None:
             raise InvalidArgument(
@@ -125,9 +145,22 @@ class Artifact(VersionedRecord):
         revises = self._check_revises(is_new_version_of or revises, version)
         if key is not None:
             check_key(key)
+        in_memory = serializers.accessor_of(data)
+        if in_memory is not None:
+            if _hint:
+                named = "from_df" if in_memory == "DataFrame" else f"from_{in_memory.lower()}"
+                logger.hint(f"data is a {in_memory}: Artifact.{named}() says so explicitly")
+            self._init_in_memory(data, in_memory, key, description, version, revises, run, format)
+            return
+        if format is not None:
+            raise InvalidArgument(
+                f"format={format!r} applies to in-memory objects (DataFrame, AnnData, MuData); "
+                "a path is stored as it is. Omit format=."
+            )
         source, accessor = resolve_source(data)
         staged, located = None, None
         if isinstance(source, Path):
+            serializers.check_format(source, suffix_of(source.name))
             located = storage, key_in_storage = storage_for(source)
             if key_in_storage is None and Location(storage.root).is_local:
                 # Copied into managed storage now, hashed while copied: one read
@@ -163,8 +196,6 @@ class Artifact(VersionedRecord):
             logger.warning(f"returning existing artifact with same hash: {existing}")
             super().__init__()
             self._become(existing)
-            if isinstance(source, Path) and accessor is not None:
-                source.unlink()
             return
         # A bucket seen for the first time is registered only for new content.
         storage, key_in_storage = located or storage_for(source)
@@ -210,6 +241,195 @@ class Artifact(VersionedRecord):
             self._keep_staged(staged)
         if revises is not None:
             self._preview_version(revises)
+
+    def _init_in_memory(
+        self,
+        data: Any,
+        accessor: str,
+        key: str | None,
+        description: str | None,
+        version: str | None,
+        revises: VersionedRecord | None,
+        run: Run | None,
+        format: str | None,
+    ) -> None:
+        """Write an in-memory object once, where it will be stored, and hash it."""
+        suffix = serializers.suffix_for(accessor, key, format)
+        if run is None:
+            run = current_run()
+        if key is None and revises is not None:
+            key = revises.key
+        if description is None and revises is not None:
+            description = revises.description
+        if key is None and description is None and run is None:
+            raise InvalidArgument(
+                f"A {accessor} artifact needs a key, a description or a run to be found again: "
+                "pass key='…' or description='…', or call ln.track() first."
+            )
+        serializers.require(accessor)
+        storage = default_storage()
+        staged, local_source = None, None
+        folder = Location(storage.path / MANAGED_FOLDER)
+        try:
+            if folder.is_local:
+                staged = folder.stage_written(self._writer(data, accessor, suffix))
+                content = staged.content
+            else:
+                local_source = _in_memory_file(suffix)
+                self._writer(data, accessor, suffix)(local_source)
+                content = Location(local_source).hash()
+            assert content is not None
+            existing = Artifact.find_by_content(content.hash, content.hash_type)
+            if existing is not None:
+                logger.warning(f"returning existing artifact with same hash: {existing}")
+                super().__init__()
+                self._become(existing)
+                raise _Existing
+            super().__init__(
+                storage=storage,
+                key=key,
+                key_is_virtual=True,
+                suffix=suffix,
+                accessor=accessor,
+                description=description,
+                version=version,
+                size=content.size,
+                hash=content.hash,
+                hash_type=content.hash_type,
+                n_objects=content.n_objects,
+                n_observations=serializers.n_observations(data, accessor),
+                run=run,
+                transform=run.transform if run is not None else None,
+            )
+        except BaseException as error:
+            if staged is not None:
+                staged.discard()
+            if local_source is not None:
+                Location(local_source).remove()
+            if isinstance(error, _Existing):
+                return
+            raise
+        self._local_source = local_source
+        self._source_is_temporary = True
+        self.__dict__["_memory"] = data
+        if staged is not None:
+            self._keep_staged(staged)
+        if revises is not None:
+            self._preview_version(revises)
+
+    @staticmethod
+    def _writer(data: Any, accessor: str, suffix: str) -> Any:
+        return lambda target: serializers.write(data, accessor, suffix, target)
+
+    @classmethod
+    def from_df(
+        cls,
+        df: pd.DataFrame,
+        key: str | None = None,
+        description: str | None = None,
+        run: Run | None = None,
+        version: str | None = None,
+        is_new_version_of: Artifact | None = None,
+        revises: Artifact | None = None,
+    ) -> Artifact:
+        """An artifact holding a DataFrame, stored as ``.parquet`` (accessor ``"DataFrame"``).
+
+        The table is written once, where it will be stored, and hashed;
+        ``n_observations`` is its number of rows. The same content again
+        returns the existing record. Alias: ``from_dataframe``.
+
+        Example:
+            >>> df = ln.datasets.df_iris_in_meter_study1()  # doctest: +SKIP
+            >>> artifact = ln.Artifact.from_df(df, key="iris/study1.parquet")  # doctest: +SKIP
+            >>> artifact.save()  # doctest: +SKIP
+            >>> artifact.load().shape  # doctest: +SKIP
+            (75, 5)
+        """
+        if serializers.accessor_of(df) != "DataFrame":
+            raise InvalidArgument(
+                f"from_df() takes a pandas DataFrame, not a {type(df).__name__}; "
+                "use ln.Artifact(path) for files."
+            )
+        return cls(
+            df,
+            key=key,
+            description=description,
+            run=run,
+            version=version,
+            is_new_version_of=is_new_version_of or revises,
+            _hint=False,
+        )
+
+    from_dataframe = from_df
+
+    @classmethod
+    def from_anndata(
+        cls,
+        adata: ad.AnnData,
+        key: str | None = None,
+        description: str | None = None,
+        run: Run | None = None,
+        version: str | None = None,
+        is_new_version_of: Artifact | None = None,
+        revises: Artifact | None = None,
+        format: str | None = None,
+    ) -> Artifact:
+        """An artifact holding an AnnData, stored as ``.h5ad`` (default) or a ``.zarr`` folder.
+
+        ``format`` (``"h5ad"``, ``"zarr"``, ``"zrad"``) or the key's suffix
+        chooses; ``n_observations`` is ``n_obs``. Like anndata's own writer,
+        string columns become categoricals. Read it back with ``load()``, or
+        slices of it without loading with ``open()``/``backed()``.
+
+        Example:
+            >>> adata = ln.datasets.anndata_pbmc_like(n_obs=100)  # doctest: +SKIP
+            >>> artifact = ln.Artifact.from_anndata(adata, key="pbmc.h5ad").save()  # doctest: +SKIP
+            >>> artifact.n_observations  # doctest: +SKIP
+            100
+        """
+        if serializers.accessor_of(adata) != "AnnData":
+            raise InvalidArgument(
+                f"from_anndata() takes an AnnData, not a {type(adata).__name__}; "
+                "use ln.Artifact(path) for .h5ad files on disk."
+            )
+        return cls(
+            adata,
+            key=key,
+            description=description,
+            run=run,
+            version=version,
+            is_new_version_of=is_new_version_of or revises,
+            format=format,
+            _hint=False,
+        )
+
+    @classmethod
+    def from_mudata(
+        cls,
+        mdata: Any,
+        key: str | None = None,
+        description: str | None = None,
+        run: Run | None = None,
+        version: str | None = None,
+        is_new_version_of: Artifact | None = None,
+        revises: Artifact | None = None,
+    ) -> Artifact:
+        """An artifact holding a MuData, stored as ``.h5mu`` (needs the ``mudata`` package).
+
+        Example:
+            >>> ln.Artifact.from_mudata(mdata, key="multiome.h5mu").save()  # doctest: +SKIP
+        """
+        if serializers.accessor_of(mdata) != "MuData":
+            raise InvalidArgument(f"from_mudata() takes a MuData, not a {type(mdata).__name__}.")
+        return cls(
+            mdata,
+            key=key,
+            description=description,
+            run=run,
+            version=version,
+            is_new_version_of=is_new_version_of or revises,
+            _hint=False,
+        )
 
     @classmethod
     def find_by_content(
@@ -266,6 +486,16 @@ class Artifact(VersionedRecord):
             >>> artifact.path  # doctest: +SKIP
             PosixUPath('/home/me/lamin-tutorial/iris_studies/study0_raw_images/meta.csv')
         """
+        if self._state.adding and "_memory" in self.__dict__:
+            # Serialized already: the real local file, until save() moves it.
+            if self._staged is not None:
+                return self._staged.location.upath
+            if self._local_source is not None:
+                return Location(self._local_source).upath
+        return self._stored_path
+
+    @property
+    def _stored_path(self) -> UPath:
         return self.storage.path / self._storage_key
 
     def cache(self) -> UPath:
@@ -286,6 +516,47 @@ class Artifact(VersionedRecord):
             ".delete(permanent=True).",
             self._content,
         )
+
+    def open(self, mode: str = "r", is_run_input: bool | None = None) -> Any:
+        """Open an array store in place without loading it: ``.h5ad``, ``.h5``, ``.zarr``.
+
+        Returns an ``AnnDataAccessor`` for AnnData (``shape``, ``obs``,
+        ``var``, lazy ``X``, ``layers``, …; index it like an AnnData to read
+        only the selected rows and columns) or a ``BackedAccessor`` with the
+        ``h5py.File``/``zarr.Group``. Cloud objects are streamed, never
+        downloaded whole. Counts as an input of the current run. Close it,
+        or use it as a context manager. Alias: ``backed()``.
+
+        Example:
+            >>> with artifact.open() as adata:  # doctest: +SKIP
+            ...     adata[adata.obs.cell_type == "B cell"].X.shape
+            (342, 2000)
+        """
+        from lineagedb.arrays.backed import check_backed_suffix, open_backed
+
+        if mode != "r":
+            raise InvalidArgument(
+                f"open() reads stored arrays (mode='r'), not mode={mode!r}: stored bytes change "
+                "only through a new version. Use load(), change it, and save a new version."
+            )
+        check_backed_suffix(self.suffix, f"Artifact {self.uid}")
+        if self._state.adding and "_memory" not in self.__dict__ and self._local_source:
+            path: Any = Location(self._local_source).upath
+        else:
+            path = self.path
+        accessor = open_backed(path, name=self.key or f"{self.uid}{self.suffix}")
+        if is_run_input is not False and not self._state.adding:
+            session.tracked.record_input(self)
+        return accessor
+
+    def backed(self, mode: str = "r", is_run_input: bool | None = None) -> Any:
+        """LaminDB 0.70's name of ``open()``.
+
+        Example:
+            >>> artifact.backed().shape  # doctest: +SKIP
+            (2700, 32738)
+        """
+        return self.open(mode, is_run_input)
 
     @property
     def _content(self) -> ContentHash:
@@ -316,7 +587,9 @@ class Artifact(VersionedRecord):
         """
         from lineagedb.storage.loaders import load
 
-        if self.n_objects is not None:
+        if self._state.adding and "_memory" in self.__dict__:
+            return self.__dict__["_memory"]
+        if self.n_objects is not None and self.suffix not in serializers.FOLDER_SUFFIXES:
             raise NoLoader(
                 f"Artifact {self.uid} is a folder of {self.n_objects} files; folders have no "
                 "loader. Use artifact.cache() and read the files you need."
@@ -361,14 +634,23 @@ class Artifact(VersionedRecord):
 
     def _stage_for_save(self) -> list[tuple[Staged, Any]]:
         """Stage the bytes not staged yet (uploads); what save_staged() must commit."""
-        if self._local_source is None:
+        if self._staged is None and self._local_source is None and "_memory" in self.__dict__:
+            # A failed save discarded the bytes written at construction: write them again.
+            accessor, suffix = self.accessor or "", self.suffix
+            folder = Location(self.storage.path / MANAGED_FOLDER)
+            staged = folder.stage_written(self._writer(self.__dict__["_memory"], accessor, suffix))
+            assert staged.content is not None
+            self.size, self.hash = staged.content.size, staged.content.hash
+            self._keep_staged(staged)
+        if self._local_source is None and self._staged is None:
             return []
         if self._staged is None:
-            path = self.path
+            assert self._local_source is not None
+            path = self._stored_path
             check_inside(path, self.storage.root)
             self._keep_staged(Location(path).parent.stage(self._local_source, self._content))
         assert self._staged is not None
-        return [(self._staged, lambda: Location(self.path))]
+        return [(self._staged, lambda: Location(self._stored_path))]
 
     def _save_new_relations(self) -> None:
         self.storage = self.storage.save_if_new()
@@ -379,8 +661,9 @@ class Artifact(VersionedRecord):
 
     def _finish_save(self) -> None:
         if self._source_is_temporary and self._local_source is not None:
-            self._local_source.unlink(missing_ok=True)
+            Location(self._local_source).remove()
         self._local_source = None
+        self.__dict__.pop("_memory", None)
         self._keep_staged(None)
         logger.debug(f"stored {self.size} bytes at {self.path}")
 
@@ -470,7 +753,7 @@ class Artifact(VersionedRecord):
             raise
         backup.remove()
         if accessor is not None:
-            source.unlink(missing_ok=True)
+            Location(source).remove()
         logger.success(f"replaced the bytes of artifact {self.uid} ({content.size} bytes)")
         return self
 

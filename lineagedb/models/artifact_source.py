@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,7 +11,7 @@ from lineagedb._config import bucket_root, cache_dir
 from lineagedb._logger import logger
 from lineagedb._session import default_storage
 from lineagedb.errors import InvalidArgument, PathNotFound
-from lineagedb.storage import remote
+from lineagedb.storage import remote, serializers
 from lineagedb.storage.paths import (
     MANAGED_FOLDER,
     is_local,
@@ -29,19 +29,21 @@ if TYPE_CHECKING:
 def resolve_source(data: Any) -> tuple[Path | UPath, str | None]:
     """The path (local or cloud) to hash and register for ``data``, and its accessor.
 
-    A DataFrame is written to a parquet file in the cache first.
+    An in-memory object (DataFrame, AnnData, MuData) is written to a file
+    in the cache first, in its default format.
 
     Example:
         >>> resolve_source("meta.csv")  # doctest: +SKIP
         (PosixPath('/home/me/meta.csv'), None)
     """
-    if type(data).__module__.startswith("pandas") and hasattr(data, "to_parquet"):
+    accessor = serializers.accessor_of(data)
+    if accessor is not None:
+        suffix = serializers.SUFFIXES[accessor][0]
         folder = cache_dir() / "in-memory"
         folder.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(suffix=".parquet", dir=folder)
-        os.close(handle)
-        data.to_parquet(name)
-        return Path(name), "DataFrame"
+        target = folder / f"{uuid.uuid4().hex}{suffix}"
+        serializers.write(data, accessor, suffix, target)
+        return target, accessor
     if not isinstance(data, (str, os.PathLike)) and not hasattr(data, "protocol"):
         raise InvalidArgument(
             f"Artifact() cannot store a {type(data).__name__}. "

@@ -8,7 +8,7 @@ from django.db import models, transaction
 
 from lineagedb._logger import logger
 from lineagedb._session import current_run, session
-from lineagedb.errors import InvalidArgument, NoLoader
+from lineagedb.errors import InvalidArgument, MixedSuffixes, NoLoader
 from lineagedb.models import _uid
 from lineagedb.models.record import Record
 from lineagedb.models.versioning import VersionedRecord
@@ -16,9 +16,9 @@ from lineagedb.query import QuerySet
 from lineagedb.storage.hashing import hash_bytes
 
 if TYPE_CHECKING:
-    import pandas as pd
     from upath import UPath
 
+    from lineagedb.arrays.mapped import MappedCollection
     from lineagedb.models.artifact import Artifact
     from lineagedb.models.run import Run
 
@@ -207,29 +207,109 @@ class Collection(VersionedRecord):
         session.tracked.record_input(self)
         return [artifact.cache() for artifact in self.artifacts]
 
-    def load(self, **kwargs: Any) -> pd.DataFrame:
-        """Concatenate the members that load to DataFrames, with an ``artifact_uid`` column.
+    def load(self, join: str = "outer", **kwargs: Any) -> Any:
+        """Concatenate the members: tables (outer join) or AnnData objects, by ``artifact_uid``.
+
+        All members must have the same suffix. Tables gain an
+        ``artifact_uid`` column; AnnData objects are concatenated with
+        ``anndata.concat`` (``join`` ``"inner"`` or ``"outer"``) and an
+        ``artifact_uid`` obs column.
 
         Example:
             >>> collection.load()  # doctest: +SKIP
         """
+        session.tracked.record_input(self)
+        artifacts = list(self.artifacts)
+        suffixes = sorted({artifact.suffix for artifact in artifacts})
+        if len(suffixes) > 1:
+            raise MixedSuffixes(
+                f"Collection {self.uid} mixes suffixes {', '.join(map(repr, suffixes))}; load() "
+                "concatenates members of one kind only. Use collection.cache() and read them."
+            )
+        suffix = suffixes[0] if suffixes else ""
+        if suffix in (".h5ad", ".zarr", ".zrad"):
+            import anndata as ad
+
+            objects = [artifact.load(**kwargs) for artifact in artifacts]
+            uids = [artifact.uid for artifact in artifacts]
+            return ad.concat(objects, join=join, label="artifact_uid", keys=uids)
         import pandas as pd
 
-        session.tracked.record_input(self)
         frames = []
-        for artifact in self.artifacts:
-            if artifact.n_objects is not None or artifact.suffix not in (
-                ".csv",
-                ".tsv",
-                ".parquet",
-            ):
-                kind = "a folder" if artifact.n_objects is not None else f"a {artifact.suffix} file"
+        for artifact in artifacts:
+            if artifact.n_objects is not None or suffix not in (".csv", ".tsv", ".parquet"):
+                kind = "a folder" if artifact.n_objects is not None else f"a {suffix} file"
                 raise NoLoader(
-                    f"Collection {self.uid} mixes types: artifact {artifact.uid} is {kind}, "
-                    "not a table. Use collection.cache() and read the members yourself."
+                    f"Collection {self.uid} holds {kind} (artifact {artifact.uid}), not tables "
+                    "or AnnData objects. Use collection.cache() and read the members yourself."
                 )
             frames.append(artifact.load(**kwargs).assign(artifact_uid=artifact.uid))
-        return pd.concat(frames)
+        return pd.concat(frames, join="outer")
+
+    def mapped(
+        self,
+        layers_keys: str | list[str] | None = None,
+        obs_keys: str | list[str] | None = None,
+        obsm_keys: str | list[str] | None = None,
+        join: str | None = "inner",
+        encode_labels: bool | list[str] = True,
+        unknown_label: str | dict[str, str] | None = None,
+        cache_categories: bool = True,
+        parallel: bool = False,
+        dtype: str | None = None,
+        stream: bool = False,
+        is_run_input: bool | None = None,
+    ) -> MappedCollection:
+        """A map-style dataset over the collection's AnnData artifacts, for PyTorch.
+
+        ``ds[i]`` is a dict: one row per layer (``"X"`` by default; sparse
+        rows densified), ``obsm_<key>`` rows, ``_store_idx`` (which
+        artifact) and the obs labels of ``obs_keys`` (encoded as integers
+        unless ``encode_labels=False``). Variables are joined by name
+        (``join="inner"``/``"outer"``, the latter zero-filled). Artifacts
+        are cached first, or read in place with ``stream=True``; members
+        that are not ``.h5ad``/``.zarr`` are skipped with a warning. Works
+        with ``DataLoader(ds, num_workers=n)``: each worker opens its own
+        handles. Counts the collection as a run input.
+
+        Example:
+            >>> with collection.mapped(obs_keys=["cell_type"]) as ds:  # doctest: +SKIP
+            ...     loader = torch.utils.data.DataLoader(ds, batch_size=256, shuffle=True)
+            ...     batch = next(iter(loader))
+            >>> batch["X"].shape  # doctest: +SKIP
+            torch.Size([256, 2000])
+        """
+        from lineagedb.arrays.mapped import MappedCollection
+
+        paths: list[Any] = []
+        for artifact in self.artifacts:
+            if artifact.suffix not in (".h5ad", ".zarr", ".zrad"):
+                logger.warning(
+                    f"ignoring artifact {artifact.uid} with suffix {artifact.suffix!r}: "
+                    "mapped() reads AnnData stored as .h5ad or .zarr"
+                )
+                continue
+            paths.append(artifact.path if stream else artifact.cache())
+        if not paths:
+            raise InvalidArgument(
+                f"Collection {self.uid} holds no .h5ad or .zarr artifacts; mapped() has nothing "
+                "to read. Use load() or cache() for other members."
+            )
+        dataset = MappedCollection(
+            paths,
+            layers_keys=layers_keys,
+            obs_keys=obs_keys,
+            obsm_keys=obsm_keys,
+            join=join,
+            encode_labels=encode_labels,
+            unknown_label=unknown_label,
+            cache_categories=cache_categories,
+            parallel=parallel,
+            dtype=dtype,
+        )
+        if is_run_input is not False:
+            session.tracked.record_input(self)
+        return dataset
 
     def _delete_permanently(self, storage: bool | None) -> None:
         # Deleting a collection never deletes its artifacts; links go with it.

@@ -37,7 +37,38 @@ def _read_text(path: Path, **kwargs: Any) -> str:
     return path.read_text(**{"encoding": "utf-8", **kwargs})
 
 
+def _read_h5ad(path: Path, **kwargs: Any) -> Any:
+    from lineagedb.storage.serializers import require
+
+    require("AnnData")
+    import anndata as ad
+
+    return ad.read_h5ad(path, **kwargs)
+
+
+def _read_zarr(path: Path, **kwargs: Any) -> Any:
+    from lineagedb.storage.serializers import require
+
+    require("AnnData")
+    import anndata as ad
+
+    return ad.read_zarr(path, **kwargs)
+
+
+def _read_h5mu(path: Path, **kwargs: Any) -> Any:
+    from lineagedb.storage.serializers import require
+
+    require("MuData")
+    import mudata
+
+    return mudata.read_h5mu(path, **kwargs)
+
+
 LOADERS: dict[str, Callable[..., Any]] = {
+    ".h5ad": _read_h5ad,
+    ".zarr": _read_zarr,
+    ".zrad": _read_zarr,
+    ".h5mu": _read_h5mu,
     ".csv": _read_csv,
     ".tsv": _read_tsv,
     ".parquet": _read_parquet,

@@ -22,7 +22,7 @@ import hashlib
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -299,6 +299,34 @@ class Location:
                 f"{content.hash}; was {expected.size} bytes, hash {expected.hash}). Nothing was "
                 "saved: create the artifact again from the current file."
             )
+        return Staged(temporary, content)
+
+    def stage_written(self, write: Callable[[Path], None]) -> Staged:
+        """Let ``write`` create a file or folder at a temporary name here (local), then hash it.
+
+        The object is written once, where it will be stored, and hashed
+        once (from the page cache): an in-memory object costs one write and
+        one hashing pass.
+
+        Example:
+            >>> import tempfile
+            >>> folder = Location(tempfile.mkdtemp())
+            >>> staged = folder.stage_written(lambda path: path.write_text("a,b"))
+            >>> staged.content.size
+            3
+        """
+        temporary = self / f"{TEMPORARY_MARKER}{uuid.uuid4().hex}"
+        if not temporary.is_local:
+            raise InvalidArgument(f"stage_written() writes local folders only, not '{self}'.")
+        target = temporary.local
+        try:
+            with temporary._errors(writing=True):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write(target)
+                content = hash_folder(target) if target.is_dir() else hash_file(target)
+        except BaseException:
+            temporary.remove()
+            raise
         return Staged(temporary, content)
 
     def copy_to(self, destination: Location) -> None:

@@ -95,8 +95,10 @@ def test_load_concatenates_tables(instance: ModuleType, tmp_path: Path, studies:
     assert list(frame["gene"]) == ["CD0", "CD1"]
     assert list(frame["artifact_uid"]) == [t.uid for t in tables]
     assert isinstance(frame, pd.DataFrame)
-    with pytest.raises(NoLoader, match=r"mixes types: artifact .* is a folder"):
+    with pytest.raises(RuntimeError, match=r"mixes suffixes '', '\.csv'"):
         ln.Collection([tables[0], studies[0]], name="mixed").save().load()
+    with pytest.raises(NoLoader, match=r"holds a folder \(artifact"):
+        ln.Collection(studies[:2], name="folders").save().load()
 
 
 def test_delete_trashes_collection_never_artifacts(instance: ModuleType, studies: list) -> None:

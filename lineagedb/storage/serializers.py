@@ -1,0 +1,197 @@
+"""In-memory objects an artifact can hold, and how each is written to a file or folder.
+
+A DataFrame is written as ``.parquet``, an AnnData as ``.h5ad`` (or a
+``.zarr`` folder), a MuData as ``.h5mu``. The objects are recognised by
+their type's name and module, so nothing heavy is imported to tell them
+from paths.
+
+Example:
+    >>> import pandas as pd
+    >>> accessor_of(pd.DataFrame({"a": [1]}))
+    'DataFrame'
+    >>> accessor_of("meta.csv") is None
+    True
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from lineagedb.errors import InvalidArgument
+
+# accessor -> allowed suffixes, the default first.
+SUFFIXES: dict[str, tuple[str, ...]] = {
+    "DataFrame": (".parquet",),
+    "AnnData": (".h5ad", ".zarr", ".zrad"),
+    "MuData": (".h5mu",),
+}
+# Suffixes stored as folders.
+FOLDER_SUFFIXES = (".zarr", ".zrad")
+_TYPES = {
+    ("pandas", "DataFrame"): "DataFrame",
+    ("anndata", "AnnData"): "AnnData",
+    ("mudata", "MuData"): "MuData",
+}
+_EXTRAS = {"AnnData": "anndata", "MuData": "mudata"}
+
+
+def accessor_of(data: Any) -> str | None:
+    """``"DataFrame"``, ``"AnnData"`` or ``"MuData"`` for such an object, else None.
+
+    Example:
+        >>> accessor_of(3) is None
+        True
+    """
+    for cls in type(data).__mro__:
+        package = cls.__module__.split(".")[0]
+        accessor = _TYPES.get((package, cls.__name__))
+        if accessor is not None:
+            return accessor
+    return None
+
+
+def suffix_for(accessor: str, key: str | None, format: str | None) -> str:
+    """The suffix to store an object as: from ``format``, else the key's suffix, else the default.
+
+    Example:
+        >>> suffix_for("AnnData", None, "zarr")
+        '.zarr'
+        >>> suffix_for("DataFrame", "tables/a.parquet", None)
+        '.parquet'
+    """
+    allowed = SUFFIXES[accessor]
+    if format is not None:
+        suffix = "." + format.lower().lstrip(".")
+        if suffix not in allowed:
+            names = ", ".join(repr(s.lstrip(".")) for s in allowed)
+            raise InvalidArgument(
+                f"format={format!r} is not a storage format of a {accessor}; use one of {names}."
+            )
+    else:
+        suffix = allowed[0]
+        if key is not None:
+            key_suffix = Path(key).suffix
+            if key_suffix in allowed:
+                suffix = key_suffix
+    if key is not None and not key.endswith(suffix):
+        raise InvalidArgument(
+            f"The key {key!r} does not end in {suffix!r}, the suffix of a {accessor} stored "
+            f"as {suffix.lstrip('.')}: use key {_with_suffix(key, suffix)!r}"
+            + (
+                f", or one of {', '.join(allowed[1:])} with format=."
+                if len(allowed) > 1 and format is None
+                else "."
+            )
+        )
+    return suffix
+
+
+def _with_suffix(key: str, suffix: str) -> str:
+    path = Path(key)
+    return str(path.with_suffix(suffix)) if path.suffix else key + suffix
+
+
+def n_observations(data: Any, accessor: str) -> int:
+    """Rows of a DataFrame, ``n_obs`` of an AnnData or MuData.
+
+    Example:
+        >>> import pandas as pd
+        >>> n_observations(pd.DataFrame({"a": [1, 2]}), "DataFrame")
+        2
+    """
+    if accessor == "DataFrame":
+        return len(data)
+    return int(data.n_obs)
+
+
+def write(data: Any, accessor: str, suffix: str, target: Path) -> None:
+    """Write ``data`` to ``target`` (a file, or a folder for ``.zarr``); nothing is left on failure.
+
+    Example:
+        >>> import pandas as pd, tempfile, pathlib
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
+        >>> write(pd.DataFrame({"a": [1]}), "DataFrame", ".parquet", target)
+        >>> target.stat().st_size > 0
+        True
+    """
+    require(accessor)
+    try:
+        if accessor == "DataFrame":
+            data.to_parquet(target)
+        elif suffix in FOLDER_SUFFIXES:
+            data.write_zarr(target)
+        elif accessor == "AnnData":
+            data.write_h5ad(target)
+        else:
+            data.write(target)
+    except BaseException:
+        if target.is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+        else:
+            target.unlink(missing_ok=True)
+        raise
+
+
+def require(accessor: str) -> None:
+    """Raise ImportError naming the extra to install when a format's package is missing.
+
+    Example:
+        >>> require("DataFrame")
+    """
+    package = _EXTRAS.get(accessor)
+    if package is None:
+        return
+    try:
+        __import__(package)
+    except ImportError:
+        raise ImportError(
+            f"Storing or reading a {accessor} needs the package {package!r}: "
+            "pip install 'lineagedb[arrays]'."
+        ) from None
+
+
+def check_format(path: Path, suffix: str) -> None:
+    """Raise InvalidArgument when a local array file or folder is not what its suffix says.
+
+    ``.h5ad``/``.h5``/``.hdf5`` must be HDF5 files (their signature is read),
+    ``.zarr``/``.zrad`` zarr folders (with a group at their root).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "broken.h5ad"
+        >>> _ = path.write_bytes(b"not hdf5")
+        >>> check_format(path, ".h5ad")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        lineagedb.errors.InvalidArgument: '...broken.h5ad' is not an HDF5 file ...
+    """
+    if suffix in (".h5ad", ".h5", ".hdf5", ".h5mu"):
+        if path.is_dir() or not _is_hdf5(path):
+            raise InvalidArgument(
+                f"'{path}' is not an HDF5 file (its suffix is {suffix!r}): it is incomplete or "
+                "of another format. Write it again, or give it the suffix of its format."
+            )
+    elif suffix in FOLDER_SUFFIXES:
+        markers = (".zgroup", "zarr.json")
+        if not path.is_dir() or not any((path / marker).is_file() for marker in markers):
+            raise InvalidArgument(
+                f"'{path}' is not a zarr store (a folder with .zgroup or zarr.json at its root), "
+                f"though its suffix is {suffix!r}. Check the path, or rename it."
+            )
+
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _is_hdf5(path: Path) -> bool:
+    """Whether the file holds the HDF5 signature at offset 0, 512, 1024, … (as HDF5 looks)."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        offset = 0
+        while offset + len(_HDF5_SIGNATURE) <= size:
+            handle.seek(offset)
+            if handle.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE:
+                return True
+            offset = 512 if offset == 0 else offset * 2
+    return False
