@@ -385,3 +385,26 @@ def test_mapped_collection_records_the_run_input(instance: ModuleType) -> None:
     run = ln.track(ln.Transform(name="train"))
     collection.mapped().close()
     assert collection in run.input_collections.all()
+
+
+def test_sparse_rows_are_read_in_bounded_batches(
+    instance: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lineagedb.arrays._ranges import LocalBytes
+    from lineagedb.arrays.backed import SparseArray
+
+    ln = instance
+    adata = anndata_counts(n_obs=500, n_vars=40, density=0.2, seed=8)
+    artifact = ln.Artifact.from_anndata(adata, key="batches.h5ad").save()
+    generator = np.random.default_rng(0)
+    # Tiny batches and both extremes of merging: every read path, same answers.
+    for batch, gap in ((50, 0), (50, 10**9), (8, 30), (10**9, 0)):
+        monkeypatch.setattr(SparseArray, "_batch_elements", batch)
+        monkeypatch.setattr(LocalBytes, "merge_gap", gap * 4)  # bytes of float32/int32
+        with artifact.open() as accessor:
+            for size in (1, 7, 120, 500):
+                rows = generator.choice(500, size, replace=size > 250)
+                np.testing.assert_array_equal(
+                    dense(accessor[rows].X), dense(adata.X[rows]), err_msg=f"{batch} {gap}"
+                )
+            np.testing.assert_array_equal(dense(accessor[17:301].X), dense(adata.X[17:301]))

@@ -94,6 +94,8 @@ def open_backed(path: Path | UPath, name: str | None = None) -> AnnDataAccessor 
             "the format its suffix says."
         ) from None
     if suffix in (".h5ad", ".zrad") or storage.attrs.get("encoding-type") == "anndata":
+        import scipy.sparse  # noqa: F401 (slices come back as its matrices: import it up front)
+
         return AnnDataAccessor(storage, connection, source, name)
     return BackedAccessor(connection, storage)
 
@@ -190,7 +192,8 @@ class SparseArray:
         self.dtype = np.dtype(group["data"].dtype)
         self._data = ElementReader(group["data"], source)
         self._indices = ElementReader(group["indices"], source)
-        self._merge_gap = source.merge_gap if source is not None else 0
+        # Gaps between wanted rows are counted in elements; sources count bytes.
+        self._merge_gap = source.merge_gap // self.dtype.itemsize if source is not None else 0
         self._indptr: np.ndarray | None = None
 
     @property
@@ -251,36 +254,73 @@ class SparseArray:
             wanted, inverse = np.unique(np.asarray(selection), return_inverse=True)
         starts, stops = indptr[wanted], indptr[wanted + 1]
         lengths = stops - starts
-        # Runs of wanted majors whose ranges are near each other: one read each.
-        if len(wanted):
-            breaks = np.flatnonzero(starts[1:] - stops[:-1] > self._merge_gap) + 1
-            run_first = np.concatenate(([0], breaks))
-            run_last = np.concatenate((breaks - 1, [len(wanted) - 1]))
-            spans = list(zip(starts[run_first].tolist(), stops[run_last].tolist(), strict=True))
-        else:
-            run_first, spans = np.array([], dtype=np.int64), []
-        data_parts = self._data.read(spans)
-        index_parts = self._indices.read(spans)
+        new_indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        data_parts, index_parts = [], []
+        for first, last, spans in self._batches(starts, stops, contiguous=block is not None):
+            data = self._data.read(spans)
+            indices = self._indices.read(spans)
+            # Each wanted major's elements within the batch's buffer (gaps dropped).
+            run_sizes = np.array([stop - start for start, stop in spans], dtype=np.int64)
+            if int(lengths[first:last].sum()) != len(data):
+                span_starts = np.array([start for start, _ in spans], dtype=np.int64)
+                buffer_at = np.concatenate(([0], np.cumsum(run_sizes)[:-1]))
+                span_of = np.searchsorted(span_starts, starts[first:last], side="right") - 1
+                begin = starts[first:last] - span_starts[span_of] + buffer_at[span_of]
+                own = lengths[first:last]
+                offsets = np.concatenate(([0], np.cumsum(own)[:-1]))
+                take = np.repeat(begin - offsets, own) + np.arange(int(own.sum()))
+                data, indices = data[take], indices[take]
+            data_parts.append(data)
+            index_parts.append(indices)
         data_all = np.concatenate(data_parts) if data_parts else np.array([], self.dtype)
         index_all = np.concatenate(index_parts) if index_parts else np.array([], np.int32)
-        # Where each run begins in the concatenated buffers; then each major's elements.
-        run_sizes = np.array([stop - start for start, stop in spans], dtype=np.int64)
-        run_offsets = np.concatenate(([0], np.cumsum(run_sizes)[:-1])) if len(spans) else run_sizes
-        run_of = np.repeat(np.arange(len(spans)), np.diff(np.append(run_first, len(wanted))))
-        begin = starts - (starts[run_first][run_of] if len(wanted) else 0) + run_offsets[run_of]
-        new_indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-        total = int(new_indptr[-1])
-        take = np.repeat(begin - new_indptr[:-1], lengths) + np.arange(total)
         shape = (len(wanted), n_minor)
         if self.format == "csr":
-            matrix = sp.csr_matrix((data_all[take], index_all[take], new_indptr), shape=shape)
+            matrix = sp.csr_matrix((data_all, index_all, new_indptr), shape=shape)
         else:
-            matrix = sp.csc_matrix((data_all[take], index_all[take], new_indptr), shape=shape[::-1])
+            matrix = sp.csc_matrix((data_all, index_all, new_indptr), shape=shape[::-1])
         if inverse is not None and not (
             len(inverse) == len(wanted) and (np.diff(inverse) > 0).all()
         ):
             matrix = matrix[inverse] if self.format == "csr" else matrix[:, inverse]
         return matrix
+
+    # Elements read at a time (per array): bounds the memory a selection needs
+    # beyond its result, however far apart its rows lie.
+    _batch_elements = 4 * 1024 * 1024
+
+    def _batches(
+        self, starts: np.ndarray, stops: np.ndarray, contiguous: bool
+    ) -> Iterator[tuple[int, int, list[tuple[int, int]]]]:
+        """(first, last, spans): wanted majors first..last-1 and the element spans to read.
+
+        Neighbouring majors (closer than the source's merge gap) share a span;
+        a batch holds at most ``_batch_elements`` elements (a contiguous block
+        is read whole: all of it is wanted).
+        """
+        n = len(starts)
+        if n == 0:
+            return
+        if contiguous:
+            yield 0, n, [(int(starts[0]), int(stops[-1]))]
+            return
+        gap, budget = self._merge_gap, self._batch_elements
+        spans: list[tuple[int, int]] = []
+        first, size = 0, 0
+        span_start, span_stop = int(starts[0]), int(stops[0])
+        for i in range(1, n):
+            start, stop = int(starts[i]), int(stops[i])
+            if start - span_stop <= gap and stop - span_start <= budget - size:
+                span_stop = stop
+                continue
+            spans.append((span_start, span_stop))
+            size += span_stop - span_start
+            span_start, span_stop = start, stop
+            if size + (stop - start) > budget:
+                yield first, i, spans
+                first, size, spans = i, 0, []
+        spans.append((span_start, span_stop))
+        yield first, n, spans
 
 
 def _split(index: Any) -> tuple[Any, Any]:
