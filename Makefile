@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo test test-fast lint bench bench-details lock migrations clean
+.PHONY: demo test test-fast lint bench bench-details bench-arrays lock migrations clean
 
 .tools/bin/uv:
 	$(PYTHON_BIN) -m venv .tools
@@ -33,6 +33,8 @@ demo: $(VENV)/.installed
 	rm -rf $(DEMO_DIR) && mkdir -p $(DEMO_DIR)
 	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
 		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/tutorial.py
+	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
+		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/arrays.py
 
 # Lint, then the whole suite (slow tests too), on SQLite and on a PostgreSQL
 # cluster the suite starts itself; doctests of the package included.
@@ -68,6 +70,10 @@ bench-details: $(VENV)/.installed
 	$(PYTHON) benchmarks/tracking.py
 	$(PYTHON) benchmarks/s3.py
 	$(PYTHON) benchmarks/search.py --sizes 10000,100000
+
+# Arrays: from_anndata().save(), backed slices (local, S3) and mapped() beside LaminDB.
+bench-arrays: $(VENV)/.installed
+	$(PYTHON) benchmarks/arrays.py
 
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed

@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / ".bench" / "data" / "arrays"
 LAMINDB_PYTHON = ROOT / ".bench" / "lamindb" / "bin" / "python"
+RESULTS = ROOT / "benchmarks" / "results" / "arrays.md"
 
 SLICE = r"""
 import json, resource, sys, time
@@ -225,13 +226,19 @@ def main() -> None:
     args = parser.parse_args()
     only = set(args.only.split(","))
     figures: dict = {}
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
     paths = make_files(args.n_obs, args.n_vars, args.density)
     size = paths[0].stat().st_size / 1e6
-    print(f"data: 3 × {args.n_obs:,} × {args.n_vars:,} CSR .h5ad, {size:.0f} MB each")
+    say(f"data: 3 × {args.n_obs:,} × {args.n_vars:,} CSR .h5ad, {size:.0f} MB each")
     if "save" in only:
         figures["save"] = save = bench_save(args.n_obs, args.n_vars, args.density, args.runs)
         ratio = save["save_s"] / save["write_h5ad_s"]
-        print(
+        say(
             f"from_anndata().save()  {save['save_s']:.2f} s   "
             f"write_h5ad() alone {save['write_h5ad_s']:.2f} s   ratio {ratio:.2f} (floor ≤ 1.2)"
         )
@@ -240,7 +247,7 @@ def main() -> None:
             figures[kind] = found = bench_slices(paths, args.rows, args.runs, kind == "slice_s3")
             ours, theirs = found["lineagedb"], found["anndata"]
             where = "S3 (moto)" if kind == "slice_s3" else "local"
-            print(
+            say(
                 f"backed slice of {args.rows} random rows, {where}: lineagedb "
                 f"{ours['seconds'] * 1000:.1f} ms (+{ours['peak_added_mb']:.1f} MB peak), anndata "
                 f"{theirs['seconds'] * 1000:.1f} ms (+{theirs['peak_added_mb']:.1f} MB); "
@@ -257,9 +264,20 @@ def main() -> None:
             if "lamindb" in systems:
                 theirs = found[f"lamindb_{workers}_workers"]
                 line += f", LaminDB 2.12.1 {theirs:,.0f}/s, ratio {ours / theirs:.2f}"
-            print(line + " (floor ≥ 1.5)")
+            say(line + " (floor ≥ 1.5)")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
+    if only == {"save", "slice", "slice_s3", "mapped"}:  # a whole run: keep its figures
+        import datetime
+        import platform
+
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(
+            f"# Arrays benchmark ({datetime.date.today()}, {platform.machine()}, "
+            f"{os.cpu_count()} cores)\n\n`.venv/bin/python benchmarks/arrays.py`\n\n```\n"
+            + "\n".join(lines)
+            + "\n```\n"
+        )
 
 
 if __name__ == "__main__":

@@ -408,3 +408,35 @@ def test_sparse_rows_are_read_in_bounded_batches(
                     dense(accessor[rows].X), dense(adata.X[rows]), err_msg=f"{batch} {gap}"
                 )
             np.testing.assert_array_equal(dense(accessor[17:301].X), dense(adata.X[17:301]))
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_from_mudata_round_trips(instance: ModuleType) -> None:
+    mudata = pytest.importorskip("mudata")
+    ln = instance
+    rna = anndata_counts(n_obs=20, n_vars=6, seed=1)
+    atac = anndata_counts(n_obs=20, n_vars=4, seed=2)
+    mdata = mudata.MuData({"rna": rna, "atac": atac})
+    artifact = ln.Artifact.from_mudata(mdata, key="multiome.h5mu").save()
+    assert (artifact.accessor, artifact.suffix, artifact.n_observations) == ("MuData", ".h5mu", 20)
+    loaded = artifact.load()
+    assert sorted(loaded.mod) == ["atac", "rna"]
+    np.testing.assert_array_equal(dense(loaded["rna"].X), dense(rna.X))
+
+
+@pytest.mark.parametrize("storage_instance", ["s3"], indirect=True)
+def test_mapped_streams_from_the_bucket(storage_instance: ModuleType) -> None:
+    ln = storage_instance
+    first = anndata_counts(n_obs=30, n_vars=8, seed=1)
+    second = anndata_counts(n_obs=20, n_vars=8, seed=2)
+    artifacts = [
+        ln.Artifact.from_anndata(first, key="first.h5ad").save(),
+        ln.Artifact.from_anndata(second, key="second.zarr").save(),
+    ]
+    collection = ln.Collection(artifacts, name="remote").save()
+    with collection.mapped(obs_keys=["cell_type"], stream=True) as ds:
+        assert len(ds) == 50
+        batch = ds.__getitems__([49, 3, 31])
+        np.testing.assert_array_equal(batch[0]["X"], dense(second.X[19])[0])
+        np.testing.assert_array_equal(batch[1]["X"], dense(first.X[3])[0])
+    assert not any(Path(ln.settings.cache_dir).rglob("*.h5ad"))  # nothing was downloaded

@@ -33,6 +33,12 @@ def collection_hash(artifacts: list[Artifact]) -> str:
     return hash_bytes("\n".join(f"{a.hash_type}:{a.hash}" for a in artifacts).encode())
 
 
+# Suffixes that load() concatenates together.
+_KINDS = {".h5ad": "AnnData", ".zarr": "AnnData", ".zrad": "AnnData"} | {
+    suffix: "table" for suffix in (".csv", ".tsv", ".parquet")
+}
+
+
 class Collection(VersionedRecord):
     """An ordered group of saved artifacts, versioned as a whole.
 
@@ -210,7 +216,8 @@ class Collection(VersionedRecord):
     def load(self, join: str = "outer", **kwargs: Any) -> Any:
         """Concatenate the members: tables (outer join) or AnnData objects, by ``artifact_uid``.
 
-        All members must have the same suffix. Tables gain an
+        All members must be of one kind: tables (``.csv``, ``.tsv``,
+        ``.parquet``) or AnnData (``.h5ad``, ``.zarr``). Tables gain an
         ``artifact_uid`` column; AnnData objects are concatenated with
         ``anndata.concat`` (``join`` ``"inner"`` or ``"outer"``) and an
         ``artifact_uid`` obs column.
@@ -221,13 +228,15 @@ class Collection(VersionedRecord):
         session.tracked.record_input(self)
         artifacts = list(self.artifacts)
         suffixes = sorted({artifact.suffix for artifact in artifacts})
-        if len(suffixes) > 1:
+        kinds = {_KINDS.get(suffix, suffix) for suffix in suffixes}
+        if len(kinds) > 1:
             raise MixedSuffixes(
                 f"Collection {self.uid} mixes suffixes {', '.join(map(repr, suffixes))}; load() "
-                "concatenates members of one kind only. Use collection.cache() and read them."
+                "concatenates members of one kind only (tables, or AnnData). Use "
+                "collection.cache() and read them."
             )
         suffix = suffixes[0] if suffixes else ""
-        if suffix in (".h5ad", ".zarr", ".zrad"):
+        if kinds == {"AnnData"}:
             import anndata as ad
 
             objects = [artifact.load(**kwargs) for artifact in artifacts]
@@ -237,7 +246,7 @@ class Collection(VersionedRecord):
 
         frames = []
         for artifact in artifacts:
-            if artifact.n_objects is not None or suffix not in (".csv", ".tsv", ".parquet"):
+            if artifact.n_objects is not None or kinds != {"table"}:
                 kind = "a folder" if artifact.n_objects is not None else f"a {suffix} file"
                 raise NoLoader(
                     f"Collection {self.uid} holds {kind} (artifact {artifact.uid}), not tables "

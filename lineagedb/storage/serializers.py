@@ -121,7 +121,12 @@ def write(data: Any, accessor: str, suffix: str, target: Path) -> None:
         if accessor == "DataFrame":
             data.to_parquet(target)
         elif suffix in FOLDER_SUFFIXES:
-            data.write_zarr(target)
+            import warnings
+
+            with warnings.catch_warnings():
+                # anndata's note that its zarr default format will change.
+                warnings.filterwarnings("ignore", message="Writing zarr v2", category=UserWarning)
+                data.write_zarr(target)
         elif accessor == "AnnData":
             data.write_h5ad(target)
         else:
