@@ -84,7 +84,7 @@ def open_backed(path: Path | UPath, name: str | None = None) -> AnnDataAccessor 
                 fs, key = path.fs, path.path  # type: ignore[union-attr]
                 connection = fs.open(key, "rb", block_size=_REMOTE_BLOCK, cache_type="readahead")
                 storage = h5py.File(connection, "r")
-                source = RemoteBytes(fs, key)
+                source = RemoteBytes(fs, key, connection)
     except (OSError, ValueError) as error:
         if connection is not None:
             connection.close()
