@@ -37,7 +37,7 @@ def main() -> None:
         outside = make_files(folder / "outside", round_index)
         started = time.perf_counter()
         for path in outside:
-            ln.Artifact(path).save()
+            ln.Artifact(path, description=path.name).save()
         one_by_one_copy.append(time.perf_counter() - started)
 
         inside = make_files(folder / "data" / "inside", round_index + 1000)
@@ -48,7 +48,7 @@ def main() -> None:
 
         more = make_files(folder / "outside-bulk", round_index + 2000)
         started = time.perf_counter()
-        ln.save([ln.Artifact(path) for path in more])
+        ln.save([ln.Artifact(path, description=path.name) for path in more])
         bulk.append(time.perf_counter() - started)
         assert ln.Artifact.filter().count() == 3 * N_FILES
 

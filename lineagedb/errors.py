@@ -9,6 +9,7 @@ catches ``LookupError`` or ``FileNotFoundError`` keeps working::
     ├── InstanceError                   an instance cannot be created, connected or deleted
     ├── InvalidArgument (ValueError)    a call got a value it cannot use
     │   └── UnknownField (AttributeError)   a query or constructor names a field the registry lacks
+    ├── WrongType (TypeError)           an argument of the wrong type, or a required one missing
     ├── PathNotFound (FileNotFoundError)    a path given by the user does not exist
     ├── AccessDenied (PermissionError)  the storage refused to read or write a path
     │   └── StorageNotWritable          a storage root cannot be written to
@@ -45,6 +46,10 @@ class InstanceError(LineageDBError):
 
 class InvalidArgument(LineageDBError, ValueError):
     """A call got a value it cannot use."""
+
+
+class WrongType(LineageDBError, TypeError):
+    """An argument of the wrong type (a Transform expected, a str given, …)."""
 
 
 class UnknownField(InvalidArgument, AttributeError):

@@ -98,6 +98,9 @@ class QuerySet(models.QuerySet):
     def get(self, *args: Any, **kwargs: Any) -> Any:
         """The one record matching a uid, uid prefix, integer id or lookups.
 
+        A version family's stem uid (16 characters of an artifact's 20) gives
+        its latest version.
+
         Example:
             >>> ln.Artifact.filter().get("Jcs76l0n")  # doctest: +SKIP
             Artifact(uid='Jcs76l0nQW6Oi1go0aeP', ...)
@@ -121,10 +124,23 @@ class QuerySet(models.QuerySet):
                 f"See what exists with ln.{self.model.__name__}.df()."
             ) from None
         except self.model.MultipleObjectsReturned:
+            latest = self._latest_of_family(kwargs)
+            if latest is not None:
+                return latest
             raise registry_error(self.model, MultipleFound)(
                 f"Several {self.model.__name__} records match "
                 f"{_describe_lookups(args, kwargs)}. Give a longer uid or more conditions."
             ) from None
+
+    def _latest_of_family(self, lookups: dict[str, Any]) -> Any:
+        """For a version family's stem uid (uid minus its 4-character suffix), its latest."""
+        prefix = lookups.get("uid__startswith")
+        fields = {field.name for field in self.model._meta.concrete_fields}
+        if prefix is None or len(lookups) != 1 or "is_latest" not in fields:
+            return None
+        if len(prefix) != self.model._meta.get_field("uid").max_length - 4:
+            return None
+        return super().filter(uid__startswith=prefix, is_latest=True).first()
 
     def one(self) -> Any:
         """The single record of this query; raise if there are none or several.

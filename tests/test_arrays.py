@@ -66,7 +66,7 @@ def test_in_memory_constructors_refuse_bad_input(instance: ModuleType, tmp_path:
     df = pd.DataFrame({"a": [1, 2]})
     with pytest.raises(ValueError, match=r"'\.parquet'.*use key 'table\.parquet'"):
         ln.Artifact.from_df(df, key="table.csv")
-    with pytest.raises(ValueError, match="key, a description or a run"):
+    with pytest.raises(ValueError, match="could not be found again"):
         ln.Artifact.from_df(df)
     adata = anndata_counts(n_obs=5, n_vars=4)
     with pytest.raises(ValueError, match="'h5ad', 'zarr', 'zrad'"):

@@ -82,13 +82,13 @@ def test_info_instances_view(instance: ModuleType) -> None:
 def test_login_logout(instance: ModuleType, tmp_path: Path) -> None:
     ln = instance
     assert run("login", "jdoe", "--name", "Jane Doe")[0] == 0
-    artifact = ln.Artifact(ln.datasets.file_mini_csv(tmp_path)).save()
+    artifact = ln.Artifact(ln.datasets.file_mini_csv(tmp_path), description="test").save()
     assert (artifact.created_by.handle, artifact.created_by.name) == ("jdoe", "Jane Doe")
     assert len(artifact.created_by.uid) == 8
     assert run("logout")[0] == 0
     other = tmp_path / "other.txt"
     other.write_text("x")
-    assert ln.Artifact(other).save().created_by.handle == "anonymous"
+    assert ln.Artifact(other, description="test").save().created_by.handle == "anonymous"
     code, _, err = run("login", "bad handle!")
     assert code == 1 and "Handle 'bad handle!' is not valid" in err
 

@@ -140,7 +140,7 @@ def test_lookup_over_many_records_with_one_name(instance: ModuleType, tmp_path: 
     folder.mkdir()
     for index in range(1200):  # more ids than SQLite takes parameters in one query
         (folder / f"{index}.csv").write_text(f"{index}\n")
-    saved = ln.save([ln.Artifact(path) for path in sorted(folder.iterdir())])
+    saved = ln.save([ln.Artifact(path, description="test") for path in sorted(folder.iterdir())])
     by_suffix = ln.Artifact.filter(suffix=".csv").lookup(field="suffix")
     assert len(by_suffix) == 1200 and "csv_1200" in dir(by_suffix)
     first_id = min(artifact.id for artifact in saved)

@@ -162,6 +162,10 @@ class Artifact(VersionedRecord):
         if isinstance(source, Path):
             serializers.check_format(source, suffix_of(source.name))
             located = storage, key_in_storage = storage_for(source)
+            if key_in_storage is None:
+                self._check_findable(
+                    f"'{source}', from outside every storage root,", key, description, run, revises
+                )
             if key_in_storage is None and Location(storage.root).is_local:
                 # Copied into managed storage now, hashed while copied: one read
                 # of the bytes, and the bytes saved are the bytes hashed.
@@ -242,6 +246,22 @@ class Artifact(VersionedRecord):
         if revises is not None:
             self._preview_version(revises)
 
+    @staticmethod
+    def _check_findable(
+        what: str,
+        key: str | None,
+        description: str | None,
+        run: Run | None,
+        revises: VersionedRecord | None,
+    ) -> None:
+        """Data copied into storage needs a key, a description or a run to be found again."""
+        if key or description or run or revises or current_run():
+            return
+        raise InvalidArgument(
+            f"{what} is stored under a generated name and could not be found again: pass "
+            "key='…' or description='…' (or run=), or call ln.track() first."
+        )
+
     def _init_in_memory(
         self,
         data: Any,
@@ -261,11 +281,7 @@ class Artifact(VersionedRecord):
             key = revises.key
         if description is None and revises is not None:
             description = revises.description
-        if key is None and description is None and run is None:
-            raise InvalidArgument(
-                f"A {accessor} artifact needs a key, a description or a run to be found again: "
-                "pass key='…' or description='…', or call ln.track() first."
-            )
+        self._check_findable(f"The {accessor}", key, description, run, revises)
         serializers.require(accessor)
         storage = default_storage()
         staged, local_source = None, None

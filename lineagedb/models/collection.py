@@ -8,7 +8,7 @@ from django.db import models, transaction
 
 from lineagedb._logger import logger
 from lineagedb._session import current_run, session
-from lineagedb.errors import InvalidArgument, MixedSuffixes, NoLoader
+from lineagedb.errors import InvalidArgument, MixedSuffixes, NoLoader, WrongType
 from lineagedb.models import _uid
 from lineagedb.models.record import Record
 from lineagedb.models.versioning import VersionedRecord
@@ -112,8 +112,22 @@ class Collection(VersionedRecord):
                 "It takes artifacts, name=, description=, version=, is_new_version_of=, "
                 "reference=, reference_type= and run=."
             )
-        members = [artifacts] if isinstance(artifacts, Artifact) else list(artifacts or [])
-        if not members or not all(isinstance(a, Artifact) for a in members):
+        if isinstance(artifacts, Artifact):
+            members = [artifacts]
+        elif isinstance(artifacts, (list, tuple, QuerySet)):
+            members = list(artifacts)
+        elif artifacts is None:
+            members = []
+        else:
+            members = [artifacts]  # reported as the wrong type below
+        wrong = [a for a in members if not isinstance(a, Artifact)]
+        if wrong:
+            raise WrongType(
+                f"Collection() takes an Artifact or a list of artifacts, not a "
+                f"{type(wrong[0]).__name__} ({wrong[0]!r}), e.g. "
+                "ln.Collection([artifact1, artifact2], name='My collection')."
+            )
+        if not members:
             raise InvalidArgument(
                 "Collection() needs one artifact or a list of artifacts, "
                 "e.g. ln.Collection([artifact1, artifact2], name='My collection')."

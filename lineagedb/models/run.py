@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 
+from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models import _uid
 from lineagedb.models.record import Record
 
@@ -18,6 +21,26 @@ class Run(Record):
     """
 
     _repr_exclude = ("created_at", "json")
+
+    def __init__(self, transform: Any = None, **kwargs: Any) -> None:
+        from lineagedb.models.transform import Transform
+
+        transform = kwargs.pop("transform", transform)
+        if transform is None:
+            raise WrongType(
+                "Run() needs the transform it executes: ln.Run(transform) or "
+                "ln.Run(transform=transform)."
+            )
+        if not isinstance(transform, Transform):
+            raise WrongType(
+                f"Run() takes a Transform, not a {type(transform).__name__} ({transform!r})."
+            )
+        if transform._state.adding:
+            raise InvalidArgument(
+                f"Transform {transform.name!r} (uid {transform.uid}) is not saved; "
+                "save it first: transform.save()."
+            )
+        super().__init__(transform=transform, **kwargs)
 
     uid = models.CharField(max_length=20, unique=True, default=_uid.run_uid)
     transform = models.ForeignKey("Transform", models.CASCADE, related_name="runs")

@@ -7,17 +7,43 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 from lineagedb._logger import logger
-from lineagedb.errors import PathNotFound
+from lineagedb.errors import InvalidArgument, PathNotFound, StorageNotWritable
 from lineagedb.models import _uid
 from lineagedb.models.record import Record
-from lineagedb.storage.paths import normalize_root, protocol_of, to_upath
+from lineagedb.storage.paths import is_local, local_path, normalize_root, protocol_of, to_upath
 
 if TYPE_CHECKING:
     from upath import UPath
 
 
+def _ensure_root(root: str) -> None:
+    """A local root that does not exist is created (as LaminDB does); a bucket must exist."""
+    path = to_upath(root)
+    if is_local(root):
+        local = local_path(path)
+        if local.exists() and not local.is_dir():
+            raise InvalidArgument(
+                f"Storage root '{root}' is a file, not a folder. Choose a folder, or move the file."
+            )
+        try:
+            local.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StorageNotWritable(
+                f"Storage root '{root}' does not exist and cannot be created ({error.strerror}). "
+                "Create it yourself, or choose a folder you can write to."
+            ) from None
+        return
+    if not path.is_dir():
+        raise PathNotFound(
+            f"Storage root '{root}' is not an existing bucket or prefix. "
+            "Create it first, or check the URL and your credentials."
+        )
+
+
 class Storage(Record):
     """A storage location: files below its root are registered in place.
+
+    A local root that does not exist yet is created.
 
     Example:
         >>> import lineagedb as ln
@@ -41,11 +67,7 @@ class Storage(Record):
             root = normalize_root(kwargs["root"])
             kwargs["root"] = root
             kwargs.setdefault("type", protocol_of(root))
-            if not to_upath(root).is_dir():
-                raise PathNotFound(
-                    f"Storage root '{root}' is not an existing folder or bucket. "
-                    "Create it first, or check the path and your credentials."
-                )
+            _ensure_root(root)
             existing = Storage.objects.filter(root=root).first()
             if existing is not None:
                 super().__init__()

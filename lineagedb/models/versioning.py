@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 
 from lineagedb._db import by_code_point
 from lineagedb._logger import logger
-from lineagedb.errors import InvalidArgument
+from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models.record import Record
 from lineagedb.query import QuerySet
 
@@ -202,18 +202,32 @@ class VersionedRecord(Record):
         if revises is None:
             return None
         if not isinstance(revises, cls):
-            raise InvalidArgument(
-                f"is_new_version_of must be a {cls.__name__}, got {type(revises).__name__}."
+            raise WrongType(
+                f"is_new_version_of must be a {cls.__name__}, got {type(revises).__name__} "
+                f"({revises!r}). Pass the {cls.__name__} record, e.g. "
+                f"ln.{cls.__name__}.get('<uid>')."
             )
         if revises._state.adding:
             raise InvalidArgument(
                 f"{cls.__name__} {revises.uid} is not saved; save it before creating a new "
                 "version of it."
             )
+        if version is not None and version == revises.version:
+            raise InvalidArgument(
+                f"version={version!r} is the version of {cls.__name__} {revises.uid} already; "
+                "a new version needs a new one: increment it, or omit version= to get the next."
+            )
         return revises
 
     def _preview_version(self, revises: VersionedRecord) -> None:
-        """Give an unsaved new version the uid and version it will most likely get."""
+        """Give an unsaved new version the uid and version it will most likely get.
+
+        An unversioned predecessor becomes version "1" now (as in LaminDB):
+        its family then reads 1, 2, … .
+        """
+        if revises.version is None:
+            revises.version = "1"
+            type(revises).objects.filter(pk=revises.pk, version__isnull=True).update(version="1")
         family = list(self._family(type(self).objects.all(), revises.stem_uid))
         self.uid = revises.stem_uid + format_suffix(
             max(suffix_value(member.uid) for member in family) + 1

@@ -141,6 +141,8 @@ def check_key(key: str) -> str:
         problem = "must not end with '/'"
     elif "" in parts:
         problem = "must not contain '//'"
+    elif parts[0] == MANAGED_FOLDER:
+        problem = f"starts with {MANAGED_FOLDER!r}, the folder lineagedb manages itself"
     if problem:
         raise InvalidArgument(
             f"Key {key!r} {problem}. Use a relative POSIX path such as 'study0/meta.csv'."

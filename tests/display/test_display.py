@@ -56,7 +56,9 @@ key_is_virtual=True)
 def test_describe_unsaved_record(
     instance: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    artifact = instance.Artifact(instance.datasets.file_mini_csv(tmp_path / "x"))
+    artifact = instance.Artifact(
+        instance.datasets.file_mini_csv(tmp_path / "x"), description="test"
+    )
     artifact.describe()
     out = capsys.readouterr().out
     assert out.startswith("Artifact(uid=") and "📎 storage:" in out and "📎 run:" not in out

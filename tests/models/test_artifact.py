@@ -58,7 +58,7 @@ def test_folder_hash_counts_and_copy(instance: ModuleType, tmp_path: Path) -> No
     (folder / "sub").mkdir(parents=True)
     (folder / "a.jpg").write_bytes(b"aaa")
     (folder / "sub" / "b.jpg").write_bytes(b"bbbb")
-    artifact = ln.Artifact(folder).save()
+    artifact = ln.Artifact(folder, description="test").save()
     expected = hashlib.md5(
         f"a.jpg\0{md5_b64(b'aaa')}\nsub/b.jpg\0{md5_b64(b'bbbb')}\n".encode()
     ).digest()
@@ -73,8 +73,8 @@ def test_same_content_returns_existing_record(
     instance: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ln = instance
-    first = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "a")).save()
-    second = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "b"))
+    first = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "a"), description="test").save()
+    second = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "b"), description="test")
     assert "returning existing artifact with same hash" in capsys.readouterr().err
     assert second.id == first.id and second.uid == first.uid
     assert second._state.adding is False
@@ -110,7 +110,7 @@ def test_load_by_suffix(
 ) -> None:
     path = tmp_path / f"file{suffix}"
     path.write_text(content)
-    loaded = instance.Artifact(path).save().load()
+    loaded = instance.Artifact(path, description="test").save().load()
     if isinstance(expected, pd.DataFrame):
         pd.testing.assert_frame_equal(loaded, expected)
     else:
@@ -120,7 +120,7 @@ def test_load_by_suffix(
 def test_load_unknown_suffix_says_what_to_do(instance: ModuleType, tmp_path: Path) -> None:
     path = tmp_path / "image.jpg"
     path.write_bytes(b"\xff\xd8")
-    artifact = instance.Artifact(path).save()
+    artifact = instance.Artifact(path, description="test").save()
     with pytest.raises(NoLoader, match=r"No loader for suffix '.jpg'.*artifact.cache\(\)"):
         artifact.load()
     assert Path(artifact.cache().path).read_bytes() == b"\xff\xd8"
@@ -128,7 +128,7 @@ def test_load_unknown_suffix_says_what_to_do(instance: ModuleType, tmp_path: Pat
 
 def test_trash_restore_and_permanent_delete(instance: ModuleType, tmp_path: Path) -> None:
     ln = instance
-    artifact = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "x")).save()
+    artifact = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "x"), description="test").save()
     stored = Path(artifact.path.path)
     artifact.delete()
     assert ln.Artifact.filter().count() == 0
@@ -198,7 +198,7 @@ def test_failed_record_write_removes_copied_bytes(instance: ModuleType, tmp_path
     from django.db import IntegrityError
 
     ln = instance
-    artifact = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "x"))
+    artifact = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "x"), description="test")
     artifact.created_by_id = 999_999  # no such user: the insert violates a foreign key
     with pytest.raises(IntegrityError):
         artifact.save()

@@ -30,7 +30,7 @@ def test_bulk_save_of_many_files(instance: ModuleType, tmp_path: Path) -> None:
 
 def test_bulk_save_updates_existing_records(instance: ModuleType, tmp_path: Path) -> None:
     ln = instance
-    artifact = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "x")).save()
+    artifact = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "x"), description="test").save()
     artifact.description = "edited"
     transform = ln.Transform(name="new")
     ln.save([artifact, transform])
@@ -43,10 +43,10 @@ def test_failed_bulk_save_writes_nothing(instance: ModuleType, tmp_path: Path) -
     from django.db import IntegrityError
 
     ln = instance
-    good = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "a"))
+    good = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "a"), description="test")
     path = tmp_path / "b.txt"
     path.write_text("b")
-    bad = ln.Artifact(path)
+    bad = ln.Artifact(path, description="test")
     bad.created_by_id = 999_999
     with pytest.raises(IntegrityError):
         ln.save([good, bad])

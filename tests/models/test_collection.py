@@ -75,10 +75,10 @@ def test_unsaved_or_missing_members_are_refused(instance: ModuleType, tmp_path: 
     path = tmp_path / "x.csv"
     path.write_text("a\n1\n")
     with pytest.raises(InvalidArgument, match=r"1 artifact\(s\) of this collection are not saved"):
-        ln.Collection([ln.Artifact(path)], name="x")
+        ln.Collection([ln.Artifact(path, description="x")], name="x")
     with pytest.raises(InvalidArgument, match=r"needs one artifact or a list of artifacts"):
         ln.Collection([], name="x")
-    saved = ln.Artifact(path).save()
+    saved = ln.Artifact(path, description="x").save()
     with pytest.raises(InvalidArgument, match=r"needs a name"):
         ln.Collection(saved)
     assert ln.Collection.filter(visibility=None).count() == 0
@@ -90,7 +90,7 @@ def test_load_concatenates_tables(instance: ModuleType, tmp_path: Path, studies:
     for index in range(2):
         path = tmp_path / f"t{index}.csv"
         path.write_text(f"gene,count\nCD{index},{index}\n")
-        tables.append(ln.Artifact(path).save())
+        tables.append(ln.Artifact(path, description="test").save())
     frame = ln.Collection(tables, name="tables").save().load()
     assert list(frame["gene"]) == ["CD0", "CD1"]
     assert list(frame["artifact_uid"]) == [t.uid for t in tables]
@@ -134,7 +134,7 @@ def test_concurrent_new_versions(instance: ModuleType, tmp_path: Path) -> None:
     ln = instance
     original = tmp_path / "v0.txt"
     original.write_text("v0")
-    first = ln.Artifact(original).save()
+    first = ln.Artifact(original, description="v0").save()
     start = tmp_path / "start"
     children = []
     for index in range(4):

@@ -35,7 +35,23 @@ def test_nested_storage_root_wins(instance: ModuleType, tmp_path: Path) -> None:
     assert (artifact.storage, artifact.key) == (storage, "x/mini.csv")
 
 
-def test_storage_root_must_exist(instance: ModuleType, tmp_path: Path) -> None:
-    with pytest.raises(PathNotFound, match=r"is not an existing folder"):
-        instance.Storage(root=tmp_path / "missing")
+def test_missing_local_root_is_created_a_file_or_unwritable_place_is_refused(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    ln = instance
+    storage = ln.Storage(root=tmp_path / "registered_storage" / "nested").save()
+    assert (tmp_path / "registered_storage" / "nested").is_dir()
+    assert storage.type == "local"
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    with pytest.raises(ValueError, match=r"is a file, not a folder"):
+        ln.Storage(root=a_file)
+    with pytest.raises(PermissionError, match=r"cannot be created"):
+        ln.Storage(root=a_file / "below")  # a file is in the way
+    assert ln.Storage.filter().count() == 2
+
+
+def test_missing_bucket_is_refused(instance: ModuleType, s3: object) -> None:
+    with pytest.raises(PathNotFound, match=r"is not an existing bucket"):
+        instance.Storage(root="s3://no-such-bucket-lineagedb")
     assert instance.Storage.filter().count() == 1

@@ -35,7 +35,7 @@ def test_new_version_shares_stem_and_counts_up(instance: ModuleType, tmp_path: P
 
 def test_explicit_version_and_bad_version(instance: ModuleType, tmp_path: Path) -> None:
     ln = instance
-    v1 = ln.Artifact(write(tmp_path / "x.txt", "1"), version="2024-01").save()
+    v1 = ln.Artifact(write(tmp_path / "x.txt", "1"), version="2024-01", description="test").save()
     v2 = ln.Artifact(write(tmp_path / "y.txt", "2"), is_new_version_of=v1, version="2024-02")
     v2.save()
     assert v2.version == "2024-02"
@@ -43,7 +43,7 @@ def test_explicit_version_and_bad_version(instance: ModuleType, tmp_path: Path) 
         ln.Artifact(write(tmp_path / "z.txt", "3"), is_new_version_of=v2)
     with pytest.raises(InvalidArgument, match=r"version must be a string, got 3"):
         ln.Artifact(write(tmp_path / "z.txt", "3"), is_new_version_of=v2, version=3)
-    unsaved = ln.Artifact(write(tmp_path / "u.txt", "u"))
+    unsaved = ln.Artifact(write(tmp_path / "u.txt", "u"), description="test")
     with pytest.raises(InvalidArgument, match=r"is not saved; save it before"):
         ln.Artifact(write(tmp_path / "w.txt", "w"), is_new_version_of=unsaved)
     assert ln.Artifact.filter().count() == 2
@@ -51,7 +51,7 @@ def test_explicit_version_and_bad_version(instance: ModuleType, tmp_path: Path) 
 
 def test_is_latest_follows_delete_and_restore(instance: ModuleType, tmp_path: Path) -> None:
     ln = instance
-    v1 = ln.Artifact(write(tmp_path / "1.txt", "1")).save()
+    v1 = ln.Artifact(write(tmp_path / "1.txt", "1"), description="test").save()
     v2 = ln.Artifact(write(tmp_path / "2.txt", "2"), is_new_version_of=v1).save()
     v3 = ln.Artifact(write(tmp_path / "3.txt", "3"), is_new_version_of=v2).save()
     v3.delete()
@@ -65,8 +65,8 @@ def test_is_latest_follows_delete_and_restore(instance: ModuleType, tmp_path: Pa
 
 def test_add_to_version_family_moves_bytes(instance: ModuleType, tmp_path: Path) -> None:
     ln = instance
-    old = ln.Artifact(write(tmp_path / "old.csv", "a\n1\n"), version="1").save()
-    new = ln.Artifact(write(tmp_path / "new.csv", "a\n2\n")).save()
+    old = ln.Artifact(write(tmp_path / "old.csv", "a\n1\n"), version="1", description="test").save()
+    new = ln.Artifact(write(tmp_path / "new.csv", "a\n2\n"), description="test").save()
     former_path = Path(new.path.path)
     new.add_to_version_family(old)
     assert new.uid == old.stem_uid + "0001"

@@ -98,7 +98,7 @@ def test_threads_share_an_instance(instance: ModuleType, tmp_path: Path) -> None
             for index in range(40):
                 path = tmp_path / f"t{thread}-{index}.txt"
                 path.write_text(f"thread {thread} file {index}")
-                ln.Artifact(path).save()
+                ln.Artifact(path, description="thread").save()
         except BaseException as error:  # collected and asserted on below
             errors.append(error)
         finally:

@@ -29,7 +29,7 @@ print("ready", flush=True)
 if sys.stdin.readline().strip() != "go":  # the test ended without go()
     sys.exit(0)
 for path in sorted(folder.iterdir()):
-    ln.Artifact(path).save()
+    ln.Artifact(path, description="crash test").save()
 print("done", flush=True)
 """
 

@@ -51,8 +51,8 @@ CASES: list[tuple[str, Callable[[Any, dict[str, Path], Path], Any], type[Excepti
     ("key ends with /", lambda ln, f, t: ln.Artifact(f["csv"], key="folder/"), errors.InvalidArgument, r"end with '/'"),
     ("missing path", lambda ln, f, t: ln.Artifact(t / "absent.csv"), errors.PathNotFound, r"does not exist"),
     ("broken symlink", lambda ln, f, t: ln.Artifact(f["broken"]), errors.PathNotFound, r"does not exist"),
-    ("folder with broken link", lambda ln, f, t: ln.Artifact(f["with_broken"]), errors.PathNotFound, r"broken symbolic link"),
-    ("symlink loop", lambda ln, f, t: ln.Artifact(f["loop"]), errors.InvalidArgument, r"a loop"),
+    ("folder with broken link", lambda ln, f, t: ln.Artifact(f["with_broken"], description="test"), errors.PathNotFound, r"broken symbolic link"),
+    ("symlink loop", lambda ln, f, t: ln.Artifact(f["loop"], description="t"), errors.InvalidArgument, r"a loop"),
     ("int version", lambda ln, f, t: ln.Artifact(f["csv"], version=1), errors.InvalidArgument, r"version must be a string"),
     ("float version", lambda ln, f, t: ln.Artifact(f["csv"], version=1.5), errors.InvalidArgument, r"version='1.5'"),
     ("NUL description", lambda ln, f, t: ln.Artifact(f["csv"], description="a\x00").save(), errors.InvalidArgument, r"NUL character"),
@@ -67,8 +67,8 @@ CASES: list[tuple[str, Callable[[Any, dict[str, Path], Path], Any], type[Excepti
     ("one() of none", lambda ln, f, t: ln.Artifact.filter().one(), errors.NotFound, r"one_or_none"),
     ("storage root itself", lambda ln, f, t: ln.Artifact(t / "data"), errors.InvalidArgument, r"root of storage"),
     ("key against location", lambda ln, f, t: ln.Artifact(ln.datasets.file_mini_csv(t / "data" / "s"), key="o/x.csv"), errors.InvalidArgument, r"cannot be saved under key"),
-    ("unsaved collection member", lambda ln, f, t: ln.Collection(ln.Artifact(f["csv"]), name="c"), errors.InvalidArgument, r"not saved"),
-    ("new version of non-artifact", lambda ln, f, t: ln.Artifact(f["csv"], is_new_version_of="x"), errors.InvalidArgument, r"must be a Artifact"),
+    ("unsaved collection member", lambda ln, f, t: ln.Collection(ln.Artifact(f["csv"], description="t"), name="c"), errors.InvalidArgument, r"not saved"),
+    ("new version of non-artifact", lambda ln, f, t: ln.Artifact(f["csv"], is_new_version_of="x"), errors.WrongType, r"must be a Artifact"),
     ("bad instance name", lambda ln, f, t: ln.setup.init(storage=t / "other", name="a b"), errors.InvalidArgument, r"Instance name 'a b' is not valid"),
     ("unknown instance", lambda ln, f, t: ln.connect("no-such-instance"), errors.NotConnected, r"is not known"),
     ("mysql URL", lambda ln, f, t: ln.setup.init(storage=t / "other", db="mysql://u:p@h/d"), errors.InvalidArgument, r"not a PostgreSQL URL"),
@@ -105,7 +105,7 @@ def test_hostile_input(
 
 
 def test_pickle_needs_explicit_permission(instance: ModuleType, tmp_path: Path) -> None:
-    artifact = instance.Artifact(files(tmp_path)["pkl"]).save()
+    artifact = instance.Artifact(files(tmp_path)["pkl"], description="test").save()
     with pytest.raises(errors.NoLoader, match=r"can run arbitrary code.*allow_pickle=True"):
         artifact.load()
     assert artifact.load(allow_pickle=True) == 1
@@ -117,8 +117,8 @@ def test_empty_file_and_folder_are_allowed(instance: ModuleType, tmp_path: Path)
     empty_file.write_bytes(b"")
     empty_folder = tmp_path / "empty_folder"
     empty_folder.mkdir()
-    file_artifact = ln.Artifact(empty_file).save()
-    folder_artifact = ln.Artifact(empty_folder).save()
+    file_artifact = ln.Artifact(empty_file, description="test").save()
+    folder_artifact = ln.Artifact(empty_folder, description="test").save()
     assert (file_artifact.size, file_artifact.hash) == (0, "1B2M2Y8AsgTpgAmY7PhCfg")
     assert (folder_artifact.size, folder_artifact.n_objects) == (0, 0)
     assert file_artifact.verify() and folder_artifact.verify()
@@ -130,7 +130,7 @@ def test_non_utf8_file_name_in_folder(instance: ModuleType, tmp_path: Path) -> N
     folder.mkdir()
     with open(os.path.join(bytes(folder), b"caf\xe9.txt"), "wb") as handle:
         handle.write(b"x")
-    artifact = ln.Artifact(folder).save()
+    artifact = ln.Artifact(folder, description="test").save()
     assert artifact.n_objects == 1 and artifact.verify()
 
 
@@ -147,7 +147,7 @@ def test_file_changing_while_hashed(instance: ModuleType, tmp_path: Path) -> Non
     writer.start()
     try:
         with pytest.raises(errors.InvalidArgument, match=r"changed while it was being hashed"):
-            instance.Artifact(big)
+            instance.Artifact(big, description="test")
     finally:
         writer.join()
     assert instance.Artifact.filter(visibility=None).count() == 0

@@ -22,7 +22,7 @@ def test_verify_reports_changed_and_missing_bytes(instance: ModuleType, tmp_path
     other = tmp_path / "elsewhere" / "notes.txt"
     other.parent.mkdir()
     other.write_text("copied into managed storage")
-    managed = ln.Artifact(other).save()
+    managed = ln.Artifact(other, description="test").save()
     assert artifact.verify() and managed.verify()
     in_place.write_text("num,letter\n9,z\n")
     with pytest.raises(StorageMismatch, match=r"differ from its record .*new version"):
@@ -36,7 +36,7 @@ def test_verify_reports_changed_and_missing_bytes(instance: ModuleType, tmp_path
 
 def test_cleanup_removes_only_old_leftovers(instance: ModuleType, tmp_path: Path) -> None:
     ln = instance
-    kept = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "a")).save()
+    kept = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "a"), description="test").save()
     managed = tmp_path / "data" / ".lineagedb"
     temporary = managed / ".lineagedb-tmp-0123456789abcdef"
     temporary.write_bytes(b"partial")

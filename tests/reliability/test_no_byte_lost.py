@@ -51,7 +51,7 @@ def test_staged_copies_are_young_whatever_the_source_age(
     for index in range(3):
         (folder / f"{index}.txt").write_text(f"old {index}")
         os.utime(folder / f"{index}.txt", (HOUR_AGO, HOUR_AGO))
-    artifact = ln.Artifact(folder)  # staged in the managed folder until save()
+    artifact = ln.Artifact(folder, description="test")  # staged in the managed folder until save()
     assert len(temporary_entries(ln)) == 1
     assert ln.setup.cleanup() == []  # not old: it was written just now
     artifact.save()
@@ -64,8 +64,8 @@ def test_moving_into_a_version_family_gives_the_new_name_a_fresh_age(
     ln = instance
     (tmp_path / "one.txt").write_text("one")
     (tmp_path / "two.txt").write_text("two")
-    first = ln.Artifact(tmp_path / "one.txt").save()
-    second = ln.Artifact(tmp_path / "two.txt").save()
+    first = ln.Artifact(tmp_path / "one.txt", description="test").save()
+    second = ln.Artifact(tmp_path / "two.txt", description="test").save()
     os.utime(second.path.path, (HOUR_AGO, HOUR_AGO))
     second.add_to_version_family(first)
     assert time.time() - Path(second.path.path).stat().st_mtime < 60
@@ -78,7 +78,7 @@ def test_the_managed_folder_cannot_be_registered(
 ) -> None:
     ln = instance
     (tmp_path / "x.txt").write_text("x")
-    saved = ln.Artifact(tmp_path / "x.txt").save()
+    saved = ln.Artifact(tmp_path / "x.txt", description="test").save()
     target = managed(ln) / "lineagedb.sqlite3" if inside != "managed file" else saved.path.path
     if not Path(target).exists():
         pytest.skip("this database keeps no file in the storage root")
@@ -91,7 +91,7 @@ def test_the_bytes_stored_are_the_bytes_hashed(instance: ModuleType, tmp_path: P
     ln = instance
     source = tmp_path / "changing.csv"
     source.write_text("a\n1\n")
-    artifact = ln.Artifact(source)
+    artifact = ln.Artifact(source, description="test")
     source.write_text("a\n1\n2\n3\n")  # changed between Artifact() and save()
     artifact.save()
     assert artifact.verify()
@@ -102,13 +102,13 @@ def test_stale_and_trashed_records_are_not_replaced(instance: ModuleType, tmp_pa
     ln = instance
     (tmp_path / "v1.txt").write_text("v1")
     (tmp_path / "v2.txt").write_text("v2")
-    uid = ln.Artifact(tmp_path / "v1.txt").save().uid
+    uid = ln.Artifact(tmp_path / "v1.txt", description="test").save().uid
     stale = ln.Artifact.get(uid)
     ln.Artifact.get(uid).delete(permanent=True)
     with pytest.raises(errors.NotFound, match=r"was deleted meanwhile"):
         stale.replace(tmp_path / "v2.txt")
     assert ln.Artifact.filter(visibility=None).count() == 0
-    trashed = ln.Artifact(tmp_path / "v1.txt").save()
+    trashed = ln.Artifact(tmp_path / "v1.txt", description="test").save()
     trashed.delete()
     with pytest.raises(errors.InvalidArgument, match=r"in the trash; restore\(\) it"):
         trashed.replace(tmp_path / "v2.txt")
@@ -118,8 +118,8 @@ def test_replacing_with_bytes_another_artifact_holds(instance: ModuleType, tmp_p
     ln = instance
     (tmp_path / "a.txt").write_text("a")
     (tmp_path / "b.txt").write_text("b")
-    a = ln.Artifact(tmp_path / "a.txt").save()
-    b = ln.Artifact(tmp_path / "b.txt").save()
+    a = ln.Artifact(tmp_path / "a.txt", description="test").save()
+    b = ln.Artifact(tmp_path / "b.txt", description="test").save()
     with pytest.raises(errors.InvalidArgument, match=rf"Artifact {b.uid} already holds"):
         a.replace(tmp_path / "b.txt")
     assert a.verify() and Path(a.path.path).read_text() == "a"
@@ -130,8 +130,13 @@ def test_a_batch_with_the_same_content_twice_saves(instance: ModuleType, tmp_pat
     ln = instance
     for name in ("one.csv", "copy.csv"):
         (tmp_path / name).write_text("same bytes\n")
-    first, second = ln.Artifact(tmp_path / "one.csv"), ln.Artifact(tmp_path / "copy.csv")
-    third = ln.Artifact(tmp_path / "one.csv")  # constructed before any was saved
+    first, second = (
+        ln.Artifact(tmp_path / "one.csv", description="test"),
+        ln.Artifact(tmp_path / "copy.csv", description="test"),
+    )
+    third = ln.Artifact(
+        tmp_path / "one.csv", description="test"
+    )  # constructed before any was saved
     ln.save([first, second, third, first])
     assert ln.Artifact.filter().count() == 1
     assert first.uid == second.uid == third.uid and first.verify()
@@ -170,7 +175,7 @@ def test_entries_that_are_not_regular_files_are_refused(
     try:
         for kind, (folder, entry) in cases.items():
             with pytest.raises(errors.InvalidArgument, match=rf"'{entry}' .* {kind}"):
-                ln.Artifact(folder)
+                ln.Artifact(folder, description="test")
     finally:
         server.close()
         (sock / "s").unlink()
@@ -186,7 +191,7 @@ def test_a_link_to_the_storage_root_is_refused(instance: ModuleType) -> None:
     (folder / "a.txt").write_text("a")
     os.symlink(root, folder / "root")
     with pytest.raises(errors.InvalidArgument, match=r"symbolic link to '.*', outside the folder"):
-        ln.Artifact(folder)
+        ln.Artifact(folder, description="test")
     assert temporary_entries(ln) == []
 
 
@@ -205,10 +210,10 @@ def test_long_values_have_one_rule_on_both_databases(instance: ModuleType, tmp_p
     with pytest.raises(errors.InvalidArgument, match=r"Artifact.key is 1025 characters .* is 1024"):
         ln.Artifact(tmp_path / "a.txt", key="k" * 1025).save()
     with pytest.raises(errors.InvalidArgument, match=r"Artifact.version is 31 .* limit is 30"):
-        ln.Artifact(tmp_path / "a.txt", version="v" * 31).save()
+        ln.Artifact(tmp_path / "a.txt", version="v" * 31, description="test").save()
     real = tmp_path / "sample.filtered_feature_bc_matrix_normalized"
     real.write_text("counts")
-    saved = ln.Artifact(real).save()  # a real 38-character suffix
+    saved = ln.Artifact(real, description="test").save()  # a real 38-character suffix
     assert saved.suffix == ".filtered_feature_bc_matrix_normalized" and saved.verify()
     assert ln.Artifact.filter().count() == 1 and temporary_entries(ln) == []
 
@@ -218,5 +223,5 @@ def test_a_suffix_too_long_for_a_file_name_is_refused(instance: ModuleType, tmp_
     path = tmp_path / ("a." + "x" * 240)
     path.write_text("x")
     with pytest.raises(errors.InvalidArgument, match=r"255-byte limit"):
-        ln.Artifact(path)
+        ln.Artifact(path, description="test")
     assert temporary_entries(ln) == []

@@ -126,7 +126,7 @@ def test_unreachable_database_masks_password(tmp_path: Path) -> None:
 def test_delete_removes_settings_and_database_keeps_files(tmp_path: Path) -> None:
     ln.setup.init(storage=tmp_path / "data")
     path = ln.datasets.file_mini_csv(tmp_path / "outside")
-    managed = ln.Artifact(path).save().path
+    managed = ln.Artifact(path, description="test").save().path
     sqlite = ln.setup.settings.instance.sqlite_path
     ln.setup.delete("data")
     assert not sqlite.exists()

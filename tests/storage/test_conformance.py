@@ -54,7 +54,7 @@ def test_register_in_place_without_copy(storage_instance: ModuleType) -> None:
 def test_folder_save_cache_and_hash(storage_instance: ModuleType, tmp_path: Path) -> None:
     ln = storage_instance
     folder = make_folder(tmp_path)
-    local = ln.Artifact(folder)
+    local = ln.Artifact(folder, description="test")
     assert (local.hash_type, local.n_objects, local.size) == ("md5-d", 2, 7)
     local.save()
     cached = Path(local.cache().path)
@@ -69,7 +69,7 @@ def test_replace_swaps_bytes(storage_instance: ModuleType, tmp_path: Path) -> No
     ln = storage_instance
     first = tmp_path / "v.txt"
     first.write_text("one")
-    artifact = ln.Artifact(first).save()
+    artifact = ln.Artifact(first, description="test").save()
     uid = artifact.uid
     second = tmp_path / "v2.json"
     second.write_text('{"n": 2}')
@@ -82,7 +82,7 @@ def test_replace_swaps_bytes(storage_instance: ModuleType, tmp_path: Path) -> No
 
 def test_delete_removes_managed_bytes(storage_instance: ModuleType, tmp_path: Path) -> None:
     ln = storage_instance
-    folder_artifact = ln.Artifact(make_folder(tmp_path)).save()
+    folder_artifact = ln.Artifact(make_folder(tmp_path), description="test").save()
     path = folder_artifact.path
     assert path.exists()
     folder_artifact.delete(permanent=True)
@@ -99,7 +99,7 @@ def test_bulk_save_stores_bytes_in_default_storage(
     for index in range(3):
         paths.append(tmp_path / f"sample_{index}.txt")
         paths[-1].write_text(f"sample {index}")
-    artifacts = ln.save([ln.Artifact(path) for path in paths])
+    artifacts = ln.save([ln.Artifact(path, description="test") for path in paths])
     root = str(ln.setup.settings.storage.root).rstrip("/")
     for artifact, path in zip(artifacts, paths, strict=True):
         assert str(artifact.path).startswith(root)

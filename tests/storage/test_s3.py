@@ -71,7 +71,9 @@ def test_same_bytes_dedupe_across_local_and_s3(
     bucket = s3.bucket()
     (ln.UPath(bucket) / "mini.csv").write_bytes(local.read_bytes())
     remote = ln.Artifact(f"{bucket}/mini.csv").save()
-    assert ln.Artifact(local).id == remote.id  # same md5, whether read or from the ETag
+    assert (
+        ln.Artifact(local, description="test").id == remote.id
+    )  # same md5, whether read or from the ETag
 
 
 def test_multipart_etag_and_reregistration(instance: ModuleType, s3: S3, tmp_path: Path) -> None:

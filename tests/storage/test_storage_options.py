@@ -81,7 +81,9 @@ def test_gcs_objects_registered_in_place_with_md5_from_metadata(
 
     folder = ln.Artifact(f"{bucket}/iris_studies/study1_raw_images").save()
     assert (folder.hash_type, folder.n_objects) == ("md5-d", 49)
-    assert folder.hash == ln.Artifact(studies / "study1_raw_images").hash  # same bytes
+    assert (
+        folder.hash == ln.Artifact(studies / "study1_raw_images", description="test").hash
+    )  # same bytes
     assert ln.Artifact.filter(key__startswith="iris_studies/").count() == 2
 
     with pytest.raises(PathNotFound, match=rf"Path '{bucket}/nope.csv' does not exist"):

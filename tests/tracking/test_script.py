@@ -151,7 +151,7 @@ def test_unpinned_script_edit_becomes_new_version(instance: ModuleType, tmp_path
 
 def test_pipeline_transform_and_inputs(instance: ModuleType, tmp_path: Path) -> None:
     ln = instance
-    upstream = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "in")).save()
+    upstream = ln.Artifact(ln.datasets.file_mini_csv(tmp_path / "in"), description="test").save()
     assert upstream.run is None
     run = ln.track(ln.Transform(name="My pipeline", version="1.2.0"))
     assert (run.transform.type, run.transform.version) == ("pipeline", "1.2.0")
