@@ -53,11 +53,13 @@ __all__ = [
 _REGISTRIES = {"Artifact", "Collection", "Run", "Storage", "Transform", "User", "save"}
 
 
-def view(limit: int = 7, registries: list[str] | None = None) -> None:
+def view(limit: int = 7, schema: str | None = None, registries: list[str] | None = None) -> None:
     """Print the newest records of each registry of the connected instance.
 
     Args:
         limit: How many records per registry.
+        schema: The schema module whose registries to show; ``"core"`` (the
+            only one so far) or None for all.
         registries: Which registries, e.g. ``["Artifact", "Run"]``; all by default.
 
     Example:
@@ -66,6 +68,10 @@ def view(limit: int = 7, registries: list[str] | None = None) -> None:
     """
     from lineagedb._session import session
 
+    if schema not in (None, "core"):
+        raise errors.InvalidArgument(
+            f"ln.view(schema={schema!r}): this instance has the schema module 'core' only."
+        )
     session.ensure_connected()
     from lineagedb import models
     from lineagedb.display.view import REGISTRIES

@@ -37,17 +37,7 @@ def lineage_graph(record: Any) -> Any:
         >>> graph = lineage_graph(artifact)  # doctest: +SKIP
         >>> print(graph.source)  # doctest: +SKIP
     """
-    import graphviz
-
-    class LineageGraph(graphviz.Digraph):  # type: ignore[misc]
-        """Renders as SVG where graphviz's ``dot`` exists, else as DOT source."""
-
-        def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> Any:
-            if shutil.which("dot") is None:
-                return {"text/plain": self.source}
-            return super()._repr_mimebundle_(include, exclude, **kwargs)
-
-    graph = LineageGraph(name="lineage", graph_attr={"rankdir": "TB"}, node_attr={"fontsize": "10"})
+    graph = _new_graph("lineage")
     shapes = {"Artifact": "box", "Collection": "box3d", "Run": "ellipse"}
     seen: set[str] = set()
 
@@ -87,3 +77,61 @@ def lineage_graph(record: Any) -> Any:
             "Install it to render SVG: apt-get install graphviz (or brew install graphviz)."
         )
     return graph
+
+
+def parents_graph(
+    record: Any,
+    parents_of: Any,
+    label: Any,
+    distance: int = 5,
+    children_of: Any = None,
+) -> Any:
+    """A graphviz Digraph of ``record``, its parents (up to ``distance`` levels) and children.
+
+    ``parents_of(r)``/``children_of(r)`` list a record's neighbours;
+    ``label(r)`` names a node. Edges point from parent to child.
+
+    Example:
+        >>> graph = parents_graph(transform, lambda t: list(t.parents.all()), str)  # doctest: +SKIP
+        >>> print(graph.source)  # doctest: +SKIP
+    """
+    graph = _new_graph("parents")
+    seen: set[Any] = set()
+
+    def node(item: Any, highlight: bool = False) -> str:
+        identifier = f"{type(item).__name__}_{item.pk}"
+        if identifier not in seen:
+            seen.add(identifier)
+            style = {"style": "filled", "fillcolor": "#fde68a"} if highlight else {}
+            graph.node(identifier, str(label(item)).replace('"', "'"), shape="box", **style)
+        return identifier
+
+    start = node(record, highlight=True)
+    level, visited = [record], {record.pk}
+    for _ in range(distance):
+        upper = []
+        for child in level:
+            for parent in parents_of(child):
+                graph.edge(node(parent), node(child))
+                if parent.pk not in visited:
+                    visited.add(parent.pk)
+                    upper.append(parent)
+        level = upper
+    if children_of is not None:
+        for child in children_of(record):
+            graph.edge(start, node(child))
+    return graph
+
+
+def _new_graph(name: str) -> Any:
+    import graphviz
+
+    class Graph(graphviz.Digraph):  # type: ignore[misc]
+        """Renders as SVG where graphviz's ``dot`` exists, else as DOT source."""
+
+        def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> Any:
+            if shutil.which("dot") is None:
+                return {"text/plain": self.source}
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+
+    return Graph(name=name, graph_attr={"rankdir": "TB"}, node_attr={"fontsize": "10"})

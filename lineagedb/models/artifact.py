@@ -781,13 +781,15 @@ class Artifact(VersionedRecord):
         collections = list(
             Collection.objects.filter(links__artifact=self).values_list("uid", flat=True)
         )
-        if collections:
-            raise InvalidArgument(
-                f"Artifact {self.uid} is in collection(s) {', '.join(collections)}; delete "
-                "those collections permanently first, or keep the artifact."
-            )
         with transaction.atomic():
+            # The collections stay, without this member (as in LaminDB).
+            self.collection_links.all().delete()
             Record.delete(self)
+        if collections:
+            logger.warning(
+                f"artifact {self.uid} was removed from collection(s) {', '.join(collections)}, "
+                "which now have fewer members"
+            )
         if managed or storage:
             Location(path).remove()
             logger.success(f"deleted artifact {self.uid} and its bytes at '{path}'")

@@ -10,6 +10,7 @@ from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument
 from lineagedb.models import _uid
 from lineagedb.models.versioning import VersionedRecord
+from lineagedb.query import QuerySet
 
 TRANSFORM_TYPES = [(name, name) for name in ("notebook", "script", "pipeline", "app")]
 
@@ -77,6 +78,55 @@ class Transform(VersionedRecord):
         super().__init__(**fields)
         if previous is not None:
             self._preview_version(previous)
+
+    @property
+    def parents(self) -> QuerySet:
+        """Transforms whose outputs this transform's runs used as inputs.
+
+        Example:
+            >>> ln.Transform.get(name="Normalise").parents.df()  # doctest: +SKIP
+        """
+        from django.db.models import Q
+
+        used = Q(output_artifacts__input_of_runs__transform=self) | Q(
+            output_collections__input_of_runs__transform=self
+        )
+        return Transform.objects.filter(used).exclude(pk=self.pk).distinct()
+
+    @property
+    def children(self) -> QuerySet:
+        """Transforms whose runs used this transform's outputs as inputs.
+
+        Example:
+            >>> transform.children.df()  # doctest: +SKIP
+        """
+        from django.db.models import Q
+
+        used = Q(runs__input_artifacts__transform=self) | Q(runs__input_collections__transform=self)
+        return Transform.objects.filter(used).exclude(pk=self.pk).distinct()
+
+    def view_parents(self, with_children: bool = False, distance: int = 5) -> Any:
+        """A graph of the transforms upstream of this one (and downstream, if asked).
+
+        Returns a ``graphviz.Digraph`` like ``view_lineage()``: SVG in
+        Jupyter, ``.source`` is the DOT text.
+
+        Example:
+            >>> print(transform.view_parents().source)  # doctest: +SKIP
+        """
+        from lineagedb.display.lineage import parents_graph
+
+        def label(transform: Transform) -> str:
+            version = f" (v{transform.version})" if transform.version else ""
+            return f"{transform.name}{version}\n{transform.type}"
+
+        return parents_graph(
+            self,
+            lambda t: list(t.parents),
+            label,
+            distance,
+            (lambda t: list(t.children)) if with_children else None,
+        )
 
     def delete(self, force: bool = False) -> None:  # type: ignore[override]
         """Delete the transform, its runs, and their source code, reports and environments.

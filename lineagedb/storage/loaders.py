@@ -33,6 +33,19 @@ def _read_json(path: Path, **kwargs: Any) -> Any:
         return json.load(handle, **kwargs)
 
 
+def _read_html(path: Path, **kwargs: Any) -> Path:
+    """The path; shown inline when IPython is running (as LaminDB does)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return path
+    if get_ipython() is not None:
+        from IPython.display import HTML, display
+
+        display(HTML(path.read_text(encoding="utf-8")))
+    return path
+
+
 def _read_text(path: Path, **kwargs: Any) -> str:
     return path.read_text(**{"encoding": "utf-8", **kwargs})
 
@@ -74,6 +87,7 @@ LOADERS: dict[str, Callable[..., Any]] = {
     ".parquet": _read_parquet,
     ".json": _read_json,
     ".txt": _read_text,
+    ".html": _read_html,
 }
 
 

@@ -107,13 +107,24 @@ def test_delete_trashes_collection_never_artifacts(instance: ModuleType, studies
     collection.delete()
     assert ln.Collection.filter().count() == 0
     assert ln.Artifact.filter().count() == 3
-    with pytest.raises(InvalidArgument, match=r"is in collection\(s\)"):
-        studies[0].delete(permanent=True)
     collection.delete()
     assert ln.Collection.filter(visibility=None).count() == 0
     assert ln.Artifact.filter().count() == 3
     studies[0].delete(permanent=True)
     assert ln.Artifact.filter().count() == 2
+
+
+def test_deleting_members_keeps_the_collection(
+    instance: ModuleType, studies: list, caplog: pytest.LogCaptureFixture
+) -> None:
+    ln = instance
+    collection = ln.Collection(studies, name="c").save()
+    studies[0].delete(permanent=True)
+    assert f"removed from collection(s) {collection.uid}" in caplog.text
+    assert list(collection.artifacts) == studies[1:]
+    collection.artifacts.delete(permanent=True)
+    assert ln.Artifact.filter(visibility=None).count() == 0
+    assert ln.Collection.get(collection.uid).artifacts.count() == 0
 
 
 CHILD = """
