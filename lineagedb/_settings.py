@@ -34,6 +34,9 @@ class Settings:
 
     def __init__(self) -> None:
         self.transform = TransformSettings()
+        # False: data from outside every storage root saved with a key is stored
+        # at <default root>/<key> (key_is_virtual=False), not under .lineagedb/.
+        self.artifact_use_virtual_keys = True
 
     @property
     def verbosity(self) -> str:
@@ -56,6 +59,7 @@ class Settings:
     def __repr__(self) -> str:
         return (
             f"Settings(verbosity={self.verbosity!r}, cache_dir='{self.cache_dir}', "
+            f"artifact_use_virtual_keys={self.artifact_use_virtual_keys}, "
             f"transform={self.transform})"
         )
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import FieldError
 from django.db import models
 
-from lineagedb.errors import MultipleFound, NotFound, UnknownField
+from lineagedb.errors import InvalidArgument, MultipleFound, NotFound, UnknownField
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -195,6 +195,22 @@ class QuerySet(models.QuerySet):
         return frame.set_index("id")
 
     to_dataframe = df
+
+    def view_tree(self, max_files_per_folder: int = 6, max_lines: int = 1000) -> None:
+        """Print the keys of these records as a folder tree (records without a key are left out).
+
+        Example:
+            >>> ln.Artifact.filter(suffix=".csv").view_tree()  # doctest: +SKIP
+            Artifact (3 sub-directories & 3 files with suffixes '.csv'):
+            └── iris_studies
+                ...
+        """
+        from lineagedb.storage.tree import print_tree
+
+        if "key" not in {field.name for field in self.model._meta.concrete_fields}:
+            raise InvalidArgument(f"{self.model.__name__} records have no key to draw a tree of.")
+        keys = [key for key in self.values_list("key", flat=True) if key]
+        print_tree(self.model.__name__, keys, max_files_per_folder, max_lines)
 
     def lookup(self, field: str | Any | None = None) -> Lookup:
         """A namespace with one attribute per record, named after ``field``.

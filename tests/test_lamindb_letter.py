@@ -123,3 +123,63 @@ def test_html_loads_as_its_path_and_view_takes_a_schema(
     with pytest.raises(ValueError, match=r"schema module 'core' only"):
         ln.view(schema="bionty")
     assert ln.core.exceptions.NotFound is ln.errors.NotFound
+
+
+@pytest.mark.parametrize("storage_instance", ["local", "s3"], indirect=True)
+def test_real_keys_store_files_at_their_key(
+    storage_instance: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ln = storage_instance
+    monkeypatch.setattr(ln.settings, "artifact_use_virtual_keys", False)
+    source = write(tmp_path / "outside" / "b.csv", "a\n1\n")
+    artifact = ln.Artifact(source, key="a/b.csv").save()
+    assert artifact.key_is_virtual is False
+    root = ln.Storage.get(artifact.storage_id).root
+    assert str(artifact.path) == f"{root}/a/b.csv"
+    assert artifact.path.read_text() == "a\n1\n" and artifact.verify()
+    other = write(tmp_path / "outside" / "c.csv", "a\n2\n")
+    with pytest.raises(ValueError, match=r"Key 'a/b\.csv' .* already holds artifact"):
+        ln.Artifact(other, key="a/b.csv")
+    (artifact.path.parent / "stray.csv").write_text("x")  # a file no record knows
+    with pytest.raises(ValueError, match=r"already holds a file no artifact registers"):
+        ln.Artifact(other, key="a/stray.csv")
+    assert ln.Artifact.filter().count() == 1
+    monkeypatch.setattr(ln.settings, "artifact_use_virtual_keys", True)
+    virtual = ln.Artifact(other, key="a/b.csv").save()  # virtual again: a managed copy
+    assert virtual.key_is_virtual and ".lineagedb/" in str(virtual.path)
+
+
+def test_from_dir_makes_one_artifact_per_file(
+    instance: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    ln = instance
+    inside = tmp_path / "data" / "runs" / "run1"
+    write(inside / "counts.csv", "a\n1\n")
+    write(inside / "qc" / "report.txt", "ok")
+    write(inside / "qc" / "copy.txt", "ok")  # same content as report.txt: dropped
+    artifacts = ln.Artifact.from_dir(inside)
+    assert sorted(a.key for a in artifacts) == ["runs/run1/counts.csv", "runs/run1/qc/copy.txt"]
+    ln.save(artifacts)
+    again = ln.Artifact.from_dir(inside)
+    assert {a.uid for a in again} == {a.uid for a in artifacts}
+    assert not any(a._state.adding for a in again)
+
+    outside = tmp_path / "elsewhere" / "batch"
+    write(outside / "x.csv", "x\n1\n")
+    write(outside / "sub" / "y.csv", "y\n2\n")
+    copied = ln.save(ln.Artifact.from_dir(outside, key="imports/batch"))
+    assert sorted(a.key for a in copied) == ["imports/batch/sub/y.csv", "imports/batch/x.csv"]
+    assert all(a.key_is_virtual and a.path.exists() for a in copied)
+    assert not list((tmp_path / "data" / ".lineagedb").glob(".lineagedb-tmp-*"))
+    with pytest.raises(ValueError, match=r"with key 'runs/run1'.* under 'other'"):
+        ln.Artifact.from_dir(inside, key="other")
+
+    capsys.readouterr()
+    ln.Artifact.view_tree()
+    tree = capsys.readouterr().out
+    assert tree.startswith("Artifact (6 sub-directories & 4 files with suffixes '.csv', '.txt'):")
+    assert "    └── run1\n        ├── qc\n        │   └── copy.txt\n        └── counts.csv" in tree
+    ln.Artifact.filter(key__startswith="imports/").view_tree()
+    assert "y.csv" in capsys.readouterr().out
+    ln.UPath(tmp_path / "elsewhere").view_tree()
+    assert capsys.readouterr().out.startswith("elsewhere (2 sub-directories & 2 files")

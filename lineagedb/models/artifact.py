@@ -11,6 +11,7 @@ from django.db import DatabaseError, IntegrityError, models, transaction
 from lineagedb._config import cache_dir
 from lineagedb._logger import logger
 from lineagedb._session import current_run, default_storage, session
+from lineagedb._settings import settings
 from lineagedb.errors import InvalidArgument, NoLoader, NotFound
 from lineagedb.models import _plain, _uid
 from lineagedb.models.artifact_source import resolve_source, storage_for
@@ -43,6 +44,17 @@ def _in_memory_file(suffix: str) -> Path:
     folder = cache_dir() / "in-memory"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{uuid.uuid4().hex}{suffix}"
+
+
+def _check_real_key_free(storage: Storage, key: str) -> None:
+    """Raise unless ``key`` in ``storage`` is free for new bytes (no file, no record)."""
+    holder = Artifact.objects.filter(storage_id=storage.id, key=key).first() if storage.id else None
+    if holder is not None or Location(storage.path / key).exists():
+        what = f"artifact {holder.uid}" if holder is not None else "a file no artifact registers"
+        raise InvalidArgument(
+            f"Key {key!r} in storage '{storage.root}' already holds {what}; nothing was written. "
+            "Choose another key, or save a new version of that artifact (is_new_version_of=)."
+        )
 
 
 class Artifact(VersionedRecord):
@@ -162,6 +174,12 @@ class Artifact(VersionedRecord):
         if isinstance(source, Path):
             serializers.check_format(source, suffix_of(source.name))
             located = storage, key_in_storage = storage_for(source)
+            if (
+                key_in_storage is None
+                and key is not None
+                and not settings.artifact_use_virtual_keys
+            ):
+                _check_real_key_free(storage, key)  # before a byte is copied
             if key_in_storage is None:
                 self._check_findable(
                     f"'{source}', from outside every storage root,", key, description, run, revises
@@ -224,10 +242,14 @@ class Artifact(VersionedRecord):
                 "<uid><suffix>, its name would pass the file systems' 255-byte limit. "
                 "Rename the file with a shorter suffix, then save it."
             )
+        virtual = key_in_storage is None and (settings.artifact_use_virtual_keys or key is None)
+        if key_in_storage is None and not virtual:
+            assert key is not None
+            _check_real_key_free(storage, key)
         super().__init__(
             storage=storage,
             key=key_in_storage if key_in_storage is not None else key,
-            key_is_virtual=key_in_storage is None,
+            key_is_virtual=virtual,
             suffix=suffix,
             accessor=accessor,
             description=description,
@@ -448,6 +470,70 @@ class Artifact(VersionedRecord):
         )
 
     @classmethod
+    def from_dir(
+        cls, path: str | Path, key: str | None = None, *, run: Run | None = None
+    ) -> list[Artifact]:
+        """One unsaved artifact per file below a folder (recursively); save them with ``ln.save``.
+
+        Keys are ``<folder key>/<relative path>``: the folder's key in its
+        storage, or ``key`` (default: the folder's name) for a folder outside
+        every storage root, whose files are then copied into storage. Files
+        whose content appears twice are kept once. Calling it again returns
+        the registered records. ``ln.Artifact(folder)`` makes one artifact of
+        the whole folder instead.
+
+        Example:
+            >>> folder = "./lamin-tutorial/iris_studies/study0_raw_images"
+            >>> artifacts = ln.Artifact.from_dir(folder)  # doctest: +SKIP
+            >>> ln.save(artifacts)  # doctest: +SKIP
+        """
+        from lineagedb.storage.hashing import list_folder
+
+        source, _ = resolve_source(path)
+        if not isinstance(source, Path) or not source.is_dir():
+            raise InvalidArgument(
+                f"from_dir() takes a local folder; '{path}' is not one. For a single file, "
+                "use ln.Artifact(path)."
+            )
+        storage, folder_key = storage_for(source)
+        if folder_key is None:
+            folder_key = key or source.name
+            check_key(folder_key)
+            logger.warning(
+                f"folder '{source}' is outside every storage root: its files will be copied "
+                f"into storage '{storage.root}' under keys '{folder_key}/…'"
+            )
+            in_place = False
+        else:
+            if key is not None and key != folder_key:
+                raise InvalidArgument(
+                    f"Folder '{source}' is in storage '{storage.root}' with key {folder_key!r}; "
+                    f"its files cannot get keys under {key!r}. Omit key=, or move the folder first."
+                )
+            in_place = True
+        artifacts: list[Artifact] = []
+        seen: dict[tuple[str | None, str | None], str] = {}
+        for relative, file_path in list_folder(source):
+            file_key = None if in_place else f"{folder_key}/{relative}"
+            artifact = cls(file_path, key=file_key, run=run, _hint=False)
+            content = (artifact.hash, artifact.hash_type)
+            if content in seen:
+                logger.warning(
+                    f"dropping '{relative}': its content equals that of '{seen[content]}'"
+                )
+                if artifact._state.adding and artifact._staged is not None:
+                    artifact._staged.discard()  # its staged copy goes now
+                    artifact._keep_staged(None)
+                continue
+            seen[content] = relative
+            artifacts.append(artifact)
+        logger.success(
+            f"created {len(artifacts)} artifacts from directory using storage {storage.root} "
+            f"and key = {folder_key}/"
+        )
+        return artifacts
+
+    @classmethod
     def find_by_content(
         cls,
         hash: str,
@@ -660,6 +746,8 @@ class Artifact(VersionedRecord):
             self._keep_staged(staged)
         if self._local_source is None and self._staged is None:
             return []
+        if not self.key_is_virtual and self.key is not None:
+            _check_real_key_free(self.storage, self.key)  # taken since the constructor?
         if self._staged is None:
             assert self._local_source is not None
             path = self._stored_path

@@ -181,6 +181,15 @@ class Record(models.Model):
     to_dataframe = df
 
     @classmethod
+    def view_tree(cls, max_files_per_folder: int = 6, max_lines: int = 1000) -> None:
+        """Print the keys of the registry's visible records as a folder tree.
+
+        Example:
+            >>> ln.Artifact.view_tree()  # doctest: +SKIP
+        """
+        cls.filter().view_tree(max_files_per_folder, max_lines)
+
+    @classmethod
     def search(
         cls, string: str, field: Any = None, limit: int = 20, return_queryset: bool = False
     ) -> Any:

@@ -25,15 +25,32 @@ def view_tree(path: Any, max_files_per_folder: int = 6, max_lines: int = 1000) -
     base = local_path(path).resolve().as_posix() if is_local(path) else path.path.rstrip("/")
     names = sorted(str(name) for name in path.fs.find(base))
     relative = [name[len(base) + 1 :] for name in names if name.startswith(base + "/")]
+    print_tree(path.name, relative, max_files_per_folder, max_lines)
+
+
+def print_tree(
+    title: str, relative: list[str], max_files_per_folder: int = 6, max_lines: int = 1000
+) -> None:
+    """Print sorted relative POSIX paths as a tree under ``title`` (counts and suffixes first).
+
+    Example:
+        >>> print_tree("keys", ["a/x.csv", "a/y.csv", "b.txt"])
+        keys (1 sub-directories & 3 files with suffixes '.csv', '.txt'):
+        ├── a
+        │   ├── x.csv
+        │   └── y.csv
+        └── b.txt
+    """
+    relative = sorted(relative)
     folders = sorted(
         {"/".join(r.split("/")[:i]) for r in relative for i in range(1, r.count("/") + 1)}
     )
     suffixes = Counter("." + r.rsplit(".", 1)[1] for r in relative if "." in r.rsplit("/", 1)[-1])
     listed = ", ".join(repr(s) for s in sorted(suffixes))
     print(
-        f"{path.name} ({len(folders)} sub-directories & {len(relative)} files"
+        f"{title} ({len(folders)} sub-directories & {len(relative)} files"
         + (f" with suffixes {listed}" if listed else "")
-        + "): "
+        + "):"
     )
     lines = 0
     tree: dict[str | None, Any] = {}
