@@ -103,6 +103,16 @@ def main(debug: bool, quiet: bool) -> None:
     """
     if quiet:
         _ln().settings.verbosity = "error"
+    from lineagedb._session import session
+
+    # Each command connects to the last instance: say so on init/connect only.
+    session.reconnect = _quiet_reconnect
+
+
+def _quiet_reconnect() -> None:
+    from lineagedb.setup._connect import reconnect
+
+    reconnect(quiet=True)
 
 
 @main.command()
@@ -226,17 +236,41 @@ def logout() -> None:
 @click.option("--key", default=None, help="Key in storage (for copied files).")
 @click.option("--description", default=None, help="Free text.")
 @click.option("--version", "version", default=None, help="A version string.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="If the content is registered already, give that record these values.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def save(
-    path: str, key: str | None, description: str | None, version: str | None, as_json: bool
+    path: str,
+    key: str | None,
+    description: str | None,
+    version: str | None,
+    update: bool,
+    as_json: bool,
 ) -> None:
     """Register a file or folder (local path or URL); prints uid, key and hash.
+
+    Content registered already returns that record; values given that it
+    lacks are reported, and applied with --update.
 
     Example:
 
         lineagedb save ./results/counts.csv --description "counts table"
     """
     artifact = _ln().Artifact(path, key=key, description=description, version=version).save()
+    not_applied = artifact.__dict__.get("_not_applied") or {}
+    if update and not_applied:
+        if "key" in not_applied and not artifact.key_is_virtual:
+            raise InvalidArgument(
+                f"Artifact {artifact.uid} is registered in place at key {artifact.key!r}; its key "
+                "is its path in storage. Move the file to change it."
+            )
+        for name, value in not_applied.items():
+            setattr(artifact, name, value)
+        artifact.save()
+        click.echo(f"updated {', '.join(not_applied)} of artifact {artifact.uid}", err=True)
     row = {"uid": artifact.uid, "key": artifact.key, "hash": artifact.hash}
     click.echo(json.dumps(row) if as_json else f"{artifact.uid}\t{artifact.key}\t{artifact.hash}")
 

@@ -122,13 +122,22 @@ def test_main_flow_as_subprocesses(tmp_path: Path) -> None:
     assert cli("login", "jdoe").returncode == 0
     saved = cli("save", str(data), "--description", "counts")
     assert saved.returncode == 0, saved.stderr
+    assert "connected lineagedb" not in saved.stderr  # said by init and connect only
     uid = saved.stdout.split("\t")[0]
+    copy = tmp_path / "copy.csv"
+    copy.write_text(data.read_text())
+    again = cli("save", str(copy), "--description", "counts, run 2")
+    assert again.stdout.split("\t")[0] == uid
+    assert "not applied to artifact" in again.stderr and "--update" in again.stderr
+    updated = cli("save", str(copy), "--description", "counts, run 2", "--update")
+    assert "updated description" in updated.stderr
+    assert "counts, run 2" in cli("describe", uid).stdout
     listed = cli("ls", "--json")
     assert json.loads(listed.stdout)["created_by_id"] == 2  # jdoe, after anonymous
     assert uid in cli("search", "counts").stdout
     got = cli("get", uid, "--cache")
     assert Path(got.stdout.strip()).read_text() == data.read_text()
-    assert re.search(r"description='counts'", cli("describe", uid).stdout)
+    assert re.search(r"description='counts, run 2'", cli("describe", uid).stdout)
     assert cli("rm", uid, "--permanent").returncode == 0
     failed = cli("get", uid)
     assert failed.returncode == 1 and failed.stderr.strip().splitlines()[-1].startswith("error:")

@@ -183,3 +183,15 @@ def test_from_dir_makes_one_artifact_per_file(
     assert "y.csv" in capsys.readouterr().out
     ln.UPath(tmp_path / "elsewhere").view_tree()
     assert capsys.readouterr().out.startswith("elsewhere (2 sub-directories & 2 files")
+
+
+def test_values_not_applied_to_an_existing_record_are_named(
+    instance: ModuleType, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ln = instance
+    first = ln.Artifact(write(tmp_path / "a.csv", "a\n1\n"), description="first").save()
+    again = ln.Artifact(write(tmp_path / "b.csv", "a\n1\n"), description="second", version="3")
+    assert again == first and again.description == "first"
+    assert "description='second' (it has 'first')" in caplog.text
+    assert "version='3' (it has None)" in caplog.text
+    assert "artifact.description = 'second'" in caplog.text

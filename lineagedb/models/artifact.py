@@ -218,6 +218,7 @@ class Artifact(VersionedRecord):
             logger.warning(f"returning existing artifact with same hash: {existing}")
             super().__init__()
             self._become(existing)
+            self._note_not_applied(key=key, description=description, version=version)
             return
         # A bucket seen for the first time is registered only for new content.
         storage, key_in_storage = located or storage_for(source)
@@ -267,6 +268,27 @@ class Artifact(VersionedRecord):
             self._keep_staged(staged)
         if revises is not None:
             self._preview_version(revises)
+
+    def _note_not_applied(self, **given: str | None) -> None:
+        """Say which values given for content already registered were not applied, and how."""
+        differing = {
+            name: value
+            for name, value in given.items()
+            if value is not None and value != getattr(self, name)
+        }
+        self.__dict__["_not_applied"] = differing
+        if not differing:
+            return
+        listed = ", ".join(
+            f"{name}={value!r} (it has {getattr(self, name)!r})"
+            for name, value in differing.items()
+        )
+        how = "; ".join(f"artifact.{name} = {value!r}" for name, value in differing.items())
+        keys = " (a key registered in place follows its path)" if "key" in differing else ""
+        logger.warning(
+            f"not applied to artifact {self.uid}: {listed}. To apply: {how}; artifact.save()"
+            f"{keys} (command line: lineagedb save --update)"
+        )
 
     @staticmethod
     def _check_findable(
@@ -322,6 +344,7 @@ class Artifact(VersionedRecord):
                 logger.warning(f"returning existing artifact with same hash: {existing}")
                 super().__init__()
                 self._become(existing)
+                self._note_not_applied(key=key, description=description, version=version)
                 raise _Existing
             super().__init__(
                 storage=storage,

@@ -96,7 +96,7 @@ def init(
     logger.info(f"connected lineagedb: {session.user.handle}/{instance.name}")
 
 
-def connect(name: str) -> None:
+def connect(name: str, *, quiet: bool = False) -> None:
     """Connect to an existing instance by name.
 
     Example:
@@ -107,10 +107,11 @@ def connect(name: str) -> None:
     instance = InstanceSettings.load(validate_name(name))
     _activate(instance)
     write_current_name(instance.name)
-    logger.info(f"connected lineagedb: {session.user.handle}/{instance.name}")
+    if not quiet:
+        logger.info(f"connected lineagedb: {session.user.handle}/{instance.name}")
 
 
-def reconnect() -> None:
+def reconnect(quiet: bool = False) -> None:
     """Connect to the instance this user connected to last (first use in a process).
 
     Example:
@@ -122,7 +123,7 @@ def reconnect() -> None:
             "No instance is connected. Create one with ln.setup.init(storage='./mydata') "
             "or connect to one with ln.connect('<name>')."
         )
-    connect(name)
+    connect(name, quiet=quiet)
 
 
 def delete(name: str) -> None:
