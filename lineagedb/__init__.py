@@ -24,7 +24,19 @@ if TYPE_CHECKING:
     from upath import UPath
 
     from lineagedb import core, datasets, setup
-    from lineagedb.models import Artifact, Collection, Run, Storage, Transform, User, save
+    from lineagedb.models import (
+        Artifact,
+        Collection,
+        Feature,
+        FeatureSet,
+        Run,
+        Schema,
+        Storage,
+        Transform,
+        ULabel,
+        User,
+        save,
+    )
     from lineagedb.setup import connect
     from lineagedb.tracking import finish, track
 
@@ -33,9 +45,13 @@ __version__ = "0.1.0"
 __all__ = [
     "Artifact",
     "Collection",
+    "Feature",
+    "FeatureSet",
     "Run",
+    "Schema",
     "Storage",
     "Transform",
+    "ULabel",
     "UPath",
     "User",
     "connect",
@@ -50,7 +66,19 @@ __all__ = [
     "view",
 ]
 
-_REGISTRIES = {"Artifact", "Collection", "Run", "Storage", "Transform", "User", "save"}
+_REGISTRIES = {
+    "Artifact",
+    "Collection",
+    "Feature",
+    "FeatureSet",
+    "Run",
+    "Schema",
+    "Storage",
+    "Transform",
+    "ULabel",
+    "User",
+    "save",
+}
 
 
 def view(limit: int = 7, schema: str | None = None, registries: list[str] | None = None) -> None:

@@ -37,6 +37,9 @@ class Settings:
         # False: data from outside every storage root saved with a key is stored
         # at <default root>/<key> (key_is_virtual=False), not under .lineagedb/.
         self.artifact_use_virtual_keys = True
+        # ULabel(name=...)/Feature(name=...) return the record of that name, and
+        # warn of similar names; False builds a new record every time.
+        self.upon_create_search_names = True
 
     @property
     def verbosity(self) -> str:

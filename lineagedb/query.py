@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import FieldError
+from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 
 from lineagedb.errors import InvalidArgument, MultipleFound, NotFound, UnknownField
@@ -60,10 +60,33 @@ class QuerySet(models.QuerySet):
             >>> ln.Artifact.filter(suffix=".csv").count()  # doctest: +SKIP
             1
         """
+        fanning = {key: value for key, value in kwargs.items() if self._fans_out(key)}
         try:
-            return super().filter(*args, **kwargs)
+            if fanning and not args:
+                # Lookups through a many-valued relation (labels, feature sets) go in a
+                # subquery: each record comes once, however many related rows match.
+                rest = {key: value for key, value in kwargs.items() if key not in fanning}
+                base = models.QuerySet.filter(self.model.objects.all(), **fanning)
+                return super().filter(pk__in=base.values("pk"), **rest)
+            result = super().filter(*args, **kwargs)
         except FieldError as error:
             raise self._unknown_field(error) from None
+        return result.distinct() if fanning else result
+
+    def _fans_out(self, lookup: str) -> bool:
+        """Whether a lookup path crosses a many-valued relation (a join that repeats rows)."""
+        model = self.model
+        for part in lookup.split("__"):
+            try:
+                field = model._meta.get_field(part)
+            except FieldDoesNotExist:
+                return False
+            if field.many_to_many or field.one_to_many:
+                return True
+            if not field.is_relation or field.related_model is None:
+                return False
+            model = field.related_model
+        return False
 
     def exclude(self, *args: Any, **kwargs: Any) -> QuerySet:
         """Records not matching the lookups.

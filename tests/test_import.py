@@ -10,7 +10,8 @@ from pathlib import Path
 import lineagedb
 
 DOCUMENTED_NAMES = [
-    "Artifact", "Collection", "Run", "Storage", "Transform", "UPath", "User",
+    "Artifact", "Collection", "Feature", "FeatureSet", "Run", "Schema", "Storage", "Transform",
+    "ULabel", "UPath", "User",
     "connect", "core", "datasets", "errors", "finish", "save", "settings", "setup", "track", "view",
 ]  # fmt: skip
 

@@ -57,7 +57,87 @@ def describe(record: Any) -> str:
         if inputs:
             lines += ["", "Inputs of the run:" if run is not record else "Inputs:"]
             lines += [f"  ⬇ {summary(item)}" for item in inputs]
+    if hasattr(record, "feature_set_links") and record.pk is not None:
+        for section in (features_section(record), labels_section(record)):
+            if section:
+                lines += ["", *section]
     return "\n".join(lines)
+
+
+MAX_VALUES = 10
+MAX_MEMBERS = 20
+
+
+def _values(values: list[str], limit: int = MAX_VALUES) -> str:
+    """Sorted, de-duplicated, quoted, comma-joined; cut with ``...`` after ``limit``."""
+    unique = sorted(set(values))
+    shown = ", ".join(repr(value) for value in unique[:limit])
+    return shown + (", ..." if len(unique) > limit else "")
+
+
+def _short(record: Any) -> str:
+    fields = ("uid", "name", "n", "type", "registry")
+    parts = [
+        f"{name}={format_value(getattr(record, name))}"
+        for name in fields
+        if getattr(record, name, None) is not None
+    ]
+    return f"{type(record).__name__}({', '.join(parts)})"
+
+
+def features_section(host: Any) -> list[str]:
+    """The "Features:" lines of an artifact or collection: per slot, its set and features.
+
+    Category features show the labels linked to this host under them.
+
+    Example:
+        >>> for line in features_section(artifact):  # doctest: +SKIP
+        ...     print(line)
+        Features:
+          columns: FeatureSet(uid='…', n=5, registry='core.Feature')
+            🔗 iris_organism_name (3, core.ULabel): 'setosa', 'versicolor', 'virginica'
+            petal_length (number)
+    """
+    links = list(host.feature_set_links.select_related("featureset").order_by("slot", "id"))
+    if not links:
+        return []
+    labels: dict[int, list[str]] = {}
+    for feature_id, name in host.ulabel_links.values_list("feature_id", "ulabel__name"):
+        labels.setdefault(feature_id, []).append(name)
+    lines = ["Features:"]
+    for link in links:
+        feature_set = link.featureset
+        lines.append(f"  {link.slot}: {_short(feature_set)}")
+        if feature_set.registry != "core.Feature":
+            names = [str(member) for member in feature_set.members[: MAX_MEMBERS + 1]]
+            lines.append(f"    {_values(names, MAX_MEMBERS)}")
+            continue
+        for feature in feature_set.features.order_by("name"):
+            if feature.type == "category" and feature.registries:
+                found = labels.get(feature.pk, [])
+                lines.append(
+                    f"    🔗 {feature.name} ({len(set(found))}, {feature.registries}): "
+                    f"{_values(found)}"
+                )
+            else:
+                unit = f", {feature.unit}" if feature.unit else ""
+                lines.append(f"    {feature.name} ({feature.type}{unit})")
+    return lines
+
+
+def labels_section(host: Any) -> list[str]:
+    """The "Labels:" lines of an artifact or collection.
+
+    Example:
+        >>> for line in labels_section(artifact):  # doctest: +SKIP
+        ...     print(line)
+        Labels:
+          📎 ulabels (4, core.ULabel): 'setosa', 'study0', 'versicolor', 'virginica'
+    """
+    names = list(host.ulabel_links.values_list("ulabel__name", flat=True))
+    if not names:
+        return []
+    return ["Labels:", f"  📎 ulabels ({len(set(names))}, core.ULabel): {_values(names)}"]
 
 
 def print_describe(record: Any) -> None:

@@ -1,4 +1,5 @@
-"""The registries (a Django app): User, Storage, Transform, Run, Artifact, Collection.
+"""The registries (a Django app): User, Storage, Transform, Run, Artifact, Collection,
+ULabel, Feature, FeatureSet.
 
 Importable only once an instance is connected (Django is then configured).
 
@@ -7,6 +8,16 @@ Example:
     >>> ln.Artifact.df()  # doctest: +SKIP
 """
 
+from lineagedb.models.annotation import (
+    ArtifactFeatureSet,
+    ArtifactULabel,
+    CollectionFeatureSet,
+    CollectionULabel,
+    Feature,
+    FeatureSet,
+    FeatureSetFeature,
+    ULabel,
+)
 from lineagedb.models.artifact import Artifact
 from lineagedb.models.bulk import save
 from lineagedb.models.collection import Collection, CollectionArtifact
@@ -16,14 +27,26 @@ from lineagedb.models.storage import Storage
 from lineagedb.models.transform import Transform
 from lineagedb.models.user import User
 
+# LaminDB 2's name of FeatureSet.
+Schema = FeatureSet
+
 __all__ = [
     "Artifact",
+    "ArtifactFeatureSet",
+    "ArtifactULabel",
     "Collection",
     "CollectionArtifact",
+    "CollectionFeatureSet",
+    "CollectionULabel",
+    "Feature",
+    "FeatureSet",
+    "FeatureSetFeature",
     "Record",
     "Run",
+    "Schema",
     "Storage",
     "Transform",
+    "ULabel",
     "User",
     "save",
 ]

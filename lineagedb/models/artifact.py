@@ -14,6 +14,7 @@ from lineagedb._session import current_run, default_storage, session
 from lineagedb._settings import settings
 from lineagedb.errors import InvalidArgument, NoLoader, NotFound
 from lineagedb.models import _plain, _uid
+from lineagedb.models.annotating import FeatureManager, LabelManager
 from lineagedb.models.artifact_source import resolve_source, storage_for
 from lineagedb.models.collection import Collection
 from lineagedb.models.record import Record
@@ -117,6 +118,12 @@ class Artifact(VersionedRecord):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
+    ulabels = models.ManyToManyField(
+        "ULabel", through="ArtifactULabel", related_name="artifacts", blank=True
+    )
+    feature_sets = models.ManyToManyField(
+        "FeatureSet", through="ArtifactFeatureSet", related_name="artifacts", blank=True
+    )
 
     class Meta:
         constraints = [
@@ -491,6 +498,33 @@ class Artifact(VersionedRecord):
             is_new_version_of=is_new_version_of or revises,
             _hint=False,
         )
+
+    @property
+    def labels(self) -> LabelManager:
+        """The artifact's labels: ``add(records, feature=...)``, ``get(feature)``, ``remove``.
+
+        Example:
+            >>> artifact.labels.add(ulabels.study0, feature=features.study_name)  # doctest: +SKIP
+        """
+        return LabelManager(self)
+
+    @property
+    def features(self) -> FeatureManager:
+        """The artifact's feature sets by slot: ``add(features, slot=...)``, ``[slot]``.
+
+        Example:
+            >>> artifact.features["columns"].df()  # doctest: +SKIP
+        """
+        return FeatureManager(self)
+
+    @property
+    def schemas(self) -> Any:
+        """LaminDB 2's name of ``feature_sets``.
+
+        Example:
+            >>> artifact.schemas.all()  # doctest: +SKIP
+        """
+        return self.feature_sets
 
     @classmethod
     def from_dir(

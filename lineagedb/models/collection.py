@@ -89,6 +89,12 @@ class Collection(VersionedRecord):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
+    ulabels = models.ManyToManyField(
+        "ULabel", through="CollectionULabel", related_name="collections", blank=True
+    )
+    feature_sets = models.ManyToManyField(
+        "FeatureSet", through="CollectionFeatureSet", related_name="collections", blank=True
+    )
 
     def __init__(
         self,
@@ -196,6 +202,28 @@ class Collection(VersionedRecord):
         return self
 
     @property
+    def labels(self) -> Any:
+        """The collection's labels: ``add(records, feature=...)``, ``get(feature)``, ``remove``.
+
+        Example:
+            >>> collection.labels.add(ulabels.study0, feature=features.study_name)  # doctest: +SKIP
+        """
+        from lineagedb.models.annotating import LabelManager
+
+        return LabelManager(self)
+
+    @property
+    def features(self) -> Any:
+        """The collection's feature sets by slot (derived from its artifacts' when created).
+
+        Example:
+            >>> collection.features  # doctest: +SKIP
+        """
+        from lineagedb.models.annotating import FeatureManager
+
+        return FeatureManager(self)
+
+    @property
     def artifacts(self) -> QuerySet:
         """The collection's artifacts, in the collection's order.
 
@@ -204,7 +232,11 @@ class Collection(VersionedRecord):
         """
         from lineagedb.models.artifact import Artifact
 
-        query: QuerySet = Artifact.objects.filter(collection_links__collection=self)
+        # Django's own filter: the ordering must use the same join as the filter
+        # (one link per artifact in this collection), not a subquery.
+        query: QuerySet = models.QuerySet.filter(
+            Artifact.objects.all(), collection_links__collection=self
+        )
         return query.order_by("collection_links__ordinal")
 
     @property

@@ -176,3 +176,17 @@ def test_concurrent_new_versions(instance: ModuleType, tmp_path: Path) -> None:
     assert sorted(a.version for a in family) == ["1", "2", "3", "4", "5"]
     for artifact in family[1:]:
         assert artifact.load().startswith("version ")
+
+
+def test_artifacts_in_several_collections_keep_each_collections_order(
+    instance: ModuleType, studies: list
+) -> None:
+    ln = instance
+    forward = ln.Collection(studies, name="forward").save()
+    backward = ln.Collection(studies[::-1], name="backward").save()
+    assert list(forward.artifacts) == studies
+    assert list(backward.artifacts) == studies[::-1]
+    assert (
+        ln.Artifact.filter(collection_links__collection__name__in=["forward", "backward"]).count()
+        == 3
+    )

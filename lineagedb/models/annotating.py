@@ -1,0 +1,335 @@
+"""``artifact.labels`` and ``artifact.features`` (also on collections).
+
+``labels.add(records, feature=...)`` links labels to the host; a feature
+that no feature set of the host holds joins the host's ``external`` set,
+rebuilt by hash (a set shared with other hosts is never deleted while
+they use it). ``features.add(features, slot=...)`` links a feature set in
+a slot (``columns`` for DataFrames).
+
+Example:
+    >>> artifact.labels.add(ln.ULabel.filter(name="study0"), feature=study_name)  # doctest: +SKIP
+    >>> artifact.features  # doctest: +SKIP
+    Features:
+      external: FeatureSet(uid='…', n=1, registry='core.Feature')
+        🔗 study_name (1, core.ULabel): 'study0'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from lineagedb._logger import logger
+from lineagedb.errors import InvalidArgument, WrongType
+from lineagedb.models.annotation import (
+    ArtifactFeatureSet,
+    ArtifactULabel,
+    CollectionFeatureSet,
+    CollectionULabel,
+    Feature,
+    FeatureSet,
+    ULabel,
+    registry_name,
+)
+from lineagedb.models.record import Record
+from lineagedb.query import QuerySet
+
+EXTERNAL = "external"
+
+
+def _links(host: Any) -> tuple[Any, Any, str]:
+    """(label link model, feature-set link model, host field name) for an artifact or collection."""
+    if type(host).__name__ == "Artifact":
+        return ArtifactULabel, ArtifactFeatureSet, "artifact"
+    return CollectionULabel, CollectionFeatureSet, "collection"
+
+
+def _require_saved(host: Any, what: str) -> None:
+    if host._state.adding:
+        kind = type(host).__name__.lower()
+        raise InvalidArgument(f"Save the {kind} before adding {what}: {kind}.save().")
+
+
+def _as_records(records: Any) -> list[Any]:
+    if records is None:
+        return []
+    if isinstance(records, (Record, str)):
+        return [records]
+    if isinstance(records, QuerySet):
+        return list(records)
+    if isinstance(records, Iterable):
+        return list(records)
+    raise WrongType(f"Labels are records, a QuerySet or a list of them, not {records!r}.")
+
+
+class LabelManager:
+    """The labels of an artifact or collection: ``add``, ``get``, ``remove``, ``add_from``.
+
+    Example:
+        >>> artifact.labels.get(features.study_name, flat_names=True)  # doctest: +SKIP
+        ['study0']
+    """
+
+    def __init__(self, host: Any) -> None:
+        self._host = host
+
+    def add(self, records: Any, feature: Feature | None = None) -> None:
+        """Link labels (records, a QuerySet, or names with ``feature``) to the host.
+
+        With ``feature``, the labels are linked under it, the feature learns
+        the labels' registry, and a feature no feature set of the host holds
+        joins the host's ``external`` set. Everything happens in one
+        transaction with a constant number of queries.
+
+        Example:
+            >>> setosa = ln.ULabel.from_values(["setosa"])  # doctest: +SKIP
+            >>> artifact.labels.add(setosa, feature=species)  # doctest: +SKIP
+        """
+        host = self._host
+        _require_saved(host, "labels")
+        labels = _as_records(records)
+        if not labels:
+            return
+        if feature is not None:
+            if not isinstance(feature, Feature):
+                raise WrongType(f"feature must be a Feature, not {type(feature).__name__}.")
+            if feature._state.adding:
+                raise InvalidArgument(
+                    f"Feature {feature.name!r} is not saved; save it first: feature.save()."
+                )
+        names = [label for label in labels if isinstance(label, str)]
+        if names:
+            if feature is None:
+                raise InvalidArgument(
+                    f"Labels given by name ({names[:3]}) need a feature that says where they come "
+                    "from, or pass records: ln.ULabel.from_values([...])."
+                )
+            found = {label.name: label for label in ULabel.objects.filter(name__in=names)}
+            missing = [name for name in names if name not in found]
+            if missing:
+                raise InvalidArgument(
+                    f"No ULabel is named {missing[:5]}; create them first "
+                    "(ln.save([ln.ULabel(name=n) for n in names])) or pass records."
+                )
+            labels = [found[label] if isinstance(label, str) else label for label in labels]
+        wrong = [label for label in labels if not isinstance(label, ULabel)]
+        if wrong:
+            raise WrongType(
+                f"Labels of this registry are ULabel records; got {type(wrong[0]).__name__}."
+            )
+        unsaved = [label.name for label in labels if label._state.adding]
+        if unsaved:
+            raise InvalidArgument(
+                f"Labels {unsaved[:5]} are not saved; save them first (ln.save(labels))."
+            )
+        label_model, _, host_field = _links(host)
+        ids = list(dict.fromkeys(label.pk for label in labels))
+        with transaction.atomic():
+            existing = label_model.objects.filter(**{host_field: host}, ulabel_id__in=ids)
+            existing.delete()  # re-added under this feature (a label has one feature per host)
+            label_model.objects.bulk_create(
+                [label_model(**{host_field: host}, ulabel_id=pk, feature=feature) for pk in ids],
+                ignore_conflicts=True,
+            )
+            if feature is not None:
+                self._note_registry(feature, registry_name(ULabel))
+                self._host_features._ensure_feature(feature)
+
+    @property
+    def _host_features(self) -> FeatureManager:
+        return FeatureManager(self._host)
+
+    @staticmethod
+    def _note_registry(feature: Feature, registry: str) -> None:
+        known = feature.registries.split("|") if feature.registries else []
+        if registry not in known:
+            feature.registries = "|".join([*known, registry])
+            feature.save()
+            logger.info(f"linked feature {feature.name!r} to registry {registry!r}")
+
+    def get(self, feature: Feature, mute: bool = False, flat_names: bool = False) -> Any:
+        """The labels linked under ``feature`` (a QuerySet; names with ``flat_names=True``).
+
+        Example:
+            >>> artifact.labels.get(features.iris_organism_name).df()  # doctest: +SKIP
+        """
+        if not isinstance(feature, Feature):
+            raise WrongType(f"feature must be a Feature, not {type(feature).__name__}.")
+        host = self._host
+        if host._state.adding:
+            return [] if flat_names else ULabel.objects.none()
+        label_model, _, host_field = _links(host)
+        query = ULabel.objects.filter(
+            pk__in=label_model.objects.filter(**{host_field: host}, feature=feature).values(
+                "ulabel_id"
+            )
+        ).order_by("name")
+        if flat_names:
+            return list(query.values_list("name", flat=True))
+        return query
+
+    def remove(self, records: Any, feature: Feature | None = None) -> None:
+        """Unlink labels (records, a QuerySet or names) from the host; the labels stay.
+
+        Example:
+            >>> artifact.labels.remove(ulabels.study0)  # doctest: +SKIP
+        """
+        host = self._host
+        _require_saved(host, "labels")
+        labels = _as_records(records)
+        names = [label for label in labels if isinstance(label, str)]
+        ids = [label.pk for label in labels if not isinstance(label, str)]
+        if names:
+            ids += list(ULabel.objects.filter(name__in=names).values_list("pk", flat=True))
+        label_model, _, host_field = _links(host)
+        links = label_model.objects.filter(**{host_field: host}, ulabel_id__in=ids)
+        if feature is not None:
+            links = links.filter(feature=feature)
+        links.delete()
+
+    def add_from(self, other: Any) -> None:
+        """Give the host the labels of another artifact or collection, under the same features.
+
+        Example:
+            >>> collection.labels.add_from(artifact)  # doctest: +SKIP
+        """
+        label_model, _, host_field = _links(other)
+        by_feature: dict[Any, list[int]] = {}
+        for ulabel_id, feature_id in label_model.objects.filter(**{host_field: other}).values_list(
+            "ulabel_id", "feature_id"
+        ):
+            by_feature.setdefault(feature_id, []).append(ulabel_id)
+        features = Feature.objects.in_bulk([f for f in by_feature if f is not None])
+        for feature_id, ids in by_feature.items():
+            labels = list(ULabel.objects.filter(pk__in=ids))
+            self.add(labels, feature=features.get(feature_id) if feature_id else None)
+
+    def all(self) -> QuerySet:
+        """Every label linked to the host.
+
+        Example:
+            >>> artifact.labels.all().df()  # doctest: +SKIP
+        """
+        label_model, _, host_field = _links(self._host)
+        ids = label_model.objects.filter(**{host_field: self._host}).values("ulabel_id")
+        return ULabel.objects.filter(pk__in=ids).order_by("name")
+
+    def __repr__(self) -> str:
+        from lineagedb.display.describe import labels_section
+
+        lines = labels_section(self._host)
+        return "\n".join(lines) if lines else "no linked labels"
+
+
+class FeatureManager:
+    """The feature sets of an artifact or collection, by slot.
+
+    Example:
+        >>> artifact.features.add(ln.Feature.from_df(df))  # doctest: +SKIP
+        >>> artifact.features["columns"].df()  # doctest: +SKIP
+    """
+
+    def __init__(self, host: Any) -> None:
+        self._host = host
+
+    def by_slot(self) -> dict[str | None, FeatureSet]:
+        """{slot: FeatureSet} of the host.
+
+        Example:
+            >>> artifact.features.by_slot()  # doctest: +SKIP
+            {'columns': FeatureSet(uid='…', n=5, registry='core.Feature')}
+        """
+        host = self._host
+        if host._state.adding:
+            return {}
+        _, set_model, host_field = _links(host)
+        links = set_model.objects.filter(**{host_field: host}).select_related("featureset")
+        return {link.slot: link.featureset for link in links}
+
+    def __getitem__(self, slot: str) -> QuerySet:
+        sets = self.by_slot()
+        if slot not in sets:
+            raise KeyError(
+                f"No feature set in slot {slot!r}; the host has "
+                f"{sorted(s for s in sets if s) or 'none'}. Add one with .features.add(...)."
+            )
+        return sets[slot].features.all().order_by("name")
+
+    def add(self, features: Any, slot: str | None = None) -> FeatureSet:
+        """Link the set of these features to the host in ``slot`` (DataFrames: ``columns``).
+
+        Example:
+            >>> artifact.features.add(ln.Feature.from_df(df))  # doctest: +SKIP
+        """
+        host = self._host
+        _require_saved(host, "features")
+        if slot is None and getattr(host, "accessor", None) == "DataFrame":
+            slot = "columns"
+        feature_set = features if isinstance(features, FeatureSet) else FeatureSet(features)
+        with transaction.atomic():
+            if feature_set._state.adding:
+                feature_set.save()
+            self._link(feature_set, slot)
+        return feature_set
+
+    def add_from_df(self) -> FeatureSet | None:
+        """Link the registered features named like the DataFrame's columns, in slot ``columns``.
+
+        Example:
+            >>> artifact.features.add_from_df()  # doctest: +SKIP
+        """
+        host = self._host
+        if getattr(host, "accessor", None) != "DataFrame":
+            raise InvalidArgument(f"{type(host).__name__} {host.uid} holds no DataFrame.")
+        columns = [str(c) for c in host.load().columns]
+        found = list(Feature.objects.filter(name__in=columns))
+        if not found:
+            logger.warning(
+                "no registered feature matches a column; register them first: "
+                "ln.save(ln.Feature.from_df(df))"
+            )
+            return None
+        return self.add(found, slot="columns")
+
+    def _link(self, feature_set: FeatureSet, slot: str | None) -> None:
+        _, set_model, host_field = _links(self._host)
+        set_model.objects.filter(**{host_field: self._host}, slot=slot).exclude(
+            featureset=feature_set
+        ).delete()
+        set_model.objects.get_or_create(
+            **{host_field: self._host}, featureset=feature_set, defaults={"slot": slot}
+        )
+
+    def _ensure_feature(self, feature: Feature) -> None:
+        """Make ``feature`` part of a feature set of the host: else of its ``external`` set."""
+        sets = self.by_slot()
+        for feature_set in sets.values():
+            if (
+                feature_set.registry == "core.Feature"
+                and feature_set.features.filter(pk=feature.pk).exists()
+            ):
+                return
+        old = sets.get(EXTERNAL)
+        members = [*(old.features.all() if old is not None else []), feature]
+        new = FeatureSet(members)
+        if new._state.adding:
+            new.save()
+        self._link(new, EXTERNAL)
+        logger.info(f"linked feature {feature.name!r} in feature set {new.uid} (slot {EXTERNAL!r})")
+        if old is not None and old.pk != new.pk:
+            _delete_if_unused(old)
+
+    def __repr__(self) -> str:
+        from lineagedb.display.describe import features_section
+
+        lines = features_section(self._host)
+        return "\n".join(lines) if lines else "no linked features"
+
+
+def _delete_if_unused(feature_set: FeatureSet) -> None:
+    """Delete a feature set no artifact or collection links to any more (0.70 deleted used ones)."""
+    if feature_set.artifact_links.exists() or feature_set.collection_links.exists():
+        return
+    feature_set.delete()
