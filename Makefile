@@ -34,6 +34,8 @@ demo: $(VENV)/.installed
 	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
 		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/tutorial.py
 	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
+		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/tutorial2.py
+	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
 		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/arrays.py
 
 # Lint, then the whole suite (slow tests too), on SQLite and on a PostgreSQL

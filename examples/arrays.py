@@ -13,8 +13,8 @@ ln.connect("lamin-tutorial")
 ln.track(ln.Transform(name="Tables and arrays", version="0"))
 
 # A DataFrame artifact: stored as parquet, n_observations = rows.
-df = ln.core.datasets.df_iris_in_meter_study1()
-iris = ln.Artifact.from_df(df, key="iris/study1.parquet", description="iris in metres").save()
+df = ln.core.datasets.df_iris_in_meter()
+iris = ln.Artifact.from_df(df, key="iris/all.parquet", description="iris in metres").save()
 print(iris)
 print(iris.load().head(3))
 

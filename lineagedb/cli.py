@@ -17,7 +17,18 @@ import click
 
 from lineagedb.errors import InvalidArgument, LineageDBError, NotFound
 
-REGISTRIES = ("artifact", "collection", "run", "storage", "transform", "user")
+REGISTRIES = (
+    "artifact",
+    "collection",
+    "run",
+    "storage",
+    "transform",
+    "user",
+    "ulabel",
+    "feature",
+    "featureset",
+)
+_CLASS_NAMES = {"ulabel": "ULabel", "featureset": "FeatureSet"}
 
 
 def _ln() -> Any:
@@ -41,7 +52,8 @@ REGISTRY = click.Choice(REGISTRIES, case_sensitive=False)
 
 
 def _registry(name: str) -> Any:
-    return getattr(_ln(), name.capitalize())
+    lowered = name.lower()
+    return getattr(_ln(), _CLASS_NAMES.get(lowered, lowered.capitalize()))
 
 
 def _artifact(uid_or_key: str) -> Any:

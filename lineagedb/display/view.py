@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-REGISTRIES = ("Artifact", "Collection", "Run", "Storage", "Transform", "User")
+REGISTRIES = (
+    "Artifact",
+    "Collection",
+    "Run",
+    "Storage",
+    "Transform",
+    "User",
+    "ULabel",
+    "Feature",
+    "FeatureSet",
+)
 
 
 def view(

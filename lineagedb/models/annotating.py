@@ -251,7 +251,7 @@ class FeatureManager:
     def __getitem__(self, slot: str) -> QuerySet:
         sets = self.by_slot()
         if slot not in sets:
-            raise KeyError(
+            raise InvalidArgument(
                 f"No feature set in slot {slot!r}; the host has "
                 f"{sorted(s for s in sets if s) or 'none'}. Add one with .features.add(...)."
             )

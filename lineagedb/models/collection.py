@@ -177,11 +177,15 @@ class Collection(VersionedRecord):
         if revises is not None:
             self._preview_version(revises)
 
-    def save(self, *args: Any, **kwargs: Any) -> Collection:
-        """Write the collection and its ordered links to artifacts in one transaction.
+    def save(self, *args: Any, transfer_labels: bool = False, **kwargs: Any) -> Collection:
+        """Write the collection, its ordered links to artifacts and its feature sets.
+
+        A new collection's feature set in each slot is the union of its
+        artifacts' sets in that slot (reused by hash). ``transfer_labels=True``
+        also gives it its artifacts' labels, under the same features.
 
         Example:
-            >>> collection.save()  # doctest: +SKIP
+            >>> collection.save(transfer_labels=True)  # doctest: +SKIP
         """
         self._check_text_fields()
         members = self._members if self._state.adding else None
@@ -193,13 +197,47 @@ class Collection(VersionedRecord):
                     CollectionArtifact(collection=self, artifact=artifact, ordinal=index)
                     for index, artifact in enumerate(members)
                 )
+                self._link_feature_sets(members)
 
         if self._state.adding:
             self._insert_version(insert)
             self._members = None
         else:
             Record.save(self, *args, **kwargs)
+        if transfer_labels:
+            for artifact in self.artifacts:
+                self.labels.add_from(artifact)
         return self
+
+    def _link_feature_sets(self, members: list[Artifact]) -> None:
+        """Per slot, the union of the members' feature sets (reused by hash)."""
+        from lineagedb.models.annotation import (
+            ArtifactFeatureSet,
+            CollectionFeatureSet,
+            FeatureSet,
+            FeatureSetFeature,
+        )
+
+        by_slot: dict[str | None, set[int]] = {}
+        links = ArtifactFeatureSet.objects.filter(artifact__in=members).values_list(
+            "slot", "featureset_id", "featureset__registry"
+        )
+        for slot, set_id, registry in links:
+            if registry == "core.Feature":
+                by_slot.setdefault(slot, set()).add(set_id)
+        for slot, set_ids in by_slot.items():
+            features = [
+                link.feature
+                for link in FeatureSetFeature.objects.filter(
+                    featureset_id__in=set_ids
+                ).select_related("feature")
+            ]
+            union = FeatureSet(features)
+            if union._state.adding:
+                union.save()
+            CollectionFeatureSet.objects.get_or_create(
+                collection=self, featureset=union, defaults={"slot": slot}
+            )
 
     @property
     def labels(self) -> Any:

@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
 
+from lineagedb._logger import logger
 from lineagedb.display.format import format_value
 from lineagedb.errors import InvalidArgument, UnknownField
 from lineagedb.models._uid import current_user_id
-from lineagedb.query import Lookup, QuerySet
+from lineagedb.query import Lookup, QuerySet, _field_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -190,6 +191,71 @@ class Record(models.Model):
         cls.filter().view_tree(max_files_per_folder, max_lines)
 
     @classmethod
+    def from_values(cls, values: Any, field: Any = None) -> list[Any]:
+        """The existing records whose ``field`` (default: the name field) is in ``values``.
+
+        Never creates records; empty values (None, NaN, "") are skipped; the
+        values not found are named in a warning. Records come in the order
+        of their first value.
+
+        Example:
+            >>> ln.ULabel.from_values(["setosa", "virginica"])  # doctest: +SKIP
+            [ULabel(uid='…', name='setosa'), ULabel(uid='…', name='virginica')]
+        """
+        name = _field_name(field or cls._name_field)
+        wanted = _unique_values(values)
+        found = {getattr(r, name): r for r in cls.objects.filter(**{f"{name}__in": wanted})}
+        missing = [value for value in wanted if value not in found]
+        if missing:
+            shown = ", ".join(repr(v) for v in missing[:20]) + (
+                ", ..." if len(missing) > 20 else ""
+            )
+            logger.warning(f"found no {cls.__name__} record for {len(missing)} {name}(s): {shown}")
+        return [found[value] for value in wanted if value in found]
+
+    @classmethod
+    def validate(cls, values: Any, field: Any = None, mute: bool = False) -> Any:
+        """Whether each value names an existing record (exact match on ``field``).
+
+        A list gives one bool per position (empty values are never
+        validated); a single string gives one bool.
+
+        Example:
+            >>> ln.ULabel.validate(["setosa", "rose"], field="name")  # doctest: +SKIP
+            array([ True, False])
+        """
+        import numpy as np
+
+        name = _field_name(field or cls._name_field)
+        single = isinstance(values, str)
+        listed = [values] if single else list(values)
+        texts = [None if _is_empty(value) else str(value) for value in listed]
+        known = set(
+            cls.objects.filter(**{f"{name}__in": {t for t in texts if t}}).values_list(
+                name, flat=True
+            )
+        )
+        result = np.array([text is not None and text in known for text in texts], dtype=bool)
+        if not mute:
+            unique = {t for t in texts if t}
+            valid = unique & known
+            share = 100 * len(valid) / len(unique) if unique else 100.0
+            if len(valid) == len(unique):
+                logger.success(
+                    f"{len(unique)} unique terms ({share:.2f}%) are validated for {name}"
+                )
+            else:
+                wrong = sorted(unique - known)
+                shown = ", ".join(repr(v) for v in wrong[:20]) + (
+                    ", ..." if len(wrong) > 20 else ""
+                )
+                logger.warning(
+                    f"{len(wrong)} unique terms ({100 - share:.2f}%) are not validated for {name}: "
+                    f"{shown}"
+                )
+        return bool(result[0]) if single else result
+
+    @classmethod
     def search(
         cls, string: str, field: Any = None, limit: int = 20, return_queryset: bool = False
     ) -> Any:
@@ -268,3 +334,24 @@ class Record(models.Model):
                 "Collection or Run."
             )
         return lineage_graph(self)
+
+
+def _is_empty(value: Any) -> bool:
+    """None, "", NaN and pandas' NA are empty values."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    try:
+        return bool(value != value)  # NaN
+    except (TypeError, ValueError):  # pd.NA refuses bool()
+        return True
+
+
+def _unique_values(values: Any) -> list[str]:
+    """Non-empty values as strings, de-duplicated, in order."""
+    listed = [values] if isinstance(values, str) else list(values)
+    return list(dict.fromkeys(str(v) for v in listed if not _is_empty(v)))
+
+
+def _shown(values: list[str], limit: int = 20) -> str:
+    """Quoted values, at most ``limit`` of them, then ``...``."""
+    return ", ".join(repr(v) for v in values[:limit]) + (", ..." if len(values) > limit else "")
