@@ -96,3 +96,30 @@ def test_view_prints_latest_records(
         assert f"{registry}\n" in out
     assert artifact.uid in out
     assert "Collection\n" not in out  # empty registries are not shown
+
+
+@pytest.mark.slow
+def test_the_example_scripts_run_as_make_demo_runs_them(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    env = {**os.environ, "LINEAGEDB_HOME": str(tmp_path / "home")}
+    outputs = {}
+    for script in ("tutorial.py", "tutorial2.py", "arrays.py"):
+        done = subprocess.run(
+            [sys.executable, str(examples / script)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+        outputs[script] = done.stdout
+    second = outputs["tutorial2.py"]
+    assert "🔗 study_name (1, core.ULabel): 'study0'" in second
+    assert "🔗 iris_organism_name (3, core.ULabel): 'setosa', 'versicolor', 'virginica'" in second
+    assert "Labels:\n  📎 ulabels (4, core.ULabel)" in second
+    assert "AnnDataAccessor object with n_obs × n_vars = 2000 × 500" in outputs["arrays.py"]
