@@ -56,10 +56,21 @@ class QuerySet(models.QuerySet):
     def filter(self, *args: Any, **kwargs: Any) -> QuerySet:
         """Records matching Django lookups (``key__startswith="study0/"``).
 
+        Artifacts also take feature names: ``filter(temperature__gt=37.5)``
+        (values added with ``features.add_values``), ``filter(cell_type="T cell")``
+        (labels under a category feature); several features must all match.
+
         Example:
             >>> ln.Artifact.filter(suffix=".csv").count()  # doctest: +SKIP
             1
         """
+        kwargs, per_feature = self._feature_lookups(kwargs)
+        result = self._filter(*args, **kwargs)
+        for lookups in per_feature:  # each feature its own condition (its own join)
+            result = result._filter(**lookups)
+        return result
+
+    def _filter(self, *args: Any, **kwargs: Any) -> QuerySet:
         fanning = {key: value for key, value in kwargs.items() if self._fans_out(key)}
         try:
             if fanning and not args:
@@ -72,6 +83,57 @@ class QuerySet(models.QuerySet):
         except FieldError as error:
             raise self._unknown_field(error) from None
         return result.distinct() if fanning else result
+
+    def _feature_lookups(
+        self, kwargs: dict[str, Any]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Split off ``<feature name>[__lookup]=value`` lookups, one dict per feature.
+
+        Artifacts only; names that are fields of the registry keep their meaning.
+        """
+        meta = self.model._meta
+        fields = {field.name for field in meta.get_fields()} | {"pk"}
+        heads = {key.split("__")[0] for key in kwargs} - fields
+        if not heads or "feature_value_links" not in fields:
+            return kwargs, []
+        link = meta.get_field("feature_value_links").related_model
+        value_model = link._meta.get_field("featurevalue").related_model
+        feature_model = value_model._meta.get_field("feature").related_model
+        features = {f.name: f for f in feature_model.objects.filter(name__in=heads)}
+        if not features:
+            return kwargs, []
+        plain: dict[str, Any] = {}
+        per_feature: list[dict[str, Any]] = []
+        for key, value in kwargs.items():
+            head, _, lookup = key.partition("__")
+            feature = features.get(head)
+            if feature is None:
+                plain[key] = value
+                continue
+            suffix = f"__{lookup}" if lookup else ""
+            translated: dict[str, Any] = {}
+            per_feature.append(translated)
+            if feature.type == "category":
+                translated["ulabel_links__feature_id"] = feature.pk
+                if hasattr(value, "_meta") or (
+                    isinstance(value, (list, tuple)) and value and hasattr(value[0], "_meta")
+                ):
+                    translated[f"ulabel_links__ulabel{suffix}"] = value
+                else:
+                    translated[f"ulabel_links__ulabel__name{suffix}"] = value
+                continue
+            translated["feature_value_links__featurevalue__feature_id"] = feature.pk
+            column = {"number": "number", "bool": "number", "dict": "value"}.get(
+                feature.type, "text"
+            )
+            if column == "number" and not lookup.endswith("isnull"):
+                value = (
+                    [float(v) for v in value]
+                    if isinstance(value, (list, tuple))
+                    else (float(value))
+                )
+            translated[f"feature_value_links__featurevalue__{column}{suffix}"] = value
+        return plain, per_feature
 
     def _fans_out(self, lookup: str) -> bool:
         """Whether a lookup path crosses a many-valued relation (a join that repeats rows)."""

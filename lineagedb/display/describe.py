@@ -104,6 +104,13 @@ def features_section(host: Any) -> list[str]:
     labels: dict[int, list[str]] = {}
     for feature_id, name in host.ulabel_links.values_list("feature_id", "ulabel__name"):
         labels.setdefault(feature_id, []).append(name)
+    values: dict[int, list[str]] = {}
+    if hasattr(host, "feature_value_links"):
+        pairs = host.feature_value_links.values_list(
+            "featurevalue__feature_id", "featurevalue__value"
+        )
+        for feature_id, value in pairs:
+            values.setdefault(feature_id, []).append(value)
     lines = ["Features:"]
     for link in links:
         feature_set = link.featureset
@@ -121,7 +128,9 @@ def features_section(host: Any) -> list[str]:
                 )
             else:
                 unit = f", {feature.unit}" if feature.unit else ""
-                lines.append(f"    {feature.name} ({feature.type}{unit})")
+                given = values.get(feature.pk)
+                shown = f": {_values([str(v) for v in given])}" if given else ""
+                lines.append(f"    {feature.name} ({feature.type}{unit}){shown}")
     return lines
 
 

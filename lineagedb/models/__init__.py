@@ -10,12 +10,14 @@ Example:
 
 from lineagedb.models.annotation import (
     ArtifactFeatureSet,
+    ArtifactFeatureValue,
     ArtifactULabel,
     CollectionFeatureSet,
     CollectionULabel,
     Feature,
     FeatureSet,
     FeatureSetFeature,
+    FeatureValue,
     ULabel,
 )
 from lineagedb.models.artifact import Artifact
@@ -33,6 +35,7 @@ Schema = FeatureSet
 __all__ = [
     "Artifact",
     "ArtifactFeatureSet",
+    "ArtifactFeatureValue",
     "ArtifactULabel",
     "Collection",
     "CollectionArtifact",
@@ -41,6 +44,7 @@ __all__ = [
     "Feature",
     "FeatureSet",
     "FeatureSetFeature",
+    "FeatureValue",
     "Record",
     "Run",
     "Schema",

@@ -25,11 +25,13 @@ from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models.annotation import (
     ArtifactFeatureSet,
+    ArtifactFeatureValue,
     ArtifactULabel,
     CollectionFeatureSet,
     CollectionULabel,
     Feature,
     FeatureSet,
+    FeatureValue,
     ULabel,
     registry_name,
 )
@@ -293,6 +295,99 @@ class FeatureManager:
             return None
         return self.add(found, slot="columns")
 
+    # -- values (LaminDB 2: add_values / get_values / remove_values) -------------------
+
+    def add_values(self, values: dict[str, Any]) -> None:
+        """Annotate the artifact with feature values: numbers, text, flags, dates, labels, lists.
+
+        Each key names a registered Feature; each value is checked against
+        its type first (nothing is written if one fails). Category values
+        are labels (names or records); the others are kept as shared
+        FeatureValue records. Query them with
+        ``ln.Artifact.filter(temperature__gt=37)``.
+
+        Example:
+            >>> artifact.features.add_values(
+            ...     {"temperature": 37.2, "donor": "D1", "cell_types": ["T cell", "B cell"]}
+            ... )  # doctest: +SKIP
+        """
+        host = self._host
+        _require_saved(host, "feature values")
+        if type(host).__name__ != "Artifact":
+            raise InvalidArgument("Feature values annotate artifacts; label collections instead.")
+        if not isinstance(values, dict):
+            raise WrongType(f"add_values() takes a dict {{feature name: value}}, not {values!r}.")
+        features = {f.name: f for f in Feature.objects.filter(name__in=list(values))}
+        missing = [name for name in values if name not in features]
+        if missing:
+            raise InvalidArgument(
+                f"No Feature is named {missing}; register them first, e.g. "
+                f"ln.Feature(name={missing[0]!r}, dtype='num').save()."
+            )
+        labels: dict[str, list[ULabel]] = {}
+        rows: list[tuple[Feature, Any, float | None, str | None, str]] = []
+        for name, value in values.items():
+            feature = features[name]
+            if feature.type == "category":
+                labels[name] = _labels_for(feature, value)
+            else:
+                rows.extend(_value_rows(feature, value))
+        with transaction.atomic():
+            stored = _stored_values(rows)
+            links = [ArtifactFeatureValue(artifact=host, featurevalue=value) for value in stored]
+            ArtifactFeatureValue.objects.bulk_create(links, ignore_conflicts=True)
+            for name, records in labels.items():
+                LabelManager(host).add(records, feature=features[name])
+            for feature in {row[0].pk: row[0] for row in rows}.values():
+                self._ensure_feature(feature)
+
+    def get_values(self) -> dict[str, Any]:
+        """The artifact's feature values by feature name (labels by name; lists where several).
+
+        Example:
+            >>> artifact.features.get_values()  # doctest: +SKIP
+            {'cell_types': ['B cell', 'T cell'], 'donor': 'D1', 'temperature': 37.2}
+        """
+        host = self._host
+        found: dict[str, list[Any]] = {}
+        if host._state.adding:
+            return {}
+        if type(host).__name__ == "Artifact":
+            pairs = ArtifactFeatureValue.objects.filter(artifact=host).values_list(
+                "featurevalue__feature__name", "featurevalue__value"
+            )
+            for name, value in pairs:
+                found.setdefault(name, []).append(value)
+        label_model, _, host_field = _links(host)
+        named = label_model.objects.filter(**{host_field: host}, feature__isnull=False)
+        for name, label in named.values_list("feature__name", "ulabel__name"):
+            found.setdefault(name, []).append(label)
+        return {
+            name: (sorted(items, key=str) if len(items) > 1 else items[0])
+            for name, items in sorted(found.items())
+        }
+
+    def remove_values(self, features: Any, value: Any = None) -> None:
+        """Remove the artifact's values (and labels) of features (names or records); ``value`` only.
+
+        Example:
+            >>> artifact.features.remove_values("temperature")  # doctest: +SKIP
+        """
+        host = self._host
+        _require_saved(host, "feature values")
+        names = [f.name if isinstance(f, Feature) else str(f) for f in _as_records(features)]
+        links = ArtifactFeatureValue.objects.filter(
+            artifact=host, featurevalue__feature__name__in=names
+        )
+        if value is not None:
+            links = links.filter(featurevalue__hash=_value_hash(_jsonable(value)))
+        links.delete()
+        label_model, _, host_field = _links(host)
+        label_links = label_model.objects.filter(**{host_field: host}, feature__name__in=names)
+        if value is not None:
+            label_links = label_links.filter(ulabel__name__in=_as_records(value))
+        label_links.delete()
+
     def _link(self, feature_set: FeatureSet, slot: str | None) -> None:
         _, set_model, host_field = _links(self._host)
         set_model.objects.filter(**{host_field: self._host}, slot=slot).exclude(
@@ -333,3 +428,135 @@ def _delete_if_unused(feature_set: FeatureSet) -> None:
     if feature_set.artifact_links.exists() or feature_set.collection_links.exists():
         return
     feature_set.delete()
+
+
+def _labels_for(feature: Feature, value: Any) -> list[ULabel]:
+    """The ULabel records a category value names (names or records); all must exist."""
+    items = value if isinstance(value, (list, tuple, set, QuerySet)) else [value]
+    records = [item for item in items if isinstance(item, ULabel)]
+    names = [item for item in items if isinstance(item, str)]
+    wrong = [item for item in items if not isinstance(item, (ULabel, str))]
+    if wrong:
+        raise WrongType(
+            f"Feature {feature.name!r} is a category: its values are label names or ULabel "
+            f"records, not {wrong[0]!r} ({type(wrong[0]).__name__})."
+        )
+    found = {label.name: label for label in ULabel.objects.filter(name__in=names)}
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise InvalidArgument(
+            f"Feature {feature.name!r}: no ULabel is named {missing[:10]}; nothing was written. "
+            "Create them first: ln.save([ln.ULabel(name=n) for n in names])."
+        )
+    unsaved = [label.name for label in records if label._state.adding]
+    if unsaved:
+        raise InvalidArgument(f"Labels {unsaved[:5]} are not saved; save them first.")
+    return records + [found[name] for name in names]
+
+
+def _check_value(feature: Feature, value: Any) -> Any:
+    """``value`` as stored for ``feature``'s type, or InvalidArgument naming both."""
+    import datetime
+
+    kind = feature.type
+
+    def refuse() -> InvalidArgument:
+        return InvalidArgument(
+            f"Feature {feature.name!r} has type {kind!r}; {value!r} "
+            f"({type(value).__name__}) is not a value of it. Nothing was written."
+        )
+
+    if kind == "bool":
+        if type(value).__name__ not in ("bool", "bool_"):
+            raise refuse()
+        return bool(value)
+    if kind == "number":
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
+            raise refuse()
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise refuse() from None
+        if number != number:  # NaN
+            raise refuse()
+        return int(value) if float(number).is_integer() and isinstance(value, int) else number
+    if kind == "str":
+        if not isinstance(value, str):
+            raise refuse()
+        return value
+    if kind in ("date", "datetime"):
+        if isinstance(value, str):
+            try:
+                parsed = datetime.datetime.fromisoformat(value)
+            except ValueError:
+                raise refuse() from None
+            return parsed.date().isoformat() if kind == "date" else parsed.isoformat()
+        if (
+            kind == "date"
+            and isinstance(value, datetime.date)
+            and not isinstance(value, datetime.datetime)
+        ):
+            return value.isoformat()
+        if kind == "datetime" and isinstance(value, datetime.datetime):
+            return value.isoformat()
+        raise refuse()
+    if kind == "dict":
+        if not isinstance(value, dict):
+            raise refuse()
+        return _jsonable(value)
+    raise refuse()
+
+
+def _jsonable(value: Any) -> Any:
+    import json
+
+    try:
+        return json.loads(json.dumps(value, sort_keys=True, default=str))
+    except (TypeError, ValueError):
+        raise InvalidArgument(f"{value!r} cannot be stored as a feature value.") from None
+
+
+def _value_hash(value: Any) -> str:
+    import hashlib
+    import json
+
+    from lineagedb.storage.hashing import encode_digest
+
+    text = json.dumps(value, sort_keys=True)
+    return encode_digest(hashlib.md5(text.encode()).digest())
+
+
+def _value_rows(
+    feature: Feature, value: Any
+) -> list[tuple[Feature, Any, float | None, str | None, str]]:
+    """(feature, value, number, text, hash) rows: one per value (lists give several)."""
+    items = value if isinstance(value, (list, tuple)) and feature.type != "dict" else [value]
+    rows = []
+    for item in items:
+        stored = _check_value(feature, item)
+        number = float(stored) if feature.type in ("number", "bool") else None
+        text = stored[:255] if isinstance(stored, str) else None
+        rows.append((feature, stored, number, text, _value_hash(stored)))
+    return rows
+
+
+def _stored_values(rows: list[tuple[Feature, Any, float | None, str | None, str]]) -> list[Any]:
+    """The FeatureValue records of the rows: existing ones found, new ones created (shared)."""
+    from django.db.models import Q
+
+    if not rows:
+        return []
+    wanted = {(row[0].pk, row[4]): row for row in rows}
+    condition = Q()
+    for feature_id, digest in wanted:
+        condition |= Q(feature_id=feature_id, hash=digest)
+    existing = {(v.feature_id, v.hash): v for v in FeatureValue.objects.filter(condition)}
+    new = [
+        FeatureValue(feature=row[0], value=row[1], number=row[2], text=row[3], hash=row[4])
+        for key, row in wanted.items()
+        if key not in existing
+    ]
+    if new:
+        FeatureValue.objects.bulk_create(new, ignore_conflicts=True)
+        existing = {(v.feature_id, v.hash): v for v in FeatureValue.objects.filter(condition)}
+    return [existing[key] for key in wanted]

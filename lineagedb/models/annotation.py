@@ -30,7 +30,7 @@ from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models.record import Record
 from lineagedb.storage.hashing import encode_digest
 
-FEATURE_TYPES = ("number", "category", "bool")
+FEATURE_TYPES = ("number", "category", "bool", "str", "date", "datetime", "dict")
 # Python types and dtype-like names accepted for Feature(type=...).
 _TYPE_ALIASES = {
     int: "number",
@@ -196,18 +196,50 @@ class ULabel(Record):
         )
 
 
-def _feature_type(value: Any) -> str:
-    if value is None:
+# LaminDB 2's dtype= names: "str" is free text there (0.70's type=str is a category).
+_DTYPE_ALIASES = {
+    "num": "number",
+    "int": "number",
+    "float": "number",
+    "number": "number",
+    "str": "str",
+    "bool": "bool",
+    "date": "date",
+    "datetime": "datetime",
+    "dict": "dict",
+    "cat": "category",
+    "category": "category",
+    int: "number",
+    float: "number",
+    str: "str",
+    bool: "bool",
+    dict: "dict",
+}
+
+
+def _feature_type(value: Any, dtype: Any = None) -> str:
+    if value is None and dtype is None:
         raise InvalidArgument(
-            "Feature() needs a type: 'number', 'category' or 'bool' (or int, float, str, bool)."
+            "Feature() needs a type: 'number', 'category' or 'bool' (or int, float, str, bool), "
+            "or a LaminDB 2 dtype ('num', 'str', 'date', 'cat[ULabel]', ...)."
         )
+    if value is None:
+        if isinstance(dtype, str) and dtype.startswith("cat"):
+            return "category"
+        resolved = _DTYPE_ALIASES.get(dtype)
+        if resolved is None:
+            raise InvalidArgument(
+                f"dtype {dtype!r} is not one of 'num', 'int', 'float', 'str', 'bool', 'date', "
+                "'datetime', 'dict' or 'cat[<registry>]'."
+            )
+        return resolved
     if isinstance(value, str) and value.startswith("cat["):
         return "category"
     resolved = _TYPE_ALIASES.get(value, value)
-    if resolved not in FEATURE_TYPES:
+    if resolved not in ("number", "category", "bool"):
         raise InvalidArgument(
             f"Feature type {value!r} is not one of 'number', 'category', 'bool' (or int, float, "
-            "str, bool; 'num', 'str', 'cat[ULabel]' as in LaminDB 2)."
+            "str, bool); LaminDB 2's dtype= takes 'str', 'date', 'datetime', 'dict' too."
         )
     return str(resolved)
 
@@ -279,7 +311,7 @@ class Feature(Record):
             self._become(existing)
             return
         dtype = kwargs.pop("dtype", None)
-        kwargs["type"] = _feature_type(kwargs.get("type", dtype))
+        kwargs["type"] = _feature_type(kwargs.get("type"), dtype)
         kwargs["registries"] = _registries(kwargs.get("registries"), dtype)
         synonyms = kwargs.get("synonyms")
         if isinstance(synonyms, (list, tuple)):
@@ -527,4 +559,51 @@ class CollectionFeatureSet(models.Model):
             models.UniqueConstraint(
                 fields=["collection", "featureset"], name="unique_collection_featureset"
             )
+        ]
+
+
+class FeatureValue(Record):
+    """A value of a feature that is not a label: a number, text, flag, date, list or dict.
+
+    Values are shared: the same value of the same feature is one record,
+    linked to every artifact that has it. Numbers (and flags, as 0/1) are
+    also kept in ``number`` and short text in ``text``, both indexed, for
+    queries such as ``ln.Artifact.filter(temperature__gt=37.5)``.
+
+    Example:
+        >>> artifact.features.add_values({"temperature": 37.2})  # doctest: +SKIP
+        >>> ln.models.FeatureValue.filter(feature__name="temperature").df()  # doctest: +SKIP
+    """
+
+    _name_field = "text"
+    _repr_exclude = ("created_at", "hash")
+
+    feature = models.ForeignKey(Feature, models.CASCADE, related_name="values")
+    value = models.JSONField()
+    number = models.FloatField(null=True, blank=True, db_index=True)
+    text = models.CharField(max_length=255, null=True, blank=True, db_index=True)
+    hash = models.CharField(max_length=22, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["feature", "hash"], name="unique_feature_value")
+        ]
+
+
+class ArtifactFeatureValue(models.Model):
+    """Links an artifact to a feature value."""
+
+    artifact = models.ForeignKey("Artifact", models.CASCADE, related_name="feature_value_links")
+    featurevalue = models.ForeignKey(FeatureValue, models.CASCADE, related_name="artifact_links")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["artifact", "featurevalue"], name="unique_artifact_featurevalue"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["featurevalue", "artifact"], name="artifact_value_by_value")
         ]

@@ -230,3 +230,56 @@ def test_concurrent_label_adds_leave_one_set_and_no_duplicate_links(
     assert links.count() == 20
     assert ln.FeatureSet.filter().count() == 1
     assert artifact.features.by_slot()["external"].n == 1
+
+
+def test_feature_values_are_checked_stored_shared_and_queried(instance: ModuleType) -> None:
+    import datetime
+
+    ln = instance
+    ln.Feature(name="temperature", dtype="num", unit="°C").save()
+    ln.Feature(name="donor", dtype="str").save()
+    ln.Feature(name="treated", dtype="bool").save()
+    ln.Feature(name="sampled_on", dtype="date").save()
+    ln.Feature(name="cell_types", dtype="cat[ULabel]").save()
+    ln.save([ln.ULabel(name=name) for name in ("T cell", "B cell")])
+    first = ln.Artifact.from_df(pd.DataFrame({"a": [1]}), description="first").save()
+    second = ln.Artifact.from_df(pd.DataFrame({"a": [2]}), description="second").save()
+    first.features.add_values(
+        {
+            "temperature": 37.2,
+            "donor": "D1",
+            "treated": True,
+            "sampled_on": datetime.date(2026, 11, 1),
+            "cell_types": ["T cell", "B cell"],
+        }
+    )
+    second.features.add_values({"temperature": 39, "donor": "D1", "cell_types": "T cell"})
+    assert first.features.get_values() == {
+        "cell_types": ["B cell", "T cell"],
+        "donor": "D1",
+        "sampled_on": "2026-11-01",
+        "temperature": 37.2,
+        "treated": True,
+    }
+    assert ln.models.FeatureValue.filter(feature__name="donor").count() == 1  # shared
+    assert list(ln.Artifact.filter(temperature__gt=38)) == [second]
+    assert set(ln.Artifact.filter(donor="D1")) == {first, second}
+    assert list(ln.Artifact.filter(cell_types="B cell")) == [first]
+    assert list(ln.Artifact.filter(temperature__lt=38, cell_types="T cell")) == [first]
+    assert ln.Artifact.filter(temperature__in=[37.2, 39]).count() == 2
+    assert "    temperature (number, °C): '37.2'" in "\n".join(first.features.__repr__().split("\n"))
+
+    for bad, message in (
+        ({"temperature": "warm"}, r"'temperature' has type 'number'; 'warm'"),
+        ({"treated": 1}, r"'treated' has type 'bool'"),
+        ({"sampled_on": "yesterday"}, r"'sampled_on' has type 'date'"),
+        ({"cell_types": ["NK cell"]}, r"no ULabel is named \['NK cell'\]"),
+        ({"unknown": 1}, r"No Feature is named \['unknown'\]"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            second.features.add_values({"donor": "D2", **bad})
+    assert second.features.get_values()["donor"] == "D1"  # nothing written
+    second.features.remove_values("temperature")
+    assert "temperature" not in second.features.get_values()
+    second.features.remove_values("cell_types", value="T cell")
+    assert "cell_types" not in second.features.get_values()
