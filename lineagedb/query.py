@@ -261,14 +261,18 @@ class QuerySet(models.QuerySet):
             )
         return records[0] if records else None
 
-    def df(self) -> pd.DataFrame:
+    def df(self, include: str | list[str] | None = None) -> pd.DataFrame:
         """The records as a DataFrame indexed by ``id``, newest first unless ordered.
 
         Columns are the registry's fields in their declared order; foreign
-        keys appear as ``<name>_id``.
+        keys appear as ``<name>_id``. ``include`` adds columns of related
+        values, one list per record (``"ulabels__name"``,
+        ``"feature_sets__features__name"``), or ``"features"``: one column
+        per feature of the artifacts' values and labels.
 
         Example:
             >>> ln.Artifact.filter(suffix=".csv").df()  # doctest: +SKIP
+            >>> ln.Artifact.df(include=["ulabels__name"])  # doctest: +SKIP
         """
         import pandas as pd
 
@@ -276,8 +280,52 @@ class QuerySet(models.QuerySet):
         # A sliced query can't be reordered; it keeps the order it was sliced in.
         query = self if self.ordered or self.query.is_sliced else self.order_by("-id")
         rows = list(query.values_list(*columns))
-        frame = pd.DataFrame.from_records(rows, columns=columns)
-        return frame.set_index("id")
+        frame = pd.DataFrame.from_records(rows, columns=columns).set_index("id")
+        wanted = [include] if isinstance(include, str) else list(include or [])
+        ids = list(frame.index)
+        for lookup in wanted:
+            if lookup == "features":
+                for name, values in self._feature_columns(ids).items():
+                    frame[name] = [values.get(i) for i in ids]
+                continue
+            related: dict[int, list[Any]] = {}
+            base = models.QuerySet.filter(self.model.objects.all(), pk__in=ids)
+            try:
+                pairs = base.values_list("pk", lookup)
+                for pk, value in pairs:
+                    if value is not None:
+                        related.setdefault(pk, []).append(value)
+            except FieldError as error:
+                raise self._unknown_field(error) from None
+            frame[lookup] = [sorted(set(related.get(i, [])), key=str) for i in ids]
+        return frame
+
+    def _feature_columns(self, ids: list[int]) -> dict[str, dict[int, Any]]:
+        """{feature name: {record id: value or list}} from feature values and labelled features."""
+        fields = {field.name for field in self.model._meta.get_fields()}
+        found: dict[str, dict[int, list[Any]]] = {}
+        base = models.QuerySet.filter(self.model.objects.all(), pk__in=ids)
+        sources = []
+        if "feature_value_links" in fields:
+            sources.append(
+                (
+                    "feature_value_links__featurevalue__feature__name",
+                    "feature_value_links__featurevalue__value",
+                )
+            )
+        if "ulabel_links" in fields:
+            sources.append(("ulabel_links__feature__name", "ulabel_links__ulabel__name"))
+        for name_lookup, value_lookup in sources:
+            for pk, name, value in base.values_list("pk", name_lookup, value_lookup):
+                if name is not None:
+                    found.setdefault(name, {}).setdefault(pk, []).append(value)
+        return {
+            name: {
+                pk: (sorted(items, key=str) if len(items) > 1 else items[0])
+                for pk, items in by_record.items()
+            }
+            for name, by_record in sorted(found.items())
+        }
 
     to_dataframe = df
 

@@ -171,13 +171,15 @@ class Record(models.Model):
         return query.get(idlike, **kwargs) if idlike is not None else query.get(**kwargs)
 
     @classmethod
-    def df(cls) -> pd.DataFrame:
+    def df(cls, include: str | list[str] | None = None) -> pd.DataFrame:
         """All visible records as a DataFrame indexed by id, newest first.
 
+        ``include`` adds related values, e.g. ``["ulabels__name"]`` or ``"features"``.
+
         Example:
-            >>> ln.Artifact.df()  # doctest: +SKIP
+            >>> ln.Artifact.df(include="features")  # doctest: +SKIP
         """
-        return cls.filter().df()
+        return cls.filter().df(include=include)
 
     to_dataframe = df
 

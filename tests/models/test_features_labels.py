@@ -267,7 +267,9 @@ def test_feature_values_are_checked_stored_shared_and_queried(instance: ModuleTy
     assert list(ln.Artifact.filter(cell_types="B cell")) == [first]
     assert list(ln.Artifact.filter(temperature__lt=38, cell_types="T cell")) == [first]
     assert ln.Artifact.filter(temperature__in=[37.2, 39]).count() == 2
-    assert "    temperature (number, °C): '37.2'" in "\n".join(first.features.__repr__().split("\n"))
+    assert "    temperature (number, °C): '37.2'" in "\n".join(
+        first.features.__repr__().split("\n")
+    )
 
     for bad, message in (
         ({"temperature": "warm"}, r"'temperature' has type 'number'; 'warm'"),
@@ -283,3 +285,27 @@ def test_feature_values_are_checked_stored_shared_and_queried(instance: ModuleTy
     assert "temperature" not in second.features.get_values()
     second.features.remove_values("cell_types", value="T cell")
     assert "cell_types" not in second.features.get_values()
+
+
+def test_dataframes_include_labels_and_features(iris: tuple) -> None:
+    ln, artifact, species, study0, organism, study, df = iris
+    artifact.labels.add(species, feature=organism)
+    artifact.labels.add(study0, feature=study)
+    ln.Feature(name="temperature", dtype="num").save()
+    artifact.features.add_values({"temperature": 21.5})
+    other = ln.Artifact.from_df(df.head(2), description="plain").save()
+    frame = ln.Artifact.df(include=["ulabels__name"])
+    assert frame.loc[artifact.id, "ulabels__name"] == [
+        "setosa",
+        "study0",
+        "versicolor",
+        "virginica",
+    ]
+    assert frame.loc[other.id, "ulabels__name"] == []
+    features = ln.Artifact.filter().to_dataframe(include="features")
+    assert features.loc[artifact.id, "iris_organism_name"] == ["setosa", "versicolor", "virginica"]
+    assert features.loc[artifact.id, "study_name"] == "study0"
+    assert features.loc[artifact.id, "temperature"] == 21.5
+    assert pd.isna(features.loc[other.id, "temperature"])
+    with pytest.raises(AttributeError):
+        ln.Artifact.df(include=["no_such__name"])
