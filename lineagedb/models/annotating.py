@@ -295,6 +295,43 @@ class FeatureManager:
             return None
         return self.add(found, slot="columns")
 
+    def add_from_anndata(self, var_field: Any = None, obs_field: Any = None) -> None:
+        """Link the registered features among an AnnData's var names (slot ``var``) and obs columns.
+
+        Names are matched against ``Feature.name`` (the default of both
+        fields; registries of biological entities come with the bionty
+        module). The AnnData is opened in place, not loaded.
+
+        Example:
+            >>> artifact.features.add_from_anndata(var_field=ln.Feature.name)  # doctest: +SKIP
+        """
+        host = self._host
+        _require_saved(host, "features")
+        if getattr(host, "accessor", None) != "AnnData":
+            raise InvalidArgument(f"{type(host).__name__} {host.uid} holds no AnnData.")
+        for field in (var_field, obs_field):
+            name = getattr(getattr(field, "field", None), "name", field)
+            model = getattr(getattr(field, "field", None), "model", Feature)
+            if field is not None and (model is not Feature or name != "name"):
+                raise InvalidArgument(
+                    f"Fields other than ln.Feature.name ({field!r}) need the registry's module "
+                    "(e.g. schema='bionty'); match by ln.Feature.name here."
+                )
+        with host.open() as adata:
+            var_names = [str(name) for name in adata.var_names]
+            obs_columns = [str(column) for column in adata.obs.columns]
+            dtype = adata.X.dtype if adata.X is not None else None
+        for slot, names in (("var", var_names), ("obs", obs_columns)):
+            found = list(Feature.objects.filter(name__in=names))
+            if not found:
+                logger.info(f"no registered feature in slot {slot!r}: skip linking it")
+                continue
+            feature_set = FeatureSet(found)
+            if slot == "var" and feature_set._state.adding and dtype is not None:
+                feature_set.type = "number" if dtype.kind in "iuf" else None
+            self.add(feature_set, slot=slot)
+            logger.info(f"linked {len(found)} features in slot {slot!r}")
+
     # -- values (LaminDB 2: add_values / get_values / remove_values) -------------------
 
     def add_values(self, values: dict[str, Any]) -> None:

@@ -309,3 +309,21 @@ def test_dataframes_include_labels_and_features(iris: tuple) -> None:
     assert pd.isna(features.loc[other.id, "temperature"])
     with pytest.raises(AttributeError):
         ln.Artifact.df(include=["no_such__name"])
+
+
+def test_features_from_an_anndata(instance: ModuleType) -> None:
+    from lineagedb.datasets import anndata_counts
+
+    ln = instance
+    adata = anndata_counts(n_obs=20, n_vars=6)
+    ln.save([ln.Feature(name=name, type="number") for name in adata.var_names[:4]])
+    ln.Feature(name="cell_type", type="category").save()
+    artifact = ln.Artifact.from_anndata(adata, key="counts.h5ad").save()
+    artifact.features.add_from_anndata(var_field=ln.Feature.name)
+    sets = artifact.features.by_slot()
+    assert (sets["var"].n, sets["var"].type) == (4, "number")
+    assert [f.name for f in artifact.features["obs"]] == ["cell_type"]
+    with pytest.raises(ValueError, match="holds no AnnData"):
+        ln.Artifact.from_df(
+            pd.DataFrame({"a": [1]}), key="t.parquet"
+        ).save().features.add_from_anndata()
