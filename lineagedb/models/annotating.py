@@ -102,30 +102,12 @@ class LabelManager:
                     f"Feature {feature.name!r} is not saved; save it first: feature.save()."
                 )
         names = [label for label in labels if isinstance(label, str)]
-        if names:
-            if feature is None:
-                raise InvalidArgument(
-                    f"Labels given by name ({names[:3]}) need a feature that says where they come "
-                    "from, or pass records: ln.ULabel.from_values([...])."
-                )
-            found = {label.name: label for label in ULabel.objects.filter(name__in=names)}
-            missing = [name for name in names if name not in found]
-            if missing:
-                raise InvalidArgument(
-                    f"No ULabel is named {missing[:5]}; create them first "
-                    "(ln.save([ln.ULabel(name=n) for n in names])) or pass records."
-                )
-            labels = [found[label] if isinstance(label, str) else label for label in labels]
-        wrong = [label for label in labels if not isinstance(label, ULabel)]
-        if wrong:
-            raise WrongType(
-                f"Labels of this registry are ULabel records; got {type(wrong[0]).__name__}."
-            )
-        unsaved = [label.name for label in labels if label._state.adding]
-        if unsaved:
+        if names and feature is None:
             raise InvalidArgument(
-                f"Labels {unsaved[:5]} are not saved; save them first (ln.save(labels))."
+                f"Labels given by name ({names[:3]}) need a feature that says where they come "
+                "from, or pass records: ln.ULabel.from_values([...])."
             )
+        labels = _labels_for(feature, labels)
         label_model, _, host_field = _links(host)
         ids = list(dict.fromkeys(label.pk for label in labels))
         with transaction.atomic():
@@ -467,27 +449,30 @@ def _delete_if_unused(feature_set: FeatureSet) -> None:
     feature_set.delete()
 
 
-def _labels_for(feature: Feature, value: Any) -> list[ULabel]:
-    """The ULabel records a category value names (names or records); all must exist."""
+def _labels_for(feature: Feature | None, value: Any) -> list[ULabel]:
+    """The saved ULabel records that ``value`` names (names or records), or a clear error."""
     items = value if isinstance(value, (list, tuple, set, QuerySet)) else [value]
     records = [item for item in items if isinstance(item, ULabel)]
     names = [item for item in items if isinstance(item, str)]
     wrong = [item for item in items if not isinstance(item, (ULabel, str))]
+    where = f"Feature {feature.name!r} is a category: its values" if feature else "Labels"
     if wrong:
         raise WrongType(
-            f"Feature {feature.name!r} is a category: its values are label names or ULabel "
-            f"records, not {wrong[0]!r} ({type(wrong[0]).__name__})."
+            f"{where} are label names or ULabel records, not {wrong[0]!r} "
+            f"({type(wrong[0]).__name__})."
         )
     found = {label.name: label for label in ULabel.objects.filter(name__in=names)}
     missing = [name for name in names if name not in found]
     if missing:
         raise InvalidArgument(
-            f"Feature {feature.name!r}: no ULabel is named {missing[:10]}; nothing was written. "
-            "Create them first: ln.save([ln.ULabel(name=n) for n in names])."
+            f"No ULabel is named {missing[:10]}; nothing was written. Create them first: "
+            "ln.save([ln.ULabel(name=n) for n in names])."
         )
     unsaved = [label.name for label in records if label._state.adding]
     if unsaved:
-        raise InvalidArgument(f"Labels {unsaved[:5]} are not saved; save them first.")
+        raise InvalidArgument(
+            f"Labels {unsaved[:5]} are not saved; save them first (ln.save(labels))."
+        )
     return records + [found[name] for name in names]
 
 
@@ -597,3 +582,29 @@ def _stored_values(rows: list[tuple[Feature, Any, float | None, str | None, str]
         FeatureValue.objects.bulk_create(new, ignore_conflicts=True)
         existing = {(v.feature_id, v.hash): v for v in FeatureValue.objects.filter(condition)}
     return [existing[key] for key in wanted]
+
+
+class Annotated:
+    """``labels`` and ``features`` of artifacts and collections.
+
+    Example:
+        >>> artifact.labels, artifact.features  # doctest: +SKIP
+    """
+
+    @property
+    def labels(self) -> LabelManager:
+        """The labels: ``add(records, feature=...)``, ``get(feature)``, ``remove``, ``add_from``.
+
+        Example:
+            >>> artifact.labels.add(ulabels.study0, feature=features.study_name)  # doctest: +SKIP
+        """
+        return LabelManager(self)
+
+    @property
+    def features(self) -> FeatureManager:
+        """The feature sets by slot: ``add(features, slot=...)``, ``[slot]``, ``add_values``.
+
+        Example:
+            >>> artifact.features["columns"].df()  # doctest: +SKIP
+        """
+        return FeatureManager(self)

@@ -14,7 +14,7 @@ from lineagedb._session import current_run, default_storage, session
 from lineagedb._settings import settings
 from lineagedb.errors import InvalidArgument, NoLoader, NotFound
 from lineagedb.models import _plain, _uid
-from lineagedb.models.annotating import FeatureManager, LabelManager
+from lineagedb.models.annotating import Annotated
 from lineagedb.models.artifact_source import resolve_source, storage_for
 from lineagedb.models.collection import Collection
 from lineagedb.models.record import Record
@@ -58,7 +58,7 @@ def _check_real_key_free(storage: Storage, key: str) -> None:
         )
 
 
-class Artifact(VersionedRecord):
+class Artifact(Annotated, VersionedRecord):
     """A file, folder or DataFrame in storage, with hash, size, key and provenance.
 
     A path inside a registered storage root is registered where it is
@@ -385,6 +385,37 @@ class Artifact(VersionedRecord):
         if revises is not None:
             self._preview_version(revises)
 
+    @classmethod
+    def _from_object(
+        cls,
+        data: Any,
+        accessor: str,
+        key: str | None,
+        description: str | None,
+        run: Run | None,
+        version: str | None,
+        revises: Artifact | None,
+        format: str | None = None,
+    ) -> Artifact:
+        """The named constructors' common part: check the object's kind, then construct."""
+        if serializers.accessor_of(data) != accessor:
+            name = "df" if accessor == "DataFrame" else accessor.lower()
+            article = "an" if accessor[0] in "AEIOU" else "a"
+            raise InvalidArgument(
+                f"from_{name}() takes {article} {accessor}, not a {type(data).__name__}; use "
+                "ln.Artifact(path) for files."
+            )
+        return cls(
+            data,
+            key=key,
+            description=description,
+            run=run,
+            version=version,
+            is_new_version_of=revises,
+            format=format,
+            _hint=False,
+        )
+
     @staticmethod
     def _writer(data: Any, accessor: str, suffix: str) -> Any:
         return lambda target: serializers.write(data, accessor, suffix, target)
@@ -413,19 +444,8 @@ class Artifact(VersionedRecord):
             >>> artifact.load().shape  # doctest: +SKIP
             (75, 5)
         """
-        if serializers.accessor_of(df) != "DataFrame":
-            raise InvalidArgument(
-                f"from_df() takes a pandas DataFrame, not a {type(df).__name__}; "
-                "use ln.Artifact(path) for files."
-            )
-        return cls(
-            df,
-            key=key,
-            description=description,
-            run=run,
-            version=version,
-            is_new_version_of=is_new_version_of or revises,
-            _hint=False,
+        return cls._from_object(
+            df, "DataFrame", key, description, run, version, is_new_version_of or revises
         )
 
     from_dataframe = from_df
@@ -455,20 +475,8 @@ class Artifact(VersionedRecord):
             >>> artifact.n_observations  # doctest: +SKIP
             100
         """
-        if serializers.accessor_of(adata) != "AnnData":
-            raise InvalidArgument(
-                f"from_anndata() takes an AnnData, not a {type(adata).__name__}; "
-                "use ln.Artifact(path) for .h5ad files on disk."
-            )
-        return cls(
-            adata,
-            key=key,
-            description=description,
-            run=run,
-            version=version,
-            is_new_version_of=is_new_version_of or revises,
-            format=format,
-            _hint=False,
+        return cls._from_object(
+            adata, "AnnData", key, description, run, version, is_new_version_of or revises, format
         )
 
     @classmethod
@@ -487,35 +495,9 @@ class Artifact(VersionedRecord):
         Example:
             >>> ln.Artifact.from_mudata(mdata, key="multiome.h5mu").save()  # doctest: +SKIP
         """
-        if serializers.accessor_of(mdata) != "MuData":
-            raise InvalidArgument(f"from_mudata() takes a MuData, not a {type(mdata).__name__}.")
-        return cls(
-            mdata,
-            key=key,
-            description=description,
-            run=run,
-            version=version,
-            is_new_version_of=is_new_version_of or revises,
-            _hint=False,
+        return cls._from_object(
+            mdata, "MuData", key, description, run, version, is_new_version_of or revises
         )
-
-    @property
-    def labels(self) -> LabelManager:
-        """The artifact's labels: ``add(records, feature=...)``, ``get(feature)``, ``remove``.
-
-        Example:
-            >>> artifact.labels.add(ulabels.study0, feature=features.study_name)  # doctest: +SKIP
-        """
-        return LabelManager(self)
-
-    @property
-    def features(self) -> FeatureManager:
-        """The artifact's feature sets by slot: ``add(features, slot=...)``, ``[slot]``.
-
-        Example:
-            >>> artifact.features["columns"].df()  # doctest: +SKIP
-        """
-        return FeatureManager(self)
 
     @property
     def schemas(self) -> Any:

@@ -10,6 +10,7 @@ from lineagedb._logger import logger
 from lineagedb._session import current_run, session
 from lineagedb.errors import InvalidArgument, MixedSuffixes, NoLoader, WrongType
 from lineagedb.models import _uid
+from lineagedb.models.annotating import Annotated
 from lineagedb.models.record import Record
 from lineagedb.models.versioning import VersionedRecord
 from lineagedb.query import QuerySet
@@ -39,7 +40,7 @@ _KINDS = {".h5ad": "AnnData", ".zarr": "AnnData", ".zrad": "AnnData"} | {
 }
 
 
-class Collection(VersionedRecord):
+class Collection(Annotated, VersionedRecord):
     """An ordered group of saved artifacts, versioned as a whole.
 
     Args:
@@ -238,28 +239,6 @@ class Collection(VersionedRecord):
             CollectionFeatureSet.objects.get_or_create(
                 collection=self, featureset=union, defaults={"slot": slot}
             )
-
-    @property
-    def labels(self) -> Any:
-        """The collection's labels: ``add(records, feature=...)``, ``get(feature)``, ``remove``.
-
-        Example:
-            >>> collection.labels.add(ulabels.study0, feature=features.study_name)  # doctest: +SKIP
-        """
-        from lineagedb.models.annotating import LabelManager
-
-        return LabelManager(self)
-
-    @property
-    def features(self) -> Any:
-        """The collection's feature sets by slot (derived from its artifacts' when created).
-
-        Example:
-            >>> collection.features  # doctest: +SKIP
-        """
-        from lineagedb.models.annotating import FeatureManager
-
-        return FeatureManager(self)
 
     @property
     def artifacts(self) -> QuerySet:

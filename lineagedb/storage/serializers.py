@@ -67,7 +67,8 @@ def suffix_for(accessor: str, key: str | None, format: str | None) -> str:
         if suffix not in allowed:
             names = ", ".join(repr(s.lstrip(".")) for s in allowed)
             raise InvalidArgument(
-                f"format={format!r} is not a storage format of a {accessor}; use one of {names}."
+                f"format={format!r} is not a storage format of {_article(accessor)} {accessor}; "
+                f"use one of {names}."
             )
     else:
         suffix = allowed[0]
@@ -77,7 +78,8 @@ def suffix_for(accessor: str, key: str | None, format: str | None) -> str:
                 suffix = key_suffix
     if key is not None and not key.endswith(suffix):
         raise InvalidArgument(
-            f"The key {key!r} does not end in {suffix!r}, the suffix of a {accessor} stored "
+            f"The key {key!r} does not end in {suffix!r}, the suffix of {_article(accessor)} "
+            f"{accessor} stored "
             f"as {suffix.lstrip('.')}: use key {_with_suffix(key, suffix)!r}"
             + (
                 f", or one of {', '.join(allowed[1:])} with format=."
@@ -86,6 +88,10 @@ def suffix_for(accessor: str, key: str | None, format: str | None) -> str:
             )
         )
     return suffix
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "AEIOU" else "a"
 
 
 def _with_suffix(key: str, suffix: str) -> str:

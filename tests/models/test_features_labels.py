@@ -275,7 +275,7 @@ def test_feature_values_are_checked_stored_shared_and_queried(instance: ModuleTy
         ({"temperature": "warm"}, r"'temperature' has type 'number'; 'warm'"),
         ({"treated": 1}, r"'treated' has type 'bool'"),
         ({"sampled_on": "yesterday"}, r"'sampled_on' has type 'date'"),
-        ({"cell_types": ["NK cell"]}, r"no ULabel is named \['NK cell'\]"),
+        ({"cell_types": ["NK cell"]}, r"No ULabel is named \['NK cell'\]"),
         ({"unknown": 1}, r"No Feature is named \['unknown'\]"),
     ):
         with pytest.raises(ValueError, match=message):
