@@ -287,6 +287,45 @@ def save(
     click.echo(json.dumps(row) if as_json else f"{artifact.uid}\t{artifact.key}\t{artifact.hash}")
 
 
+@main.command()
+@click.argument("path")
+@click.option("--column", required=True, help="The column whose values to check.")
+@click.option("--registry", default="ulabel", type=REGISTRY, help="Where the values must be.")
+@click.option("--field", default=None, help="The registry's field (default: its name field).")
+def validate(path: str, column: str, registry: str, field: str | None) -> None:
+    """Check a table's column against a registry; exit 1 if a value is not validated.
+
+    Prints the validated and non-validated values, the synonyms and case
+    variants among them, and what to do next. Reads .csv, .tsv and .parquet.
+
+    Example:
+
+        lineagedb validate samples.csv --column cell_type --registry ulabel
+    """
+    import pandas as pd
+
+    reader = pd.read_parquet if path.endswith(".parquet") else pd.read_csv
+    options = {"sep": "\t"} if path.endswith(".tsv") else {}
+    try:
+        table = reader(path, **options)
+    except (OSError, ValueError) as error:
+        raise InvalidArgument(f"Cannot read '{path}' as a table ({error}).") from None
+    if column not in table.columns:
+        raise InvalidArgument(
+            f"'{path}' has no column {column!r}; it has {[str(c) for c in table.columns]}."
+        )
+    result = _registry(registry).inspect(table[column], field=field, mute=True)
+    click.echo(
+        f"{len(result.validated)} of {result.n_unique} distinct values validated "
+        f"({result.frac_validated:.1f}%), {result.n_empty} empty"
+    )
+    for value in result.non_validated:
+        hint = result.synonyms_mapper.get(value) or result.case_mapper.get(value)
+        click.echo(f"not validated\t{value}" + (f"\t→ {hint}" if hint else ""))
+    if result.non_validated:
+        sys.exit(1)
+
+
 @main.command(name="ls")
 @click.argument("registry", default="artifact", type=REGISTRY)
 @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="Repeatable.")

@@ -329,6 +329,49 @@ class QuerySet(models.QuerySet):
 
     to_dataframe = df
 
+    def validate(self, values: Any, field: Any = None, mute: bool = False) -> Any:
+        """Whether each value equals ``field`` of one of these records (exact, case-sensitive).
+
+        Example:
+            >>> ln.ULabel.filter(parents__name="is_organism").validate(["setosa"])  # doctest: +SKIP
+            array([ True])
+        """
+        from lineagedb.validation import validate
+
+        return validate(self, values, field, mute)
+
+    def inspect(self, values: Any, field: Any = None, mute: bool = False) -> Any:
+        """Validated and non-validated values among these records, with synonyms and case variants.
+
+        Example:
+            >>> ln.ULabel.filter().inspect(["setosa", "Setosa"]).non_validated  # doctest: +SKIP
+            ['Setosa']
+        """
+        from lineagedb.validation import inspect
+
+        return inspect(self, values, field, mute)
+
+    def standardize(self, values: Any, field: Any = None, **options: Any) -> Any:
+        """Values mapped to these records' own (synonyms; case unless ``case_sensitive=True``).
+
+        Example:
+            >>> ln.Feature.filter().standardize(["Temp"])  # doctest: +SKIP
+            ['temperature']
+        """
+        from lineagedb.validation import standardize
+
+        return standardize(self, values, field, **options)
+
+    def from_values(self, values: Any, field: Any = None) -> list[Any]:
+        """The records among these for the values (exact, then synonyms); never creates.
+
+        Example:
+            >>> ln.ULabel.filter().from_values(["setosa"])  # doctest: +SKIP
+        """
+        from lineagedb.validation import from_values
+
+        return from_values(self, values, field)
+
     def view_tree(self, max_files_per_folder: int = 6, max_lines: int = 1000) -> None:
         """Print the keys of these records as a folder tree (records without a key are left out).
 

@@ -176,3 +176,20 @@ def test_bad_input_is_one_line_not_a_traceback(instance: ModuleType, tmp_path: P
     key = ok("save", str(in_place)).split()[1]
     assert ok("get", key, "--to", str(in_place.parent)).strip() == str(in_place)
     assert in_place.read_bytes() == path.read_bytes() and stored.exists()
+
+
+def test_validate_a_column_exits_1_when_values_are_not_validated(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    ln = instance
+    ln.save([ln.ULabel(name=name) for name in ("T cell", "B cell")])
+    table = tmp_path / "samples.csv"
+    table.write_text("sample,cell_type\ns1,T cell\ns2,t cell\ns3,NK cell\ns4,\n")
+    code, out, _ = run("validate", str(table), "--column", "cell_type")
+    assert code == 1
+    assert out.splitlines()[0] == "1 of 3 distinct values validated (33.3%), 1 empty"
+    assert "not validated\tt cell\t→ T cell" in out and "not validated\tNK cell" in out
+    good = tmp_path / "good.csv"
+    good.write_text("cell_type\nT cell\nB cell\n")
+    assert run("validate", str(good), "--column", "cell_type")[0] == 0
+    assert run("validate", str(good), "--column", "tissue")[0] == 1

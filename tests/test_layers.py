@@ -25,7 +25,7 @@ LAYERS = [
     ["lineagedb.datasets"],
     ["lineagedb.models"],
     ["lineagedb.display"],
-    ["lineagedb.query", "lineagedb.search"],
+    ["lineagedb.query", "lineagedb.search", "lineagedb.validation"],
     ["lineagedb._db"],
     ["lineagedb.arrays"],
     ["lineagedb.storage"],

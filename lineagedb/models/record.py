@@ -6,11 +6,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
 
-from lineagedb._logger import logger
 from lineagedb.display.format import format_value
 from lineagedb.errors import InvalidArgument, UnknownField
 from lineagedb.models._uid import current_user_id
-from lineagedb.query import Lookup, QuerySet, _field_name
+from lineagedb.query import Lookup, QuerySet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -196,28 +195,18 @@ class Record(models.Model):
     def from_values(cls, values: Any, field: Any = None) -> list[Any]:
         """The existing records whose ``field`` (default: the name field) is in ``values``.
 
-        Never creates records; empty values (None, NaN, "") are skipped; the
-        values not found are named in a warning. Records come in the order
-        of their first value.
+        Exact matches first, then synonyms; never creates records; empty
+        values (None, NaN, "") are skipped; values not found are named.
 
         Example:
             >>> ln.ULabel.from_values(["setosa", "virginica"])  # doctest: +SKIP
             [ULabel(uid='…', name='setosa'), ULabel(uid='…', name='virginica')]
         """
-        name = _field_name(field or cls._name_field)
-        wanted = _unique_values(values)
-        found = {getattr(r, name): r for r in cls.objects.filter(**{f"{name}__in": wanted})}
-        missing = [value for value in wanted if value not in found]
-        if missing:
-            shown = ", ".join(repr(v) for v in missing[:20]) + (
-                ", ..." if len(missing) > 20 else ""
-            )
-            logger.warning(f"found no {cls.__name__} record for {len(missing)} {name}(s): {shown}")
-        return [found[value] for value in wanted if value in found]
+        return cls.objects.all().from_values(values, field)
 
     @classmethod
     def validate(cls, values: Any, field: Any = None, mute: bool = False) -> Any:
-        """Whether each value names an existing record (exact match on ``field``).
+        """Whether each value equals ``field`` of a record: exact, case-sensitive, no synonyms.
 
         A list gives one bool per position (empty values are never
         validated); a single string gives one bool.
@@ -226,36 +215,92 @@ class Record(models.Model):
             >>> ln.ULabel.validate(["setosa", "rose"], field="name")  # doctest: +SKIP
             array([ True, False])
         """
-        import numpy as np
+        return cls.objects.all().validate(values, field, mute)
 
-        name = _field_name(field or cls._name_field)
-        single = isinstance(values, str)
-        listed = [values] if single else list(values)
-        texts = [None if _is_empty(value) else str(value) for value in listed]
-        known = set(
-            cls.objects.filter(**{f"{name}__in": {t for t in texts if t}}).values_list(
-                name, flat=True
+    @classmethod
+    def inspect(cls, values: Any, field: Any = None, mute: bool = False) -> Any:
+        """Validated and non-validated values, with the synonyms and case variants among them.
+
+        Example:
+            >>> ln.ULabel.inspect(["setosa", "Setosa", None]).non_validated  # doctest: +SKIP
+            ['Setosa']
+        """
+        return cls.objects.all().inspect(values, field, mute)
+
+    @classmethod
+    def standardize(cls, values: Any, field: Any = None, **options: Any) -> Any:
+        """Values mapped to the registry's own (synonyms, and case unless ``case_sensitive``).
+
+        Example:
+            >>> ln.Feature.standardize(["Temp", "temperature"])  # doctest: +SKIP
+            ['temperature', 'temperature']
+        """
+        return cls.objects.all().standardize(values, field, **options)
+
+    def add_synonym(self, synonym: str | list[str], force: bool = False, save: bool = True) -> None:
+        """Add synonyms (refused: one with ``|``, or one another record uses, unless ``force``).
+
+        Example:
+            >>> feature.add_synonym("temp")  # doctest: +SKIP
+        """
+        field = self._synonyms_field()
+        new = [synonym] if isinstance(synonym, str) else list(synonym)
+        bad = [s for s in new if not isinstance(s, str) or not s.strip() or "|" in s]
+        if bad:
+            raise InvalidArgument(
+                f"Synonyms must be non-empty text without '|'; refused {bad!r}. Nothing was saved."
             )
-        )
-        result = np.array([text is not None and text in known for text in texts], dtype=bool)
-        if not mute:
-            unique = {t for t in texts if t}
-            valid = unique & known
-            share = 100 * len(valid) / len(unique) if unique else 100.0
-            if len(valid) == len(unique):
-                logger.success(
-                    f"{len(unique)} unique terms ({share:.2f}%) are validated for {name}"
+        if not force:
+            taken = [
+                (other.pk, s)
+                for other in type(self).objects.exclude(pk=self.pk).filter(synonyms__isnull=False)
+                for s in new
+                if s in (other.synonyms or "").split("|")
+            ]
+            if taken:
+                raise InvalidArgument(
+                    f"Synonym(s) {[s for _, s in taken]} belong to another {type(self).__name__} "
+                    "already; pass force=True to use them here too. Nothing was saved."
                 )
-            else:
-                wrong = sorted(unique - known)
-                shown = ", ".join(repr(v) for v in wrong[:20]) + (
-                    ", ..." if len(wrong) > 20 else ""
-                )
-                logger.warning(
-                    f"{len(wrong)} unique terms ({100 - share:.2f}%) are not validated for {name}: "
-                    f"{shown}"
-                )
-        return bool(result[0]) if single else result
+        current = [s for s in (getattr(self, field) or "").split("|") if s]
+        setattr(self, field, "|".join(dict.fromkeys([*current, *new])))
+        if save and not self._state.adding:
+            self.save()
+
+    def remove_synonym(self, synonym: str | list[str]) -> None:
+        """Remove synonyms (absent ones are ignored).
+
+        Example:
+            >>> feature.remove_synonym("temp")  # doctest: +SKIP
+        """
+        field = self._synonyms_field()
+        gone = {synonym} if isinstance(synonym, str) else set(synonym)
+        kept = [s for s in (getattr(self, field) or "").split("|") if s and s not in gone]
+        setattr(self, field, "|".join(kept) or None)
+        if not self._state.adding:
+            self.save()
+
+    def set_abbr(self, value: str) -> None:
+        """Set the abbreviation, also kept as a synonym (registries with an ``abbr`` field).
+
+        Example:
+            >>> cell_type.set_abbr("Treg")  # doctest: +SKIP
+        """
+        if "abbr" not in {f.name for f in self._meta.concrete_fields}:
+            raise InvalidArgument(f"{type(self).__name__} records have no abbreviation field.")
+        self.abbr = value
+        if "synonyms" in {f.name for f in self._meta.concrete_fields}:
+            self.add_synonym(value, force=True, save=False)
+        if not self._state.adding:
+            self.save()
+
+    def _synonyms_field(self) -> str:
+        if "synonyms" not in {f.name for f in self._meta.concrete_fields}:
+            raise InvalidArgument(
+                f"{type(self).__name__} records have no synonyms field; "
+                "Feature and the bionty registries have one."
+            )
+        return "synonyms"
 
     @classmethod
     def search(
@@ -336,24 +381,3 @@ class Record(models.Model):
                 "Collection or Run."
             )
         return lineage_graph(self)
-
-
-def _is_empty(value: Any) -> bool:
-    """None, "", NaN and pandas' NA are empty values."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return True
-    try:
-        return bool(value != value)  # NaN
-    except (TypeError, ValueError):  # pd.NA refuses bool()
-        return True
-
-
-def _unique_values(values: Any) -> list[str]:
-    """Non-empty values as strings, de-duplicated, in order."""
-    listed = [values] if isinstance(values, str) else list(values)
-    return list(dict.fromkeys(str(v) for v in listed if not _is_empty(v)))
-
-
-def _shown(values: list[str], limit: int = 20) -> str:
-    """Quoted values, at most ``limit`` of them, then ``...``."""
-    return ", ".join(repr(v) for v in values[:limit]) + (", ..." if len(values) > limit else "")

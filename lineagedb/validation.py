@@ -1,0 +1,349 @@
+"""Validating values against a registry: validate, inspect, standardize, from_values.
+
+Every registry with a name-like field has them, and so has every QuerySet
+(restricted to its records). Membership is decided with set operations in
+SQL — one query per 10,000 distinct values, never one per value. Empty
+values (None, "", NaN, ``pd.NA``) are counted, never validated, never an
+error. Synonyms are never valid by themselves: ``inspect`` reports them
+(and case variants) and ``standardize`` maps them when asked.
+
+Example:
+    >>> ln.ULabel.validate(["setosa", "Setosa"])  # doctest: +SKIP
+    array([ True, False])
+    >>> ln.ULabel.inspect(["setosa", "Setosa", None]).non_validated  # doctest: +SKIP
+    ['Setosa']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineagedb._logger import logger
+from lineagedb.errors import InvalidArgument
+
+CHUNK = 10_000
+SHOWN = 20
+
+
+def default_field(model: Any) -> str:
+    """The field values are matched on: ``name`` where there is one, ``handle`` for users.
+
+    Example:
+        >>> default_field(ln.User)  # doctest: +SKIP
+        'handle'
+    """
+    names = {f.name for f in model._meta.concrete_fields}
+    for candidate in ("handle", "name"):  # a user's name is free text; its handle is unique
+        if candidate in names:
+            return candidate
+    return str(model._name_field)
+
+
+def field_name(model: Any, field: Any) -> str:
+    """``field`` (a name, a field attribute such as ``ln.ULabel.name``, or None) as a name.
+
+    Example:
+        >>> field_name(ln.ULabel, ln.ULabel.name)  # doctest: +SKIP
+        'name'
+    """
+    if field is None:
+        return default_field(model)
+    name = field if isinstance(field, str) else getattr(getattr(field, "field", None), "name", None)
+    names = {f.name for f in model._meta.concrete_fields}
+    if name not in names:
+        raise InvalidArgument(
+            f"{model.__name__} has no field {field!r} to match values on; "
+            f"use one of {sorted(n for n in names if n != 'id')}."
+        )
+    return str(name)
+
+
+def is_empty(value: Any) -> bool:
+    """None, blank strings, NaN and ``pd.NA`` are empty.
+
+    Example:
+        >>> [is_empty(v) for v in (None, "", " ", float("nan"), "a", 0)]
+        [True, True, True, True, False, False]
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    try:
+        return bool(value != value)  # NaN is the one value unequal to itself
+    except (TypeError, ValueError):  # pd.NA refuses bool()
+        return True
+
+
+def _texts(values: Any) -> list[str | None]:
+    listed = [values] if isinstance(values, str) else list(values)
+    return [None if is_empty(v) else str(v) for v in listed]
+
+
+def _present(query: Any, name: str, candidates: Iterable[str]) -> set[str]:
+    """Which of the candidates are values of ``name`` among the query's records (chunked IN)."""
+    wanted = list(dict.fromkeys(candidates))
+    found: set[str] = set()
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        found |= set(query._filter(**{f"{name}__in": chunk}).values_list(name, flat=True))
+    return found
+
+
+def _shown(values: list[str]) -> str:
+    more = ", ..." if len(values) > SHOWN else ""
+    return ", ".join(repr(v) for v in values[:SHOWN]) + more
+
+
+def validate(query: Any, values: Any, field: Any = None, mute: bool = False) -> Any:
+    """One bool per value: does it equal ``field`` of a record (exactly, case-sensitively)?
+
+    Example:
+        >>> validate(ln.ULabel.objects.all(), ["a", None])  # doctest: +SKIP
+        array([ True, False])
+    """
+    import numpy as np
+
+    name = field_name(query.model, field)
+    texts = _texts(values)
+    unique = [t for t in dict.fromkeys(texts) if t is not None]
+    known = _present(query, name, unique)
+    result = np.fromiter(
+        (t is not None and t in known for t in texts), dtype=bool, count=len(texts)
+    )
+    if not mute:
+        _log_summary(query.model, name, unique, known, texts.count(None), {}, {})
+    if isinstance(values, str):
+        return bool(result[0])
+    return result
+
+
+@dataclass
+class InspectResult:
+    """What ``inspect()`` found: validated and non-validated values, synonyms, case variants.
+
+    Example:
+        >>> result = ln.ULabel.inspect(["setosa", "Setosa"])  # doctest: +SKIP
+        >>> result["non_validated"], result.synonyms_mapper  # doctest: +SKIP
+        (['Setosa'], {'Setosa': 'setosa'})
+    """
+
+    validated: list[str]
+    non_validated: list[str]
+    n_empty: int
+    n_unique: int
+    synonyms_mapper: dict[str, str] = field(default_factory=dict)
+    case_mapper: dict[str, str] = field(default_factory=dict)
+    df: Any = None
+
+    @property
+    def frac_validated(self) -> float:
+        """The share of distinct non-empty values that are validated, in percent.
+
+        Example:
+            >>> InspectResult(["a"], ["b"], 0, 2).frac_validated
+            50.0
+        """
+        return 100.0 * len(self.validated) / self.n_unique if self.n_unique else 100.0
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in ("validated", "non_validated"):
+            raise KeyError(f"{key!r}: use 'validated' or 'non_validated'")
+        return getattr(self, key)
+
+
+def _synonym_index(query: Any, name: str) -> dict[str, str]:
+    """{synonym: standard value} over the query's records (one query)."""
+    if "synonyms" not in {f.name for f in query.model._meta.concrete_fields}:
+        return {}
+    index: dict[str, str] = {}
+    rows = query._filter(synonyms__isnull=False).values_list(name, "synonyms")
+    for standard, synonyms in rows:
+        for synonym in (synonyms or "").split("|"):
+            if synonym and synonym not in index:
+                index[synonym] = standard
+    return index
+
+
+def _case_index(query: Any, name: str, candidates: list[str]) -> dict[str, str]:
+    """{candidate: record value} for candidates equal to a record's value but for case."""
+    from django.db.models.functions import Lower
+
+    lowered = {candidate.lower(): candidate for candidate in candidates}
+    found: dict[str, str] = {}
+    keys = list(lowered)
+    for start in range(0, len(keys), CHUNK):
+        chunk = keys[start : start + CHUNK]
+        rows = (
+            query.annotate(_lowered=Lower(name))
+            ._filter(_lowered__in=chunk)
+            .values_list("_lowered", name)
+        )
+        for low, value in rows:
+            found.setdefault(lowered[low], value)
+    return {candidate: found[candidate] for candidate in candidates if candidate in found}
+
+
+def inspect(query: Any, values: Any, field: Any = None, mute: bool = False) -> InspectResult:
+    """Which values are validated; which are synonyms or case variants of validated ones.
+
+    Example:
+        >>> inspect(ln.ULabel.objects.all(), ["setosa", "Setosa"]).case_mapper  # doctest: +SKIP
+        {'Setosa': 'setosa'}
+    """
+    import pandas as pd
+
+    name = field_name(query.model, field)
+    texts = _texts(values)
+    unique = [t for t in dict.fromkeys(texts) if t is not None]
+    known = _present(query, name, unique)
+    missing = [value for value in unique if value not in known]
+    synonyms = _synonym_index(query, name) if missing else {}
+    synonyms_mapper = {v: synonyms[v] for v in missing if v in synonyms}
+    rest = [v for v in missing if v not in synonyms_mapper]
+    case_mapper = _case_index(query, name, rest) if rest else {}
+    frame = pd.DataFrame(
+        {
+            "__validated__": [v in known for v in unique],
+            "standardized": [
+                v if v in known else synonyms_mapper.get(v, case_mapper.get(v)) for v in unique
+            ],
+        },
+        index=pd.Index(unique, name=name),
+    )
+    result = InspectResult(
+        validated=[v for v in unique if v in known],
+        non_validated=missing,
+        n_empty=texts.count(None),
+        n_unique=len(unique),
+        synonyms_mapper=synonyms_mapper,
+        case_mapper=case_mapper,
+        df=frame,
+    )
+    if not mute:
+        _log_summary(query.model, name, unique, known, result.n_empty, synonyms_mapper, case_mapper)
+    return result
+
+
+def _log_summary(
+    model: Any,
+    name: str,
+    unique: list[str],
+    known: set[str],
+    n_empty: int,
+    synonyms: dict[str, str],
+    cases: dict[str, str],
+) -> None:
+    empty = f" ({n_empty} empty values skipped)" if n_empty else ""
+    valid = [v for v in unique if v in known]
+    share = 100.0 * len(valid) / len(unique) if unique else 100.0
+    if len(valid) == len(unique):
+        logger.success(f"{len(unique)} unique terms ({share:.2f}%) are validated for {name}{empty}")
+        return
+    if valid:
+        logger.success(f"{len(valid)} unique terms ({share:.2f}%) are validated for {name}")
+    wrong = [v for v in unique if v not in known]
+    logger.warning(
+        f"{len(wrong)} unique terms ({100 - share:.2f}%) are not validated for {name}: "
+        f"{_shown(wrong)}{empty}"
+    )
+    if synonyms or cases:
+        found = {**synonyms, **cases}
+        logger.info(
+            f"{len(found)} of them are synonyms or case variants of validated terms: "
+            f"{_shown([f'{k} → {v}' for k, v in found.items()])}\n"
+            f"   → standardize via .standardize()"
+        )
+    left = [v for v in wrong if v not in synonyms and v not in cases]
+    if left:
+        logger.info(
+            f"   → create records for {_shown(left)} via "
+            f"ln.save([ln.{model.__name__}({name}=value) for value in values])"
+        )
+
+
+def standardize(
+    query: Any,
+    values: Any,
+    field: Any = None,
+    return_field: Any = None,
+    return_mapper: bool = False,
+    case_sensitive: bool = False,
+    keep: str = "first",
+) -> Any:
+    """Values mapped to the registry's own: exact matches stay, synonyms (and case) are mapped.
+
+    Values that match nothing are returned unchanged, and named in a warning.
+
+    Example:
+        >>> ln.ULabel.standardize(["Setosa", "setosa", "rose"])  # doctest: +SKIP
+        ['setosa', 'setosa', 'rose']
+    """
+    if keep not in ("first", "last"):
+        raise InvalidArgument(f"keep={keep!r}: use 'first' or 'last'.")
+    name = field_name(query.model, field)
+    target = field_name(query.model, return_field) if return_field is not None else name
+    texts = _texts(values)
+    unique = [t for t in dict.fromkeys(texts) if t is not None]
+    known = _present(query, name, unique)
+    missing = [v for v in unique if v not in known]
+    synonyms = _synonym_index(query, name) if missing else {}
+    mapper = {v: synonyms[v] for v in missing if v in synonyms}
+    if not case_sensitive:
+        rest = [v for v in missing if v not in mapper]
+        mapper.update(_case_index(query, name, rest) if rest else {})
+    if target != name:
+        standard = {*known, *mapper.values()}
+        rows = query._filter(**{f"{name}__in": list(standard)}).values_list(name, target)
+        translated: dict[str, Any] = {}
+        for source, value in rows if keep == "first" else reversed(list(rows)):
+            translated.setdefault(source, value)
+        mapper = {
+            v: str(translated.get(mapper.get(v, v)))
+            for v in unique
+            if (v in known or v in mapper) and mapper.get(v, v) in translated
+        }
+    left = [v for v in missing if v not in mapper]
+    if mapper or known:
+        changed = sum(1 for v in unique if mapper.get(v, v) != v)
+        logger.success(f"standardized {changed}/{len(unique)} terms")
+    if left:
+        logger.warning(f"{len(left)} terms are not standardized (nothing matches): {_shown(left)}")
+    if return_mapper:
+        return {k: v for k, v in mapper.items() if k != v}
+    result = [mapper.get(t, t) if t is not None else t for t in texts]
+    return result[0] if isinstance(values, str) else result
+
+
+def from_values(query: Any, values: Any, field: Any = None) -> list[Any]:
+    """The existing records for the values: exact matches, then synonyms; never creates.
+
+    Example:
+        >>> ln.ULabel.from_values(["setosa", "Iris setosa"])  # doctest: +SKIP
+    """
+    name = field_name(query.model, field)
+    unique = [t for t in dict.fromkeys(_texts(values)) if t is not None]
+    records = {}
+    for start in range(0, len(unique), CHUNK):
+        chunk = unique[start : start + CHUNK]
+        for record in query._filter(**{f"{name}__in": chunk}):
+            records[getattr(record, name)] = record
+    missing = [v for v in unique if v not in records]
+    if missing:
+        synonyms = _synonym_index(query, name)
+        by_synonym = {v: synonyms[v] for v in missing if v in synonyms}
+        if by_synonym:
+            standard = set(by_synonym.values())
+            for record in query._filter(**{f"{name}__in": list(standard)}):
+                records[getattr(record, name)] = record
+            for synonym, value in by_synonym.items():
+                records[synonym] = records[value]
+            logger.info(f"found {len(by_synonym)} by synonym: {_shown(list(by_synonym))}")
+        missing = [v for v in missing if v not in records]
+    if missing:
+        logger.warning(
+            f"found no {query.model.__name__} record for {len(missing)} {name}(s): "
+            f"{_shown(missing)}"
+        )
+    found = [records[v] for v in unique if v in records]
+    return list({record.pk: record for record in found}.values())
