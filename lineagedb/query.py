@@ -66,8 +66,8 @@ class QuerySet(models.QuerySet):
         """
         kwargs, per_feature = self._feature_lookups(kwargs)
         result = self._filter(*args, **kwargs)
-        for lookups in per_feature:  # each feature its own condition (its own join)
-            result = result._filter(**lookups)
+        for ids in per_feature:  # each feature its own condition
+            result = result._filter(pk__in=ids)
         return result
 
     def _filter(self, *args: Any, **kwargs: Any) -> QuerySet:
@@ -84,26 +84,27 @@ class QuerySet(models.QuerySet):
             raise self._unknown_field(error) from None
         return result.distinct() if fanning else result
 
-    def _feature_lookups(
-        self, kwargs: dict[str, Any]
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """Split off ``<feature name>[__lookup]=value`` lookups, one dict per feature.
+    def _feature_lookups(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+        """Split off ``<feature name>[__lookup]=value`` lookups: one subquery of ids per feature.
 
-        Artifacts only; names that are fields of the registry keep their meaning.
+        Each subquery reads only a link table (labels under the feature, or
+        its values), through the link's own indexes. Artifacts only; names
+        that are fields of the registry keep their meaning.
         """
         meta = self.model._meta
         fields = {field.name for field in meta.get_fields()} | {"pk"}
         heads = {key.split("__")[0] for key in kwargs} - fields
         if not heads or "feature_value_links" not in fields:
             return kwargs, []
-        link = meta.get_field("feature_value_links").related_model
-        value_model = link._meta.get_field("featurevalue").related_model
+        value_links = meta.get_field("feature_value_links")
+        label_links = meta.get_field("ulabel_links")
+        value_model = value_links.related_model._meta.get_field("featurevalue").related_model
         feature_model = value_model._meta.get_field("feature").related_model
         features = {f.name: f for f in feature_model.objects.filter(name__in=heads)}
         if not features:
             return kwargs, []
         plain: dict[str, Any] = {}
-        per_feature: list[dict[str, Any]] = []
+        per_feature: list[Any] = []
         for key, value in kwargs.items():
             head, _, lookup = key.partition("__")
             feature = features.get(head)
@@ -111,28 +112,28 @@ class QuerySet(models.QuerySet):
                 plain[key] = value
                 continue
             suffix = f"__{lookup}" if lookup else ""
-            translated: dict[str, Any] = {}
-            per_feature.append(translated)
             if feature.type == "category":
-                translated["ulabel_links__feature_id"] = feature.pk
-                if hasattr(value, "_meta") or (
+                records = hasattr(value, "_meta") or (
                     isinstance(value, (list, tuple)) and value and hasattr(value[0], "_meta")
-                ):
-                    translated[f"ulabel_links__ulabel{suffix}"] = value
-                else:
-                    translated[f"ulabel_links__ulabel__name{suffix}"] = value
+                )
+                target = f"ulabel{suffix}" if records else f"ulabel__name{suffix}"
+                links = label_links.related_model.objects.filter(
+                    feature_id=feature.pk, **{target: value}
+                )
+                per_feature.append(links.values(label_links.field.name))
                 continue
-            translated["feature_value_links__featurevalue__feature_id"] = feature.pk
             column = {"number": "number", "bool": "number", "dict": "value"}.get(
                 feature.type, "text"
             )
             if column == "number" and not lookup.endswith("isnull"):
                 value = (
-                    [float(v) for v in value]
-                    if isinstance(value, (list, tuple))
-                    else (float(value))
+                    [float(v) for v in value] if isinstance(value, (list, tuple)) else float(value)
                 )
-            translated[f"feature_value_links__featurevalue__{column}{suffix}"] = value
+            matching = value_model.objects.filter(
+                feature_id=feature.pk, **{f"{column}{suffix}": value}
+            ).values("pk")
+            links = value_links.related_model.objects.filter(featurevalue_id__in=matching)
+            per_feature.append(links.values(value_links.field.name))
         return plain, per_feature
 
     def _fans_out(self, lookup: str) -> bool:

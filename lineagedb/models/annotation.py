@@ -502,8 +502,14 @@ class FeatureSetFeature(models.Model):
 class ArtifactULabel(models.Model):
     """Links an artifact to a label, under at most one feature."""
 
-    artifact = models.ForeignKey("Artifact", models.CASCADE, related_name="ulabel_links")
-    ulabel = models.ForeignKey(ULabel, models.CASCADE, related_name="artifact_links")
+    # Both columns are covered by the two composite indexes below: a link table of
+    # millions of rows keeps fewer indexes up to date on every insert.
+    artifact = models.ForeignKey(
+        "Artifact", models.CASCADE, related_name="ulabel_links", db_index=False
+    )
+    ulabel = models.ForeignKey(
+        ULabel, models.CASCADE, related_name="artifact_links", db_index=False
+    )
     feature = models.ForeignKey(
         Feature, models.CASCADE, null=True, blank=True, related_name="artifact_label_links"
     )
@@ -595,8 +601,12 @@ class FeatureValue(Record):
 class ArtifactFeatureValue(models.Model):
     """Links an artifact to a feature value."""
 
-    artifact = models.ForeignKey("Artifact", models.CASCADE, related_name="feature_value_links")
-    featurevalue = models.ForeignKey(FeatureValue, models.CASCADE, related_name="artifact_links")
+    artifact = models.ForeignKey(
+        "Artifact", models.CASCADE, related_name="feature_value_links", db_index=False
+    )
+    featurevalue = models.ForeignKey(
+        FeatureValue, models.CASCADE, related_name="artifact_links", db_index=False
+    )
 
     class Meta:
         constraints = [
