@@ -49,7 +49,11 @@ def _in_memory_file(suffix: str) -> Path:
 
 def _check_real_key_free(storage: Storage, key: str) -> None:
     """Raise unless ``key`` in ``storage`` is free for new bytes (no file, no record)."""
-    holder = Artifact.objects.filter(storage_id=storage.id, key=key).first() if storage.id else None
+    holder = (
+        Artifact.objects.filter(storage_id=storage.id, key=key, key_is_virtual=False).first()
+        if storage.id
+        else None
+    )
     if holder is not None or Location(storage.path / key).exists():
         what = f"artifact {holder.uid}" if holder is not None else "a file no artifact registers"
         raise InvalidArgument(
