@@ -23,3 +23,20 @@ def report(name: str, seconds: list[float], per: int = 1, unit: str = "ms") -> N
     low, high = min(seconds) / per * scale, max(seconds) / per * scale
     spread = f"(min {low:.2f}, max {high:.2f}, n={len(seconds)})"
     print(f"{name:<48} median {median:9.2f} {unit}   {spread}")
+
+
+def on_databases(measure, databases: str, folder: Path) -> None:  # type: ignore[no-untyped-def]
+    """Call ``measure(url, folder)`` per database: None for SQLite, a throwaway PostgreSQL's URL."""
+    server = None
+    try:
+        for database in databases.split(","):
+            url = None
+            if database == "postgresql":
+                from conftest import PostgresServer  # tests/ is on sys.path
+
+                server = server or PostgresServer()
+                url = server.url(server.create_database(folder))
+            measure(url, folder)
+    finally:
+        if server is not None:
+            server.stop()

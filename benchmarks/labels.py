@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 
-from _common import fresh_home
+from _common import fresh_home, on_databases
 from search import fill
 
 N_LABELS = 10_000
@@ -157,20 +157,7 @@ def main() -> None:
     parser.add_argument("--artifacts", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
-    folder = fresh_home()
-    server = None
-    try:
-        for database in args.databases.split(","):
-            url = None
-            if database == "postgresql":
-                from conftest import PostgresServer
-
-                server = PostgresServer()
-                url = server.url(server.create_database(folder))
-            measure(args.artifacts, url, folder)
-    finally:
-        if server is not None:
-            server.stop()
+    on_databases(measure, args.databases, fresh_home())
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 
-from _common import fresh_home
+from _common import fresh_home, on_databases
 
 N_RECORDS = 100_000
 N_VALUES = 1_000_000
@@ -77,20 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
-    folder = fresh_home()
-    server = None
-    try:
-        for database in args.databases.split(","):
-            url = None
-            if database == "postgresql":
-                from conftest import PostgresServer
-
-                server = PostgresServer()
-                url = server.url(server.create_database(folder))
-            measure(url, folder)
-    finally:
-        if server is not None:
-            server.stop()
+    on_databases(measure, args.databases, fresh_home())
 
 
 if __name__ == "__main__":
