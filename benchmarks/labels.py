@@ -126,13 +126,17 @@ def measure(n: int, database: str | None, folder: Path) -> None:
             lambda: list(ln.Artifact.filter(temperature__gt=37.5)[:100])
         ),
     }
-    host = ln.Artifact.from_df(pd.DataFrame({"a": [n]}), description="annotated").save()
     labels = list(ln.ULabel.filter(name__startswith="label_")[:1000])
     feature = ln.Feature(name="many", type="category").save()
-    with CaptureQueriesContext(connection) as queries:
-        started = time.perf_counter()
-        host.labels.add(labels, feature=feature)
-        figures["labels.add(1,000 labels)"] = (time.perf_counter() - started) * 1000
+    adds = []
+    for round_index in range(ROUNDS):  # each round a new artifact: the first one is cold
+        frame = pd.DataFrame({"a": [n, round_index]})
+        host = ln.Artifact.from_df(frame, description=f"annotated {round_index}").save()
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            host.labels.add(labels, feature=feature)
+            adds.append((time.perf_counter() - started) * 1000)
+    figures["labels.add(1,000 labels)"] = statistics.median(adds)
     queries_add = len(queries)
     described = ln.Artifact.from_df(pd.DataFrame({"b": [n]}), description="described").save()
     features = [ln.Feature(name=f"f{i:02}", type="number") for i in range(10)]

@@ -69,8 +69,13 @@ class InstanceSettings:
                 "OPTIONS": {
                     # WAL + NORMAL: ~6x faster per-row saves, readers never block
                     # the writer; IMMEDIATE takes the write lock up front so two
-                    # writers never deadlock on a lock upgrade.
-                    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+                    # writers never deadlock on a lock upgrade. A 64 MiB page cache
+                    # (SQLite's default is 2 MiB) keeps the link tables' index pages:
+                    # labels.add(1,000 labels) at 5 M links went from 70 to 51 ms.
+                    "init_command": (
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                        "PRAGMA cache_size=-65536"
+                    ),
                     "transaction_mode": "IMMEDIATE",
                     "timeout": 60,
                 },
