@@ -161,7 +161,9 @@ def main() -> None:
     parser.add_argument("--artifacts", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
     args = parser.parse_args()
-    on_databases(measure, args.databases, fresh_home())
+    on_databases(
+        lambda url, folder: measure(args.artifacts, url, folder), args.databases, fresh_home()
+    )
 
 
 if __name__ == "__main__":
