@@ -37,13 +37,14 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     # New versions need their family's next suffix, assigned under a lock; two
     # records of one content meet the unique constraint: both go one by one.
     repeated = _repeated_content(new)
-    # Feature sets link their members as they are saved: one by one too.
+    # Feature sets and collections link their members as they are saved: one by one too.
     one_by_one = [
         r
         for r in new
         if getattr(r, "_revises", None)
         or _content_of(r) in repeated
         or "_pending_members" in r.__dict__
+        or getattr(r, "_members", None)
     ]
     aside = {id(record) for record in one_by_one}
     new = [record for record in new if id(record) not in aside]

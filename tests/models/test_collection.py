@@ -190,3 +190,11 @@ def test_artifacts_in_several_collections_keep_each_collections_order(
         ln.Artifact.filter(collection_links__collection__name__in=["forward", "backward"]).count()
         == 3
     )
+
+
+def test_ln_save_of_collections_keeps_their_members(instance: ModuleType, studies: list) -> None:
+    ln = instance
+    first, second = ln.Collection(studies[:2], name="a"), ln.Collection(studies[2:], name="b")
+    ln.save([first, second])
+    assert list(ln.Collection.get(name="a").artifacts) == studies[:2]
+    assert list(ln.Collection.get(name="b").artifacts) == studies[2:]
