@@ -23,7 +23,8 @@ from lineagedb._settings import settings
 if TYPE_CHECKING:
     from upath import UPath
 
-    from lineagedb import core, datasets, setup
+    from lineagedb import core, curators, datasets, setup
+    from lineagedb.curators import Annotate
     from lineagedb.models import (
         Artifact,
         Collection,
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = [
+    "Annotate",
     "Artifact",
     "Collection",
     "Feature",
@@ -56,6 +58,7 @@ __all__ = [
     "User",
     "connect",
     "core",
+    "curators",
     "datasets",
     "errors",
     "finish",
@@ -128,6 +131,12 @@ def __getattr__(name: str) -> Any:
         return value  # not cached: every access checks the connection
     if name in ("setup", "datasets", "core"):
         value = importlib.import_module(f"lineagedb.{name}")
+    elif name in ("curators", "Annotate"):
+        from lineagedb.setup import settings as setup_settings
+
+        setup_settings._ensure_connected()  # curators use the registries
+        curators = importlib.import_module("lineagedb.curators")
+        return curators if name == "curators" else curators.Annotate
     elif name == "connect":
         from lineagedb.setup import connect as value
     elif name in ("track", "finish"):

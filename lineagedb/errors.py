@@ -8,7 +8,8 @@ catches ``LookupError`` or ``FileNotFoundError`` keeps working::
     ├── NotConnected                    no instance is connected, or the named one is unknown
     ├── InstanceError                   an instance cannot be created, connected or deleted
     ├── InvalidArgument (ValueError)    a call got a value it cannot use
-    │   └── UnknownField (AttributeError)   a query or constructor names a field the registry lacks
+    │   ├── UnknownField (AttributeError)   a query or constructor names a field the registry lacks
+    │   └── ValidationError             data do not validate against a schema or registry
     ├── WrongType (TypeError)           an argument of the wrong type, or a required one missing
     ├── PathNotFound (FileNotFoundError)    a path given by the user does not exist
     ├── AccessDenied (PermissionError)  the storage refused to read or write a path
@@ -50,6 +51,10 @@ class InvalidArgument(LineageDBError, ValueError):
 
 class WrongType(LineageDBError, TypeError):
     """An argument of the wrong type (a Transform expected, a str given, …)."""
+
+
+class ValidationError(InvalidArgument):
+    """Data do not validate against their schema or registries (a curator's ``validate()``)."""
 
 
 class UnknownField(InvalidArgument, AttributeError):

@@ -10,9 +10,9 @@ from pathlib import Path
 import lineagedb
 
 DOCUMENTED_NAMES = [
-    "Artifact", "Collection", "Feature", "FeatureSet", "Run", "Schema", "Storage", "Transform",
-    "ULabel", "UPath", "User",
-    "connect", "core", "datasets", "errors", "finish", "save", "settings", "setup", "track", "view",
+    "Annotate", "Artifact", "Collection", "Feature", "FeatureSet", "Run", "Schema", "Storage",
+    "Transform", "ULabel", "UPath", "User", "connect", "core", "curators", "datasets", "errors",
+    "finish", "save", "settings", "setup", "track", "view",
 ]  # fmt: skip
 
 

@@ -22,7 +22,7 @@ LAYERS = [
     ["lineagedb.core"],
     ["lineagedb.setup"],
     ["lineagedb.tracking"],
-    ["lineagedb.datasets"],
+    ["lineagedb.datasets", "lineagedb.curators"],
     ["lineagedb.models"],
     ["lineagedb.display"],
     ["lineagedb.query", "lineagedb.search", "lineagedb.validation"],

@@ -1,0 +1,309 @@
+"""Curators: check a DataFrame against features and registries before it is saved.
+
+``ln.curators.DataFrameCurator(df, schema)`` (LaminDB 2) and
+``ln.Annotate.from_df(df, categoricals=...)`` (LaminDB 0.70) check that the
+columns a schema requires are there and of their feature's type, and that
+the values of categorical columns are in their registry. ``validate()``
+raises :class:`lineagedb.errors.ValidationError` naming every failing column
+and its bad values (0.70's ``Annotate`` returns False instead); synonyms
+are never accepted silently — ``standardize(key)`` maps them when asked.
+``save_artifact()`` saves the table with its features and labels, and
+refuses data that does not validate.
+
+Example:
+    >>> curator = ln.curators.DataFrameCurator(df, schema)  # doctest: +SKIP
+    >>> curator.validate()  # doctest: +SKIP
+    >>> curator.standardize("cell_type")  # doctest: +SKIP
+    >>> curator.save_artifact(key="samples.parquet")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lineagedb._logger import logger
+from lineagedb.errors import InvalidArgument, ValidationError
+from lineagedb.models import Artifact, Feature, FeatureSet, ULabel
+
+
+def _column_ok(series: Any, kind: str) -> bool:
+    import pandas as pd
+
+    types = pd.api.types
+    if kind == "number":
+        return bool(types.is_numeric_dtype(series)) and not types.is_bool_dtype(series)
+    if kind == "bool":
+        return bool(types.is_bool_dtype(series))
+    if kind in ("date", "datetime"):
+        return bool(types.is_datetime64_any_dtype(series))
+    return True  # categories and text: any values, checked against the registry if any
+
+
+class _Categoricals:
+    """``curator.cat``: the categorical columns' registry operations (LaminDB 2)."""
+
+    def __init__(self, curator: DataFrameCurator) -> None:
+        self._curator = curator
+
+    def add_new_from(self, key: str, **fields: Any) -> list[ULabel]:
+        """Create registry records for the values of ``key`` that are not validated (``"all"``).
+
+        Example:
+            >>> curator.cat.add_new_from("cell_type")  # doctest: +SKIP
+        """
+        return self._curator.add_new_from(key, **fields)
+
+    def standardize(self, key: str) -> None:
+        """Replace synonyms and case variants in column ``key`` by the registry's values.
+
+        Example:
+            >>> curator.cat.standardize("cell_type")  # doctest: +SKIP
+        """
+        self._curator.standardize(key)
+
+
+class DataFrameCurator:
+    """Check a DataFrame against a schema (a FeatureSet) or a dict of categoricals.
+
+    Args:
+        df: The table.
+        schema: A FeatureSet (``ln.Schema``) of the required columns' features;
+            category features take their values from ULabel (by name).
+        categoricals: ``{column: field}``, e.g. ``{"cell_type": ln.ULabel.name}``
+            (default from the schema's category features).
+        columns: The field naming columns (``ln.Feature.name``).
+
+    Example:
+        >>> features = ln.Feature.filter(name__in=["cell_type", "count"])  # doctest: +SKIP
+        >>> schema = ln.Schema(features).save()  # doctest: +SKIP
+        >>> ln.curators.DataFrameCurator(df, schema).validate()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        df: Any,
+        schema: FeatureSet | None = None,
+        categoricals: dict[str, Any] | None = None,
+        columns: Any = None,
+    ) -> None:
+        import pandas as pd
+
+        if not isinstance(df, pd.DataFrame):
+            raise InvalidArgument(f"A curator checks a pandas DataFrame, not {type(df).__name__}.")
+        if schema is not None and not isinstance(schema, FeatureSet):
+            raise InvalidArgument("schema must be a FeatureSet (ln.Schema) of Feature records.")
+        self.df = df
+        self.schema = schema
+        self._required: list[Feature] = list(schema.members) if schema is not None else []
+        self._categoricals: dict[str, Any] = dict(categoricals or {})
+        for feature in self._required:
+            if feature.type == "category" and feature.name not in self._categoricals:
+                self._categoricals[feature.name] = "name"
+        self.cat = _Categoricals(self)
+        self._validated: bool | None = None
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def _problems(self) -> list[str]:
+        df, problems = self.df, []
+        missing = [f.name for f in self._required if f.name not in df.columns]
+        if missing:
+            problems.append(f"missing columns {missing}")
+        for feature in self._required:
+            if feature.name in df.columns and not _column_ok(df[feature.name], feature.type):
+                problems.append(
+                    f"column {feature.name!r} has dtype {df[feature.name].dtype}, not "
+                    f"{feature.type!r}"
+                )
+        for column, field in self._categoricals.items():
+            if column not in df.columns:
+                if column not in missing:
+                    problems.append(f"missing column {column!r}")
+                continue
+            result = ULabel.objects.all().inspect(df[column], field=field, mute=True)
+            if result.non_validated:
+                bad = ", ".join(repr(v) for v in result.non_validated[:20])
+                hint = ""
+                mapped = {**result.synonyms_mapper, **result.case_mapper}
+                if mapped:
+                    hint = f" ({len(mapped)} synonyms or case variants: standardize({column!r}))"
+                problems.append(f"column {column!r} has values not in ULabel: {bad}{hint}")
+        return problems
+
+    def validate(self) -> None:
+        """Raise ValidationError naming every failing column and its bad values; else return.
+
+        Example:
+            >>> curator.validate()  # doctest: +SKIP
+        """
+        problems = self._problems()
+        self._validated = not problems
+        if problems:
+            raise ValidationError(
+                "The DataFrame does not validate:\n  - " + "\n  - ".join(problems)
+            )
+        logger.success("the DataFrame is validated")
+
+    # -- fixes ----------------------------------------------------------------------------
+
+    def standardize(self, key: str) -> None:
+        """Replace synonyms and case variants in ``key`` (or ``"all"``) by registry values.
+
+        Example:
+            >>> curator.standardize("cell_type")  # doctest: +SKIP
+        """
+        for column in self._keys(key):
+            field = self._categoricals[column]
+            before = self.df[column]
+            mapper = ULabel.objects.all().standardize(before, field=field, return_mapper=True)
+            if mapper:
+                self.df[column] = before.map(lambda v, m=mapper: m.get(v, v))
+                logger.info(f"standardized {len(mapper)} values in {column!r}: {mapper}")
+
+    def add_new_from(self, key: str, **fields: Any) -> list[ULabel]:
+        """Create ULabels for the non-validated values of ``key`` (or ``"all"``); synonyms excepted.
+
+        Example:
+            >>> curator.add_new_from("donor")  # doctest: +SKIP
+        """
+        created: list[ULabel] = []
+        for column in self._keys(key):
+            result = ULabel.objects.all().inspect(self.df[column], mute=True)
+            mapped = {**result.synonyms_mapper, **result.case_mapper}
+            new = [v for v in result.non_validated if v not in mapped]
+            if mapped:
+                logger.warning(
+                    f"not created for {column!r}: {sorted(mapped)} are synonyms or case "
+                    f"variants; standardize({column!r}) first"
+                )
+            records = [ULabel(name=value, **fields) for value in new]
+            from lineagedb.models import save
+
+            save(records)
+            created += records
+            logger.success(f"created {len(records)} ULabel records for {column!r}")
+        return created
+
+    def _keys(self, key: str) -> list[str]:
+        if key == "all":
+            return list(self._categoricals)
+        if key not in self._categoricals:
+            raise InvalidArgument(
+                f"{key!r} is not a categorical column; they are {list(self._categoricals)}."
+            )
+        return [key]
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def save_artifact(
+        self, key: str | None = None, description: str | None = None, revises: Any = None
+    ) -> Artifact:
+        """Save the validated table with its features (slot ``columns``) and labels.
+
+        Refuses (ValidationError) a table that does not validate; nothing is written then.
+
+        Example:
+            >>> artifact = curator.save_artifact(key="samples.parquet")  # doctest: +SKIP
+        """
+        from django.db import transaction
+
+        self.validate()
+        features = list(Feature.objects.filter(name__in=[str(c) for c in self.df.columns]))
+        artifact = Artifact.from_df(self.df, key=key, description=description, revises=revises)
+        with transaction.atomic():
+            artifact.save()
+            if features:
+                artifact.features.add(features, slot="columns")
+            by_name = {f.name: f for f in features}
+            for column in self._categoricals:
+                feature = by_name.get(column)
+                labels = ULabel.objects.all().from_values(self.df[column].unique())
+                artifact.labels.add(labels, feature=feature)
+        return artifact
+
+
+class AnnotateDataFrame(DataFrameCurator):
+    """LaminDB 0.70's ``ln.Annotate.from_df(...)``: ``validate()`` returns a bool.
+
+    Example:
+        >>> cats = {"cell_type": ln.ULabel.name}  # doctest: +SKIP
+        >>> annotate = ln.Annotate.from_df(df, categoricals=cats)  # doctest: +SKIP
+        >>> annotate.validate()  # doctest: +SKIP
+        False
+    """
+
+    def validate(self) -> bool:  # type: ignore[override]
+        """True if the table validates; else False, with the problems logged.
+
+        Example:
+            >>> annotate.validate()  # doctest: +SKIP
+            True
+        """
+        problems = self._problems()
+        self._validated = not problems
+        for problem in problems:
+            logger.warning(problem)
+        return not problems
+
+    def add_validated_from(self, key: str) -> None:
+        """Nothing to add: validated values are registry records already (kept for 0.70 code).
+
+        Example:
+            >>> annotate.add_validated_from("all")  # doctest: +SKIP
+        """
+        self._keys(key)
+
+    def add_new_from_columns(self) -> list[Feature]:
+        """Register a Feature for every column that has none (typed from its dtype).
+
+        Example:
+            >>> annotate.add_new_from_columns()  # doctest: +SKIP
+        """
+        from lineagedb.models import save
+
+        known = set(
+            Feature.objects.filter(name__in=list(self.df.columns)).values_list("name", flat=True)
+        )
+        missing = self.df[[c for c in self.df.columns if c not in known]]
+        features = [f for f in Feature.from_df(missing) if f._state.adding]
+        save(features)
+        return features
+
+    def lookup(self) -> Any:
+        """ULabel names as attributes (``annotate.lookup().setosa``).
+
+        Example:
+            >>> annotate.lookup()  # doctest: +SKIP
+        """
+        return ULabel.lookup()
+
+    def save_artifact(  # type: ignore[override]
+        self, description: str | None = None, key: str | None = None, **kwargs: Any
+    ) -> Artifact:
+        """Save the validated table with its features and labels.
+
+        Example:
+            >>> annotate.save_artifact(description="iris")  # doctest: +SKIP
+        """
+        if not self.validate():
+            raise ValidationError("The DataFrame does not validate; see the warnings above.")
+        return DataFrameCurator.save_artifact(self, key=key, description=description, **kwargs)
+
+
+class Annotate:
+    """LaminDB 0.70's entry point: ``ln.Annotate.from_df(df, categoricals=..., columns=...)``.
+
+    Example:
+        >>> ln.Annotate.from_df(df, categoricals={"cell_type": ln.ULabel.name})  # doctest: +SKIP
+    """
+
+    @staticmethod
+    def from_df(
+        df: Any, categoricals: dict[str, Any] | None = None, columns: Any = None, **_: Any
+    ) -> AnnotateDataFrame:
+        """A curator for a DataFrame whose ``validate()`` returns a bool.
+
+        Example:
+            >>> ln.Annotate.from_df(df, categoricals={"species": ln.ULabel.name})  # doctest: +SKIP
+        """
+        return AnnotateDataFrame(df, categoricals=categoricals, columns=columns)

@@ -1,0 +1,70 @@
+"""Curators: DataFrameCurator (raising) and Annotate.from_df (LaminDB 0.70)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import pytest
+
+
+@pytest.fixture
+def schema(instance: ModuleType) -> tuple:
+    ln = instance
+    ln.save([ln.ULabel(name=name) for name in ("T cell", "B cell")])
+    cell_type = ln.Feature(name="cell_type", type="category").save()
+    cell_type.registries = "core.ULabel"
+    cell_type.save()
+    count = ln.Feature(name="count", type="number").save()
+    return ln, ln.Schema([cell_type, count]).save()
+
+
+def messy() -> pd.DataFrame:
+    return pd.DataFrame({"cell_type": ["T cell", "t cell", "NK cell"], "count": [3, 5, 8]})
+
+
+def test_validate_names_every_failing_column_and_writes_nothing(
+    schema: tuple, tmp_path: Path
+) -> None:
+    ln, schema_set = schema
+    curator = ln.curators.DataFrameCurator(messy(), schema_set)
+    with pytest.raises(ln.errors.ValidationError, match=r"'t cell', 'NK cell'") as error:
+        curator.validate()
+    assert "standardize('cell_type')" in str(error.value)
+    wrong = pd.DataFrame({"cell_type": ["T cell"], "count": ["three"]})
+    with pytest.raises(ln.errors.ValidationError, match=r"column 'count' has dtype object"):
+        ln.curators.DataFrameCurator(wrong, schema_set).validate()
+    with pytest.raises(ln.errors.ValidationError, match=r"missing columns \['count'\]"):
+        ln.curators.DataFrameCurator(pd.DataFrame({"cell_type": ["T cell"]}), schema_set).validate()
+    with pytest.raises(ln.errors.ValidationError):
+        curator.save_artifact(key="messy.parquet")
+    assert ln.Artifact.filter().count() == 0
+    assert not list((tmp_path / "data" / ".lineagedb").glob("*.parquet"))
+
+
+def test_standardize_add_new_and_save_a_labelled_artifact(schema: tuple) -> None:
+    ln, schema_set = schema
+    curator = ln.curators.DataFrameCurator(messy(), schema_set)
+    curator.standardize("cell_type")  # 't cell' -> 'T cell'
+    assert curator.df["cell_type"].tolist() == ["T cell", "T cell", "NK cell"]
+    created = curator.cat.add_new_from("cell_type")
+    assert [label.name for label in created] == ["NK cell"]
+    curator.validate()
+    artifact = curator.save_artifact(key="cells.parquet")
+    assert artifact.features["columns"].count() == 2
+    cell_type = ln.Feature.get(name="cell_type")
+    assert artifact.labels.get(cell_type, flat_names=True) == ["NK cell", "T cell"]
+    assert list(ln.Artifact.filter(cell_type="NK cell")) == [artifact]
+
+
+def test_annotate_from_df_returns_bools(schema: tuple) -> None:
+    ln, _ = schema
+    annotate = ln.Annotate.from_df(messy(), categoricals={"cell_type": ln.ULabel.name})
+    assert annotate.validate() is False
+    annotate.standardize("all")
+    annotate.add_new_from("cell_type")
+    assert annotate.validate() is True
+    annotate.add_new_from_columns()  # both columns have features already
+    artifact = annotate.save_artifact(description="cells")
+    assert artifact.description == "cells"
