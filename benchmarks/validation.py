@@ -35,6 +35,40 @@ def timed(function) -> float:  # type: ignore[no-untyped-def]
     return statistics.median(times)
 
 
+def curation_figures(ln) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Curate and save a 3 x 3 table (two categoricals) and a 100,000-row one (five)."""
+    import pandas as pd
+
+    columns = [f"cat_{i}" for i in range(5)]
+    features = [ln.Feature(name=name, type="category").save() for name in columns]
+    number = ln.Feature(name="value", type="number").save()
+    small = pd.DataFrame(
+        {"cat_0": ["label_000007"] * 3, "cat_1": ["label_000014"] * 3, "value": [1, 2, 3]}
+    )
+    large = pd.DataFrame(
+        {name: [f"label_{(i * 7) % 70000:06}" for i in range(100_000)] for name in columns}
+    )
+    large["value"] = range(100_000)
+    small_schema = ln.Schema([features[0], features[1], number]).save()
+    large_schema = ln.Schema([*features, number]).save()
+    rounds = iter(range(10_000))
+
+    def curate(frame, schema) -> None:  # type: ignore[no-untyped-def]
+        frame = frame.assign(value=frame["value"] + next(rounds) * 1_000_000)  # new content
+        curator = ln.curators.DataFrameCurator(frame, schema)
+        curator.validate()
+        curator.save_artifact(description="curated")
+
+    return {
+        "curate + save_artifact, 3 x 3, two categoricals": timed(
+            lambda: curate(small, small_schema)
+        ),
+        "curate + save_artifact, 100,000 rows, five categoricals": timed(
+            lambda: curate(large, large_schema)
+        ),
+    }
+
+
 def measure(database: str | None, folder: Path) -> None:
     import lineagedb as ln
 
@@ -67,6 +101,7 @@ def measure(database: str | None, folder: Path) -> None:
             lambda: ln.Feature.standardize(feature_values)
         ),
     }
+    figures.update(curation_figures(ln))
     backend = "PostgreSQL" if database else "SQLite"
     print(f"{backend}: {N_RECORDS:,} labels and features (filled in {fill:.0f} s)")
     for what, seconds in figures.items():

@@ -26,6 +26,10 @@ from lineagedb.errors import InvalidArgument, ValidationError
 from lineagedb.models import Artifact, Feature, FeatureSet, ULabel
 
 
+def _quoted(values: list[str]) -> str:
+    return ", ".join(repr(v) for v in values[:20])
+
+
 def _column_ok(series: Any, kind: str) -> bool:
     import pandas as pd
 
@@ -126,7 +130,12 @@ class DataFrameCurator:
                 hint = ""
                 mapped = {**result.synonyms_mapper, **result.case_mapper}
                 if mapped:
-                    hint = f" ({len(mapped)} synonyms or case variants: standardize({column!r}))"
+                    what = (
+                        "is a synonym or case variant"
+                        if len(mapped) == 1
+                        else ("are synonyms or case variants")
+                    )
+                    hint = f" ({_quoted(sorted(mapped))} {what}: standardize({column!r}))"
                 problems.append(f"column {column!r} has values not in ULabel: {bad}{hint}")
         return problems
 
