@@ -26,6 +26,14 @@ from lineagedb.errors import InvalidArgument, ValidationError
 from lineagedb.models import Artifact, Feature, FeatureSet, ULabel
 
 
+def _fingerprint(df: Any) -> int:
+    """A hash of a table's values, index and column names."""
+    import pandas as pd
+
+    values = int(pd.util.hash_pandas_object(df, index=True).sum())
+    return hash((values, tuple(map(str, df.columns))))
+
+
 def _quoted(values: list[str]) -> str:
     return ", ".join(repr(v) for v in values[:20])
 
@@ -105,6 +113,9 @@ class DataFrameCurator:
                 self._categoricals[feature.name] = "name"
         self.cat = _Categoricals(self)
         self._validated: bool | None = None
+        # What the table looked like when it last validated: save_artifact() checks again
+        # only if it changed since.
+        self._fingerprint: int | None = None
 
     # -- checks ---------------------------------------------------------------------------
 
@@ -147,6 +158,7 @@ class DataFrameCurator:
         """
         problems = self._problems()
         self._validated = not problems
+        self._fingerprint = _fingerprint(self.df) if not problems else None
         if problems:
             raise ValidationError(
                 "The DataFrame does not validate:\n  - " + "\n  - ".join(problems)
@@ -216,7 +228,8 @@ class DataFrameCurator:
         """
         from django.db import transaction
 
-        self.validate()
+        if self._fingerprint != _fingerprint(self.df):  # not validated as it is now
+            self.validate()
         features = list(Feature.objects.filter(name__in=[str(c) for c in self.df.columns]))
         artifact = Artifact.from_df(self.df, key=key, description=description, revises=revises)
         with transaction.atomic():
@@ -225,9 +238,15 @@ class DataFrameCurator:
                 artifact.features.add(features, slot="columns")
             by_name = {f.name: f for f in features}
             for column in self._categoricals:
-                feature = by_name.get(column)
-                labels = ULabel.objects.all().from_values(self.df[column].unique())
-                artifact.labels.add(labels, feature=feature)
+                values = [str(v) for v in self.df[column].dropna().unique()]
+                ids = [
+                    pk
+                    for start in range(0, len(values), 10_000)
+                    for pk in ULabel.objects.filter(
+                        name__in=values[start : start + 10_000]
+                    ).values_list("pk", flat=True)
+                ]
+                artifact.labels._link_ids(ids, by_name.get(column))
         return artifact
 
 
@@ -250,6 +269,7 @@ class AnnotateDataFrame(DataFrameCurator):
         """
         problems = self._problems()
         self._validated = not problems
+        self._fingerprint = _fingerprint(self.df) if not problems else None
         for problem in problems:
             logger.warning(problem)
         return not problems

@@ -108,15 +108,29 @@ class LabelManager:
                 "from, or pass records: ln.ULabel.from_values([...])."
             )
         labels = _labels_for(feature, labels)
+        self._link_ids([label.pk for label in labels], feature)
+
+    def _link_ids(self, ids: Iterable[int], feature: Feature | None) -> None:
+        """Link labels by id under ``feature`` in one transaction (rows written in bulk SQL)."""
+        from django.db import connection
+
+        host = self._host
         label_model, _, host_field = _links(host)
-        ids = list(dict.fromkeys(label.pk for label in labels))
+        unique = list(dict.fromkeys(ids))
+        table = label_model._meta.db_table
+        host_column = label_model._meta.get_field(host_field).column
+        insert = (
+            f"INSERT INTO {table} ({host_column}, ulabel_id, feature_id) "
+            "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
+        )
+        feature_id = feature.pk if feature is not None else None
         with transaction.atomic():
-            existing = label_model.objects.filter(**{host_field: host}, ulabel_id__in=ids)
-            existing.delete()  # re-added under this feature (a label has one feature per host)
-            label_model.objects.bulk_create(
-                [label_model(**{host_field: host}, ulabel_id=pk, feature=feature) for pk in ids],
-                ignore_conflicts=True,
-            )
+            for start in range(0, len(unique), 10_000):
+                chunk = unique[start : start + 10_000]
+                # Re-added under this feature: a label has one feature per host.
+                label_model.objects.filter(**{host_field: host}, ulabel_id__in=chunk).delete()
+                with connection.cursor() as cursor:
+                    cursor.executemany(insert, [(host.pk, pk, feature_id) for pk in chunk])
             if feature is not None:
                 self._note_registry(feature, registry_name(ULabel))
                 self._host_features._ensure_feature(feature)
