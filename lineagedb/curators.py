@@ -250,6 +250,83 @@ class DataFrameCurator:
         return artifact
 
 
+class AnnDataCurator(DataFrameCurator):
+    """Check an AnnData: its obs table against a schema, its var index against a registry field.
+
+    Args:
+        adata: The AnnData.
+        schema: A FeatureSet of the required obs columns (as for DataFrameCurator).
+        categoricals: ``{obs column: field}``.
+        var_index: The field var names must be values of (``ln.Feature.name``;
+            biological registries come with the bionty module).
+
+    Example:
+        >>> field = ln.Feature.name  # doctest: +SKIP
+        >>> curator = ln.curators.AnnDataCurator(adata, schema, var_index=field)  # doctest: +SKIP
+        >>> curator.validate()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        adata: Any,
+        schema: FeatureSet | None = None,
+        categoricals: dict[str, Any] | None = None,
+        var_index: Any = None,
+    ) -> None:
+        if type(adata).__name__ != "AnnData":
+            raise InvalidArgument(f"AnnDataCurator checks an AnnData, not {type(adata).__name__}.")
+        super().__init__(adata.obs, schema, categoricals)
+        self.adata = adata
+        self._var_index = var_index
+
+    def _problems(self) -> list[str]:
+        problems = super()._problems()
+        if self._var_index is not None:
+            result = Feature.objects.all().inspect(
+                list(self.adata.var_names), field=self._var_index, mute=True
+            )
+            if result.non_validated:
+                bad = _quoted(result.non_validated)
+                problems.append(f"var names not in the registry: {bad}")
+        return problems
+
+    def standardize(self, key: str) -> None:
+        """Replace synonyms and case variants in obs column ``key`` (or ``"all"``).
+
+        Example:
+            >>> curator.standardize("cell_type")  # doctest: +SKIP
+        """
+        super().standardize(key)
+        self.adata.obs = self.df
+
+    def save_artifact(
+        self, key: str | None = None, description: str | None = None, revises: Any = None
+    ) -> Artifact:
+        """Save the validated AnnData (``.h5ad``), its features (``var``, ``obs``) and obs labels.
+
+        Example:
+            >>> curator.save_artifact(key="pbmc.h5ad")  # doctest: +SKIP
+        """
+        from django.db import transaction
+
+        if self._fingerprint != _fingerprint(self.df):
+            self.validate()
+        artifact = Artifact.from_anndata(
+            self.adata, key=key, description=description, revises=revises
+        )
+        with transaction.atomic():
+            artifact.save()
+            artifact.features.add_from_anndata(
+                var_field=self._var_index if self._var_index is not None else None
+            )
+            by_name = {f.name: f for f in Feature.objects.filter(name__in=list(self._categoricals))}
+            for column in self._categoricals:
+                values = [str(v) for v in self.df[column].dropna().unique()]
+                ids = list(ULabel.objects.filter(name__in=values).values_list("pk", flat=True))
+                artifact.labels._link_ids(ids, by_name.get(column))
+        return artifact
+
+
 class AnnotateDataFrame(DataFrameCurator):
     """LaminDB 0.70's ``ln.Annotate.from_df(...)``: ``validate()`` returns a bool.
 
@@ -325,6 +402,17 @@ class Annotate:
     Example:
         >>> ln.Annotate.from_df(df, categoricals={"cell_type": ln.ULabel.name})  # doctest: +SKIP
     """
+
+    @staticmethod
+    def from_anndata(
+        adata: Any, var_index: Any = None, categoricals: dict[str, Any] | None = None, **_: Any
+    ) -> AnnDataCurator:
+        """A curator for an AnnData (its ``validate()`` raises ValidationError).
+
+        Example:
+            >>> ln.Annotate.from_anndata(adata, var_index=ln.Feature.name)  # doctest: +SKIP
+        """
+        return AnnDataCurator(adata, categoricals=categoricals, var_index=var_index)
 
     @staticmethod
     def from_df(

@@ -68,3 +68,29 @@ def test_annotate_from_df_returns_bools(schema: tuple) -> None:
     annotate.add_new_from_columns()  # both columns have features already
     artifact = annotate.save_artifact(description="cells")
     assert artifact.description == "cells"
+
+
+def test_anndata_curation_checks_obs_and_var_and_saves_features_and_labels(
+    schema: tuple,
+) -> None:
+    from lineagedb.datasets import anndata_counts
+
+    ln, _ = schema
+    adata = anndata_counts(n_obs=12, n_vars=5, cell_types=("T cell", "b cell"))
+    ln.save([ln.Feature(name=name, type="number") for name in adata.var_names[:4]])
+    curator = ln.curators.AnnDataCurator(
+        adata, categoricals={"cell_type": ln.ULabel.name}, var_index=ln.Feature.name
+    )
+    with pytest.raises(ln.errors.ValidationError) as error:
+        curator.validate()
+    assert "'b cell'" in str(error.value)
+    assert f"var names not in the registry: '{adata.var_names[4]}'" in str(error.value)
+    curator.standardize("cell_type")  # 'b cell' -> 'B cell'
+    assert set(adata.obs["cell_type"]) <= {"T cell", "B cell"}
+    ln.Feature(name=adata.var_names[4], type="number").save()
+    artifact = curator.save_artifact(key="cells.h5ad")
+    assert artifact.features.by_slot()["var"].n == 5
+    assert sorted(artifact.labels.all().values_list("name", flat=True)) == sorted(
+        set(adata.obs["cell_type"])
+    )
+    assert isinstance(ln.Annotate.from_anndata(adata), ln.curators.AnnDataCurator)
