@@ -7,6 +7,7 @@ row; ``get()`` accepts a uid, a unique uid prefix or an integer id;
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -92,7 +93,7 @@ class QuerySet(models.QuerySet):
         that are fields of the registry keep their meaning.
         """
         meta = self.model._meta
-        fields = {field.name for field in meta.get_fields()} | {"pk"}
+        fields = _field_names(self.model)
         heads = {key.split("__")[0] for key in kwargs} - fields
         if not heads or "feature_value_links" not in fields:
             return kwargs, []
@@ -303,7 +304,7 @@ class QuerySet(models.QuerySet):
 
     def _feature_columns(self, ids: list[int]) -> dict[str, dict[int, Any]]:
         """{feature name: {record id: value or list}} from feature values and labelled features."""
-        fields = {field.name for field in self.model._meta.get_fields()}
+        fields = _field_names(self.model)
         found: dict[str, dict[int, list[Any]]] = {}
         base = models.QuerySet.filter(self.model.objects.all(), pk__in=ids)
         sources = []
@@ -432,6 +433,12 @@ class QuerySet(models.QuerySet):
                 record.delete(*args, **kwargs)
             return None
         return super().delete()
+
+
+@functools.cache
+def _field_names(model: Any) -> frozenset[str]:
+    """The names a registry's lookups may start with (filter() asks on every call)."""
+    return frozenset({field.name for field in model._meta.get_fields()} | {"pk"})
 
 
 def _field_name(field: str | Any) -> str:

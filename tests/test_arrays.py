@@ -390,8 +390,8 @@ def test_mapped_collection_records_the_run_input(instance: ModuleType) -> None:
 def test_sparse_rows_are_read_in_bounded_batches(
     instance: ModuleType, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from lineagedb.arrays._elements import SparseArray
     from lineagedb.arrays._ranges import LocalBytes
-    from lineagedb.arrays.backed import SparseArray
 
     ln = instance
     adata = anndata_counts(n_obs=500, n_vars=40, density=0.2, seed=8)

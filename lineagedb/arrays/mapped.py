@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from lineagedb.arrays.backed import AnnDataAccessor, SparseArray, _encoding, _is_group, open_backed
+from lineagedb.arrays._elements import SparseArray, encoding, is_group
+from lineagedb.arrays.backed import AnnDataAccessor, open_backed
 from lineagedb.errors import InvalidArgument
 
 if TYPE_CHECKING:
@@ -51,8 +52,8 @@ class _Store:
         return self._wrap(storage["layers"][key])
 
     def _wrap(self, element: Any) -> Any:
-        if _is_group(element):
-            if _encoding(element) not in ("csr_matrix", "csc_matrix"):
+        if is_group(element):
+            if encoding(element) not in ("csr_matrix", "csc_matrix"):
                 raise InvalidArgument(f"mapped() reads arrays; '{element.name}' is not one.")
             sparse = SparseArray(element, self.accessor._source)
             if sparse.format != "csr":

@@ -14,6 +14,7 @@ from lineagedb.models.annotating import Annotated
 from lineagedb.models.record import Record
 from lineagedb.models.versioning import VersionedRecord
 from lineagedb.query import QuerySet
+from lineagedb.storage import serializers
 from lineagedb.storage.hashing import hash_bytes
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def collection_hash(artifacts: list[Artifact]) -> str:
 
 
 # Suffixes that load() concatenates together.
-_KINDS = {".h5ad": "AnnData", ".zarr": "AnnData", ".zrad": "AnnData"} | {
+_KINDS = {suffix: "AnnData" for suffix in serializers.SUFFIXES["AnnData"]} | {
     suffix: "table" for suffix in (".csv", ".tsv", ".parquet")
 }
 
@@ -355,7 +356,7 @@ class Collection(Annotated, VersionedRecord):
 
         paths: list[Any] = []
         for artifact in self.artifacts:
-            if artifact.suffix not in (".h5ad", ".zarr", ".zrad"):
+            if _KINDS.get(artifact.suffix) != "AnnData":
                 logger.warning(
                     f"ignoring artifact {artifact.uid} with suffix {artifact.suffix!r}: "
                     "mapped() reads AnnData stored as .h5ad or .zarr"
