@@ -8,21 +8,19 @@ Example:
     >>> ln.Artifact.df()  # doctest: +SKIP
 """
 
-from lineagedb.models.annotation import (
+from lineagedb.models.annotation import Feature, FeatureSet, ULabel
+from lineagedb.models.artifact import Artifact
+from lineagedb.models.bulk import save
+from lineagedb.models.collection import Collection, CollectionArtifact
+from lineagedb.models.links import (
     ArtifactFeatureSet,
     ArtifactFeatureValue,
     ArtifactULabel,
     CollectionFeatureSet,
     CollectionULabel,
-    Feature,
-    FeatureSet,
     FeatureSetFeature,
     FeatureValue,
-    ULabel,
 )
-from lineagedb.models.artifact import Artifact
-from lineagedb.models.bulk import save
-from lineagedb.models.collection import Collection, CollectionArtifact
 from lineagedb.models.record import Record
 from lineagedb.models.run import Run
 from lineagedb.models.storage import Storage

@@ -23,17 +23,14 @@ from django.db import transaction
 
 from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument, WrongType
-from lineagedb.models.annotation import (
+from lineagedb.models.annotation import Feature, FeatureSet, ULabel, registry_name
+from lineagedb.models.feature_values import jsonable, stored_values, value_hash, value_rows
+from lineagedb.models.links import (
     ArtifactFeatureSet,
     ArtifactFeatureValue,
     ArtifactULabel,
     CollectionFeatureSet,
     CollectionULabel,
-    Feature,
-    FeatureSet,
-    FeatureValue,
-    ULabel,
-    registry_name,
 )
 from lineagedb.models.record import Record
 from lineagedb.query import QuerySet
@@ -364,9 +361,9 @@ class FeatureManager:
             if feature.type == "category":
                 labels[name] = _labels_for(feature, value)
             else:
-                rows.extend(_value_rows(feature, value))
+                rows.extend(value_rows(feature, value))
         with transaction.atomic():
-            stored = _stored_values(rows)
+            stored = stored_values(rows)
             links = [ArtifactFeatureValue(artifact=host, featurevalue=value) for value in stored]
             ArtifactFeatureValue.objects.bulk_create(links, ignore_conflicts=True)
             for name, records in labels.items():
@@ -413,7 +410,7 @@ class FeatureManager:
             artifact=host, featurevalue__feature__name__in=names
         )
         if value is not None:
-            links = links.filter(featurevalue__hash=_value_hash(_jsonable(value)))
+            links = links.filter(featurevalue__hash=value_hash(jsonable(value)))
         links.delete()
         label_model, _, host_field = _links(host)
         label_links = label_model.objects.filter(**{host_field: host}, feature__name__in=names)
@@ -488,114 +485,6 @@ def _labels_for(feature: Feature | None, value: Any) -> list[ULabel]:
             f"Labels {unsaved[:5]} are not saved; save them first (ln.save(labels))."
         )
     return records + [found[name] for name in names]
-
-
-def _check_value(feature: Feature, value: Any) -> Any:
-    """``value`` as stored for ``feature``'s type, or InvalidArgument naming both."""
-    import datetime
-
-    kind = feature.type
-
-    def refuse() -> InvalidArgument:
-        return InvalidArgument(
-            f"Feature {feature.name!r} has type {kind!r}; {value!r} "
-            f"({type(value).__name__}) is not a value of it. Nothing was written."
-        )
-
-    if kind == "bool":
-        if type(value).__name__ not in ("bool", "bool_"):
-            raise refuse()
-        return bool(value)
-    if kind == "number":
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
-            raise refuse()
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise refuse() from None
-        if number != number:  # NaN
-            raise refuse()
-        return int(value) if float(number).is_integer() and isinstance(value, int) else number
-    if kind == "str":
-        if not isinstance(value, str):
-            raise refuse()
-        return value
-    if kind in ("date", "datetime"):
-        if isinstance(value, str):
-            try:
-                parsed = datetime.datetime.fromisoformat(value)
-            except ValueError:
-                raise refuse() from None
-            return parsed.date().isoformat() if kind == "date" else parsed.isoformat()
-        if (
-            kind == "date"
-            and isinstance(value, datetime.date)
-            and not isinstance(value, datetime.datetime)
-        ):
-            return value.isoformat()
-        if kind == "datetime" and isinstance(value, datetime.datetime):
-            return value.isoformat()
-        raise refuse()
-    if kind == "dict":
-        if not isinstance(value, dict):
-            raise refuse()
-        return _jsonable(value)
-    raise refuse()
-
-
-def _jsonable(value: Any) -> Any:
-    import json
-
-    try:
-        return json.loads(json.dumps(value, sort_keys=True, default=str))
-    except (TypeError, ValueError):
-        raise InvalidArgument(f"{value!r} cannot be stored as a feature value.") from None
-
-
-def _value_hash(value: Any) -> str:
-    import hashlib
-    import json
-
-    from lineagedb.storage.hashing import encode_digest
-
-    text = json.dumps(value, sort_keys=True)
-    return encode_digest(hashlib.md5(text.encode()).digest())
-
-
-def _value_rows(
-    feature: Feature, value: Any
-) -> list[tuple[Feature, Any, float | None, str | None, str]]:
-    """(feature, value, number, text, hash) rows: one per value (lists give several)."""
-    items = value if isinstance(value, (list, tuple)) and feature.type != "dict" else [value]
-    rows = []
-    for item in items:
-        stored = _check_value(feature, item)
-        number = float(stored) if feature.type in ("number", "bool") else None
-        text = stored[:255] if isinstance(stored, str) else None
-        rows.append((feature, stored, number, text, _value_hash(stored)))
-    return rows
-
-
-def _stored_values(rows: list[tuple[Feature, Any, float | None, str | None, str]]) -> list[Any]:
-    """The FeatureValue records of the rows: existing ones found, new ones created (shared)."""
-    from django.db.models import Q
-
-    if not rows:
-        return []
-    wanted = {(row[0].pk, row[4]): row for row in rows}
-    condition = Q()
-    for feature_id, digest in wanted:
-        condition |= Q(feature_id=feature_id, hash=digest)
-    existing = {(v.feature_id, v.hash): v for v in FeatureValue.objects.filter(condition)}
-    new = [
-        FeatureValue(feature=row[0], value=row[1], number=row[2], text=row[3], hash=row[4])
-        for key, row in wanted.items()
-        if key not in existing
-    ]
-    if new:
-        FeatureValue.objects.bulk_create(new, ignore_conflicts=True)
-        existing = {(v.feature_id, v.hash): v for v in FeatureValue.objects.filter(condition)}
-    return [existing[key] for key in wanted]
 
 
 class Annotated:

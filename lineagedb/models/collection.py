@@ -213,10 +213,10 @@ class Collection(Annotated, VersionedRecord):
 
     def _link_feature_sets(self, members: list[Artifact]) -> None:
         """Per slot, the union of the members' feature sets (reused by hash)."""
-        from lineagedb.models.annotation import (
+        from lineagedb.models.annotation import FeatureSet
+        from lineagedb.models.links import (
             ArtifactFeatureSet,
             CollectionFeatureSet,
-            FeatureSet,
             FeatureSetFeature,
         )
 
