@@ -249,6 +249,11 @@ def logout() -> None:
 @click.option("--description", default=None, help="Free text.")
 @click.option("--version", "version", default=None, help="A version string.")
 @click.option(
+    "--revises",
+    default=None,
+    help="Uid or key of the artifact this is a new version of (a key already names one).",
+)
+@click.option(
     "--update",
     is_flag=True,
     help="If the content is registered already, give that record these values.",
@@ -259,19 +264,27 @@ def save(
     key: str | None,
     description: str | None,
     version: str | None,
+    revises: str | None,
     update: bool,
     as_json: bool,
 ) -> None:
     """Register a file or folder (local path or URL); prints uid, key and hash.
 
     Content registered already returns that record; values given that it
-    lacks are reported, and applied with --update.
+    lacks are reported, and applied with --update. New content under a key
+    that an artifact has (or at a registered path whose file changed) is
+    that artifact's next version; --revises names the artifact explicitly.
 
     Example:
 
         lineagedb save ./results/counts.csv --description "counts table"
     """
-    artifact = _ln().Artifact(path, key=key, description=description, version=version).save()
+    previous = _artifact(revises) if revises is not None else None
+    artifact = (
+        _ln()
+        .Artifact(path, key=key, description=description, version=version, revises=previous)
+        .save()
+    )
     not_applied = artifact.__dict__.get("_not_applied") or {}
     if update and not_applied:
         if "key" in not_applied and not artifact.key_is_virtual:
@@ -283,7 +296,12 @@ def save(
             setattr(artifact, name, value)
         artifact.save()
         click.echo(f"updated {', '.join(not_applied)} of artifact {artifact.uid}", err=True)
-    row = {"uid": artifact.uid, "key": artifact.key, "hash": artifact.hash}
+    row = {
+        "uid": artifact.uid,
+        "key": artifact.key,
+        "hash": artifact.hash,
+        "version": artifact.version,
+    }
     click.echo(json.dumps(row) if as_json else f"{artifact.uid}\t{artifact.key}\t{artifact.hash}")
 
 

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 _error_classes: dict[tuple[type, type], type[Exception]] = {}
 
+# one()/get() over more matches than this never treat them as one version family.
+_FAMILY_SCAN = 1000
+
 
 def registry_error(model: type[models.Model], kind: type[Exception]) -> type[Exception]:
     """An error class that is both ``kind`` (ours) and the model's Django error.
@@ -212,6 +215,8 @@ class QuerySet(models.QuerySet):
             ) from None
         except self.model.MultipleObjectsReturned:
             latest = self._latest_of_family(kwargs)
+            if latest is None:
+                latest = self._latest_if_one_family(super().filter(*args, **kwargs))
             if latest is not None:
                 return latest
             raise registry_error(self.model, MultipleFound)(
@@ -229,6 +234,22 @@ class QuerySet(models.QuerySet):
             return None
         return super().filter(uid__startswith=prefix, is_latest=True).first()
 
+    def _latest_if_one_family(self, query: models.QuerySet) -> Any:
+        """The latest member when every match is a version of one record, else None.
+
+        ``Artifact.get(key="a.csv")`` and ``filter(key=...).one()`` name the
+        key's version family: they give its latest version (as LaminDB does).
+        """
+        fields = {field.name for field in self.model._meta.concrete_fields}
+        if "is_latest" not in fields:
+            return None
+        uids = list(query.values_list("uid", flat=True)[:_FAMILY_SCAN])
+        if len(uids) == _FAMILY_SCAN or len({uid[:-4] for uid in uids}) != 1:
+            return None
+        members = {record.uid: record for record in query.order_by("-id")}
+        latest = [record for record in members.values() if record.is_latest]
+        return latest[0] if latest else members[max(members, key=lambda uid: uid[-4:])]
+
     def one(self) -> Any:
         """The single record of this query; raise if there are none or several.
 
@@ -242,6 +263,9 @@ class QuerySet(models.QuerySet):
                 f"Loosen the filter, or use .one_or_none() when none is fine."
             )
         if len(records) > 1:
+            latest = self._latest_if_one_family(self)
+            if latest is not None:
+                return latest
             raise registry_error(self.model, MultipleFound)(
                 f"More than one {self.model.__name__} matches this query "
                 f"({self.count()} records). Add conditions, or use .first()."
@@ -256,6 +280,8 @@ class QuerySet(models.QuerySet):
             True
         """
         records = list(self[:2])
+        if len(records) > 1 and (latest := self._latest_if_one_family(self)) is not None:
+            return latest
         if len(records) > 1:
             raise registry_error(self.model, MultipleFound)(
                 f"More than one {self.model.__name__} matches this query "
@@ -399,7 +425,10 @@ class QuerySet(models.QuerySet):
             User(uid='00000000', handle='anonymous', ...)
         """
         name_field = _field_name(field) if field is not None else self.model._name_field
-        rows = self.order_by("id").values_list(name_field, "uid", "id")
+        # The latest version of a family gets the plain name; older ones _2, _3, ….
+        fields = {field.name for field in self.model._meta.concrete_fields}
+        order = ("-is_latest", "id") if "is_latest" in fields else ("id",)
+        rows = self.order_by(*order).values_list(name_field, "uid", "id")
         return Lookup(self.model, ((value or uid, pk) for value, uid, pk in rows))
 
     def search(

@@ -156,9 +156,13 @@ def test_from_dir_makes_one_artifact_per_file(
     inside = tmp_path / "data" / "runs" / "run1"
     write(inside / "counts.csv", "a\n1\n")
     write(inside / "qc" / "report.txt", "ok")
-    write(inside / "qc" / "copy.txt", "ok")  # same content as report.txt: dropped
+    write(inside / "qc" / "copy.txt", "ok")  # same content, another path: its own artifact
     artifacts = ln.Artifact.from_dir(inside)
-    assert sorted(a.key for a in artifacts) == ["runs/run1/counts.csv", "runs/run1/qc/copy.txt"]
+    assert sorted(a.key for a in artifacts) == [
+        "runs/run1/counts.csv",
+        "runs/run1/qc/copy.txt",
+        "runs/run1/qc/report.txt",
+    ]
     ln.save(artifacts)
     again = ln.Artifact.from_dir(inside)
     assert {a.uid for a in again} == {a.uid for a in artifacts}
@@ -167,8 +171,11 @@ def test_from_dir_makes_one_artifact_per_file(
     outside = tmp_path / "elsewhere" / "batch"
     write(outside / "x.csv", "x\n1\n")
     write(outside / "sub" / "y.csv", "y\n2\n")
+    write(outside / "sub" / "twin.csv", "y\n2\n")  # copied: the same bytes are stored once
     copied = ln.save(ln.Artifact.from_dir(outside, key="imports/batch"))
-    assert sorted(a.key for a in copied) == ["imports/batch/sub/y.csv", "imports/batch/x.csv"]
+    keys = sorted(a.key for a in copied)
+    assert len(keys) == 2 and keys[1] == "imports/batch/x.csv"
+    assert keys[0] in ("imports/batch/sub/y.csv", "imports/batch/sub/twin.csv")
     assert all(a.key_is_virtual and a.path.exists() for a in copied)
     assert not list((tmp_path / "data" / ".lineagedb").glob(".lineagedb-tmp-*"))
     with pytest.raises(ValueError, match=r"with key 'runs/run1'.* under 'other'"):
@@ -177,12 +184,12 @@ def test_from_dir_makes_one_artifact_per_file(
     capsys.readouterr()
     ln.Artifact.view_tree()
     tree = capsys.readouterr().out
-    assert tree.startswith("Artifact (6 sub-directories & 4 files with suffixes '.csv', '.txt'):")
-    assert "    └── run1\n        ├── qc\n        │   └── copy.txt\n        └── counts.csv" in tree
+    assert tree.startswith("Artifact (6 sub-directories & 5 files with suffixes '.csv', '.txt'):")
+    assert "        ├── qc\n        │   ├── copy.txt\n        │   └── report.txt\n" in tree
     ln.Artifact.filter(key__startswith="imports/").view_tree()
-    assert "y.csv" in capsys.readouterr().out
+    assert "x.csv" in capsys.readouterr().out
     ln.UPath(tmp_path / "elsewhere").view_tree()
-    assert capsys.readouterr().out.startswith("elsewhere (2 sub-directories & 2 files")
+    assert capsys.readouterr().out.startswith("elsewhere (2 sub-directories & 3 files")
 
 
 def test_values_not_applied_to_an_existing_record_are_named(

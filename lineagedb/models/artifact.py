@@ -62,6 +62,38 @@ def _check_real_key_free(storage: Storage, key: str) -> None:
         )
 
 
+def _latest_with_key(storage: Storage, key: str, *, managed: bool | None) -> Artifact | None:
+    """The latest visible artifact with ``key`` in ``storage`` (None for an unsaved storage)."""
+    if storage.id is None:
+        return None
+    query = Artifact.objects.filter(storage_id=storage.id, key=key, visibility=1)
+    if managed is not None:
+        query = query.filter(key_is_virtual=managed)
+    return query.order_by("-is_latest", "-created_at", "-id").first()
+
+
+def _version_family_of(storage: Storage, key: str) -> Artifact | None:
+    """The artifact whose next version new content under ``key`` becomes (LaminDB >= 0.73)."""
+    latest = _latest_with_key(storage, key, managed=None)
+    if latest is not None:
+        logger.info(
+            f"key {key!r} names artifact {latest.uid}: the new content becomes its next version"
+        )
+    return latest
+
+
+def _changed_in_place(existing: Artifact, source: Path | UPath) -> Artifact:
+    """Say that a file registered in place has new bytes; its record becomes the old version."""
+    logger.warning(
+        f"'{source}' changed since it was registered as artifact {existing.uid} (key "
+        f"{existing.key!r}): saving makes a new version. The bytes of {existing.uid} were "
+        "overwritten in place, so its record keeps only their hash and size (its verify() "
+        "fails); to keep old versions' bytes, save edits under a new path or copy them "
+        "into managed storage."
+    )
+    return existing
+
+
 class Artifact(Annotated, VersionedRecord):
     """A file, folder or DataFrame in storage, with hash, size, key and provenance.
 
@@ -222,7 +254,23 @@ class Artifact(Annotated, VersionedRecord):
     ) -> None:
         content = staged.content if staged is not None else Location(source).hash()
         assert content is not None
-        existing = Artifact.find_by_content(content.hash, content.hash_type)
+        storage, key_in_storage = located or storage_for(source)
+        if key_in_storage is not None and key is not None and key != key_in_storage:
+            raise InvalidArgument(
+                f"Path '{source}' is in storage '{storage.root}' with key "
+                f"{key_in_storage!r}; it cannot be saved under key {key!r}. "
+                "Omit key=, or move the file."
+            )
+        if key_in_storage is not None:
+            # Registered in place: one artifact per path (LaminDB 2.x); the
+            # same bytes at another path are another artifact.
+            existing = _latest_with_key(storage, key_in_storage, managed=False)
+            if existing is not None and existing.hash != content.hash:
+                changed = _changed_in_place(existing, source)
+                revises, existing = revises or changed, None
+        else:
+            # Copied: the same bytes are stored once.
+            existing = Artifact.find_by_content(content.hash, content.hash_type)
         if existing is not None:
             if staged is not None:
                 staged.discard()
@@ -231,14 +279,8 @@ class Artifact(Annotated, VersionedRecord):
             self._become(existing)
             self._note_not_applied(key=key, description=description, version=version)
             return
-        # A bucket seen for the first time is registered only for new content.
-        storage, key_in_storage = located or storage_for(source)
-        if key_in_storage is not None and key is not None and key != key_in_storage:
-            raise InvalidArgument(
-                f"Path '{source}' is in storage '{storage.root}' with key "
-                f"{key_in_storage!r}; it cannot be saved under key {key!r}. "
-                "Omit key=, or move the file."
-            )
+        if key_in_storage is None and key is not None and revises is None:
+            revises = _version_family_of(storage, key)
         if key_in_storage is not None:
             logger.hint(f"path in storage '{storage.root}' with key '{key_in_storage}'")
         elif key is None and revises is not None:
@@ -357,6 +399,10 @@ class Artifact(Annotated, VersionedRecord):
                 self._become(existing)
                 self._note_not_applied(key=key, description=description, version=version)
                 raise _Existing
+            if key is not None and revises is None:
+                revises = _version_family_of(storage, key)
+                if description is None and revises is not None:
+                    description = revises.description
             super().__init__(
                 storage=storage,
                 key=key,
@@ -520,8 +566,8 @@ class Artifact(Annotated, VersionedRecord):
 
         Keys are ``<folder key>/<relative path>``: the folder's key in its
         storage, or ``key`` (default: the folder's name) for a folder outside
-        every storage root, whose files are then copied into storage. Files
-        whose content appears twice are kept once. Calling it again returns
+        every storage root, whose files are then copied into storage (files
+        whose content appears twice are then copied once). Calling it again returns
         the registered records. ``ln.Artifact(folder)`` makes one artifact of
         the whole folder instead.
 
@@ -560,7 +606,7 @@ class Artifact(Annotated, VersionedRecord):
             file_key = None if in_place else f"{folder_key}/{relative}"
             artifact = cls(file_path, key=file_key, run=run, _hint=False)
             content = (artifact.hash, artifact.hash_type)
-            if content in seen:
+            if not in_place and content in seen:  # copies are stored once; paths stay paths
                 logger.warning(
                     f"dropping '{relative}': its content equals that of '{seen[content]}'"
                 )
