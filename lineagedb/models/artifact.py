@@ -94,6 +94,24 @@ def _changed_in_place(existing: Artifact, source: Path | UPath) -> Artifact:
     return existing
 
 
+class _Replacement:
+    """Bytes staged by ``replace()`` until ``save()`` commits them, or discarded."""
+
+    def __init__(self, staged: Staged, suffix: str, source: Path, temporary: bool) -> None:
+        self.staged, self.suffix, self.source = staged, suffix, source
+        # A DataFrame's serialization goes once its bytes are stored (or dropped).
+        self._temporary_source = source if temporary else None
+
+    def discard(self) -> None:
+        self.staged.discard()
+        self.remove_temporary_source()
+
+    def remove_temporary_source(self) -> None:
+        if self._temporary_source is not None:
+            Location(self._temporary_source).remove()
+            self._temporary_source = None
+
+
 class Artifact(Annotated, VersionedRecord):
     """A file, folder or DataFrame in storage, with hash, size, key and provenance.
 
@@ -802,7 +820,11 @@ class Artifact(Annotated, VersionedRecord):
         """
         self._check_text_fields()
         if not self._state.adding:
-            super().save(*args, **kwargs)
+            replacement = self._drop_replacement()
+            if replacement is None:
+                super().save(*args, **kwargs)
+            else:
+                self._save_replacement(replacement)
             return self
         pending = self._stage_for_save()
 
@@ -866,15 +888,18 @@ class Artifact(Annotated, VersionedRecord):
         )
 
     def replace(self, data: Any) -> Artifact:
-        """Swap the stored bytes for those of ``data`` (a local path or DataFrame) and re-hash.
+        """Stage ``data`` (a local path or DataFrame) as the new bytes; ``save()`` stores them.
 
         The record keeps its uid. Managed bytes may change suffix; bytes
         registered in place are overwritten at their key and must keep it.
-        The new bytes are staged first and take the final name in the
-        transaction that updates the record.
+        Until ``save()`` the stored bytes and the record are untouched (an
+        artifact replaced but never saved loses only the staged copy); then
+        the new bytes take the final name in the transaction that updates
+        the record.
 
         Example:
             >>> artifact.replace("meta_fixed.csv")  # doctest: +SKIP
+            >>> artifact.save()  # doctest: +SKIP
         """
         if self._state.adding:
             raise InvalidArgument(
@@ -897,17 +922,38 @@ class Artifact(Annotated, VersionedRecord):
                 f"Artifact {self.uid} is registered in place at key {self.key!r}; its "
                 f"replacement must keep the suffix {self.suffix!r}, not {suffix!r}."
             )
-        old_path = self.path
-        check_inside(old_path, self.storage.root)
-        folder = Location(old_path).parent
+        check_inside(self.path, self.storage.root)
+        folder = Location(self.path).parent
+        previous = self._drop_replacement()
+        if previous is not None:
+            previous.discard()  # the last replace() before save() wins
         # Local copies are hashed while staged; uploads are checked on arrival.
         staged = folder.stage(source, None if folder.is_local else Location(source).hash())
+        replacement = _Replacement(staged, suffix, source, temporary=accessor is not None)
+        self.__dict__["_replacement"] = replacement
+        self.__dict__["_replacement_finalizer"] = weakref.finalize(self, replacement.discard)
+        assert staged.content is not None
+        logger.info(
+            f"staged {staged.content.size} bytes to replace those of artifact {self.uid}; "
+            "artifact.save() stores them"
+        )
+        return self
+
+    def _drop_replacement(self) -> _Replacement | None:
+        """Forget a staged replacement (returned); its finalizer no longer runs."""
+        finalizer = self.__dict__.pop("_replacement_finalizer", None)
+        if finalizer is not None:
+            finalizer.detach()
+        return self.__dict__.pop("_replacement", None)
+
+    def _save_replacement(self, replacement: _Replacement) -> None:
+        """Commit staged bytes and the updated record together (see save_staged())."""
+        staged, suffix = replacement.staged, replacement.suffix
         content = staged.content
         assert content is not None
-
         # The old bytes step aside under a name cleanup recognises, so that a
         # crash at any point leaves either the old or the new state whole.
-        old = Location(old_path)
+        old = Location(self.path)
         backup = Location(self.storage.path / MANAGED_FOLDER / f"{REPLACED_MARKER}{self.uid}")
         moved_aside = False
 
@@ -926,6 +972,7 @@ class Artifact(Annotated, VersionedRecord):
         try:
             save_staged([(staged, lambda: Location(self.path))], write)
         except BaseException as error:
+            replacement.remove_temporary_source()
             if moved_aside:
                 backup.move_to(old)
             if Artifact.objects.filter(pk=self.pk).exists():
@@ -936,7 +983,7 @@ class Artifact(Annotated, VersionedRecord):
                 )
                 raise InvalidArgument(
                     f"Artifact {holder.uid if holder else '?'} already holds the bytes of "
-                    f"'{source}'; use that artifact, or delete it before replacing "
+                    f"'{replacement.source}'; use that artifact, or delete it before replacing "
                     f"{self.uid}'s bytes with them."
                 ) from None
             if isinstance(error, DatabaseError) and "did not affect any rows" in str(error):
@@ -945,10 +992,8 @@ class Artifact(Annotated, VersionedRecord):
                 ) from None
             raise
         backup.remove()
-        if accessor is not None:
-            Location(source).remove()
+        replacement.remove_temporary_source()
         logger.success(f"replaced the bytes of artifact {self.uid} ({content.size} bytes)")
-        return self
 
     def _delete_permanently(self, storage: bool | None) -> None:
         # The record goes first, then the bytes: a crash in between leaves

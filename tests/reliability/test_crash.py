@@ -138,7 +138,7 @@ if sys.stdin.readline().strip() != "go":  # the test ended without go()
     sys.exit(0)
 artifact = ln.Artifact.get(uid)
 for round in range(1000):
-    artifact.replace(second if round % 2 == 0 else first)
+    artifact.replace(second if round % 2 == 0 else first).save()
 """
 
 

@@ -106,7 +106,7 @@ def test_stale_and_trashed_records_are_not_replaced(instance: ModuleType, tmp_pa
     stale = ln.Artifact.get(uid)
     ln.Artifact.get(uid).delete(permanent=True)
     with pytest.raises(errors.NotFound, match=r"was deleted meanwhile"):
-        stale.replace(tmp_path / "v2.txt")
+        stale.replace(tmp_path / "v2.txt").save()
     assert ln.Artifact.filter(visibility=None).count() == 0
     trashed = ln.Artifact(tmp_path / "v1.txt", description="test").save()
     trashed.delete()
@@ -121,7 +121,7 @@ def test_replacing_with_bytes_another_artifact_holds(instance: ModuleType, tmp_p
     a = ln.Artifact(tmp_path / "a.txt", description="test").save()
     b = ln.Artifact(tmp_path / "b.txt", description="test").save()
     with pytest.raises(errors.InvalidArgument, match=rf"Artifact {b.uid} already holds"):
-        a.replace(tmp_path / "b.txt")
+        a.replace(tmp_path / "b.txt").save()
     assert a.verify() and Path(a.path.path).read_text() == "a"
     assert temporary_entries(ln) == [] and ln.setup.cleanup(min_age_seconds=0) == []
 

@@ -75,6 +75,9 @@ def test_replace_swaps_bytes(storage_instance: ModuleType, tmp_path: Path) -> No
     second.write_text('{"n": 2}')
     old_path = artifact.path
     artifact.replace(second)
+    # Staged only: the stored bytes and the record wait for save().
+    assert old_path.read_text() == "one" and ln.Artifact.get(uid).suffix == ".txt"
+    artifact.save()
     assert (artifact.uid, artifact.suffix, artifact.hash) == (uid, ".json", hash_bytes(b'{"n": 2}'))
     assert not old_path.exists()
     assert ln.Artifact.get(uid).load() == {"n": 2}
