@@ -13,14 +13,18 @@ from lineagedb.models.record import Record
 
 
 class Run(Record):
-    """An execution of a Transform; knows its parameters, report, environment and inputs.
+    """An execution of a Transform; knows its status, parameters, report, environment and inputs.
+
+    ``status`` is ``started``, ``completed``, ``errored`` or ``aborted`` for a
+    run of ``ln.track()``; ``params`` holds ``ln.track(params=...)``.
 
     Example:
         >>> import lineagedb as ln
         >>> ln.Run.filter(transform__name="My pipeline").df()  # doctest: +SKIP
+        >>> ln.Run.filter(params__normalisation="log", status="completed").count()  # doctest: +SKIP
     """
 
-    _repr_exclude = ("created_at", "json")
+    _repr_exclude = ("created_at", "json", "process")
 
     def __init__(self, transform: Any = None, **kwargs: Any) -> None:
         from lineagedb.models.transform import Transform
@@ -53,6 +57,12 @@ class Run(Record):
         "Artifact", models.SET_NULL, null=True, blank=True, related_name="+"
     )
     is_consecutive = models.BooleanField(null=True, blank=True)
+    # started → completed | errored (an uncaught exception) | aborted (killed or
+    # interrupted; found on the next connect). None: a run made without ln.track().
+    status = models.CharField(max_length=16, null=True, blank=True, db_index=True)
+    params = models.JSONField(null=True, blank=True)
+    # "<host>:<pid>" of the tracking process, while it runs: how connect finds aborted runs.
+    process = models.CharField(max_length=255, null=True, blank=True)
     reference = models.CharField(max_length=255, null=True, blank=True)
     reference_type = models.CharField(max_length=25, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

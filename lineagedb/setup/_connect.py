@@ -172,7 +172,7 @@ def user_record(user: UserSettings) -> Any:
 
 
 def _activate(instance: InstanceSettings) -> None:
-    from django.db import OperationalError, transaction
+    from django.db import DatabaseError, OperationalError, transaction
 
     from lineagedb.setup._django import configure
 
@@ -202,3 +202,9 @@ def _activate(instance: InstanceSettings) -> None:
             "and the URL is right."
         ) from None
     session.set(instance, user, storage)
+    from lineagedb.tracking.run_status import mark_aborted
+
+    try:
+        mark_aborted()
+    except DatabaseError as error:  # a read-only or older database: connect all the same
+        logger.debug(f"could not check for aborted runs: {error}")

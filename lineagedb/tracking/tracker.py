@@ -13,7 +13,7 @@ from lineagedb._session import session
 from lineagedb._settings import settings
 from lineagedb.errors import InvalidArgument, TrackingError
 from lineagedb.storage.hashing import hash_bytes
-from lineagedb.tracking import environment, notebook, script
+from lineagedb.tracking import environment, notebook, run_status, script
 
 if TYPE_CHECKING:
     from lineagedb.models import Artifact, Run, Transform
@@ -22,16 +22,27 @@ if TYPE_CHECKING:
 tracked = session.tracked
 
 
-def track(transform: Transform | None = None, *, path: str | Path | None = None) -> Run:
+def track(
+    transform: Transform | None = None,
+    *,
+    params: dict[str, Any] | None = None,
+    path: str | Path | None = None,
+) -> Run:
     """Register the running script or notebook (or ``transform``) and start a Run.
 
     Artifacts and collections saved afterwards link to this run; those
     loaded or cached become its inputs. The transform's uid stem and version
-    come from ``ln.settings.transform`` when set.
+    come from ``ln.settings.transform`` when set. The run's ``status`` is
+    ``started`` until ``ln.finish()`` or the script's end (``completed``), an
+    uncaught exception (``errored``; the source code is saved anyway) or a
+    kill (``aborted``, found on the next connect). Calling ``track()`` again
+    completes the run it started before.
 
     Args:
         transform: A pipeline or other transform to track instead of the
             running file, e.g. ``ln.Transform(name="My pipeline", version="1.2.0")``.
+        params: The run's parameters, stored as JSON and queryable:
+            ``ln.Run.filter(params__normalisation="log")``.
         path: The notebook's path, where it cannot be detected.
 
     Example:
@@ -41,12 +52,17 @@ def track(transform: Transform | None = None, *, path: str | Path | None = None)
         >>> ln.track()  # doctest: +SKIP
         • saved: Transform(uid='NJvdsWWbJlZS0000', name='Tutorial: Artifacts', ...)
     """
+    params = run_status.check_params(params)
     session.ensure_connected()
     from django.utils import timezone
 
     from lineagedb.models import Run
 
+    previous = tracked.run
     tracked.clear()
+    if previous is not None and previous.finished_at is None:
+        run_status.end(previous, run_status.COMPLETED)
+        logger.info(f"completed run {previous.uid}: ln.track() starts a new run")
     if transform is None:
         transform = _transform_of_running_file(path)
     elif transform._state.adding:
@@ -57,6 +73,9 @@ def track(transform: Transform | None = None, *, path: str | Path | None = None)
         transform=transform,
         started_at=timezone.now(),
         is_consecutive=None if tracked.is_notebook else True,
+        status=run_status.STARTED,
+        params=params,
+        process=run_status.this_process(),
     )
     run.save()
     logger.info(f"saved: {run}")
@@ -68,6 +87,8 @@ def track(transform: Transform | None = None, *, path: str | Path | None = None)
         target=_record_environment, args=(run, kind), name="lineagedb-environment"
     )
     tracked.environment.start()
+    if not tracked.is_notebook:  # a notebook lives on after a failed cell
+        run_status.on_uncaught_exception(_end_on_uncaught_exception)
     if transform.type == "script" and not tracked.is_notebook:
         atexit.register(_finish_at_exit, run)
     return run
@@ -115,7 +136,23 @@ def finish() -> None:
     if run is None:
         raise TrackingError("No run is being tracked. Call ln.track() first.")
     tracked.wait_for_environment()
-    updates: dict[str, Any] = {}
+    updates = _source_and_report(run, transform)
+    with transaction.atomic():
+        run.finished_at = timezone.now()
+        run.status, run.process = run_status.COMPLETED, None
+        if "report" in updates:
+            run.report = updates["report"]
+            transform.latest_report = updates["report"]
+        if "source_code" in updates:
+            transform.source_code = updates["source_code"]
+        run.save()
+        transform.save()
+    logger.success(f"finished run {run.uid} of transform {transform.uid}")
+
+
+def _source_and_report(run: Run, transform: Transform) -> dict[str, Artifact]:
+    """Save the tracked file's source code (and a notebook's report) as hidden artifacts."""
+    updates: dict[str, Artifact] = {}
     source: bytes | None = None
     if tracked.path is not None and tracked.is_notebook:
         content = notebook.read_notebook(tracked.path)
@@ -135,27 +172,29 @@ def finish() -> None:
         updates["source_code"] = _hidden_artifact(
             source, f"{transform.uid}{suffix}", f"source code of transform {transform.uid}"
         )
-    with transaction.atomic():
-        run.finished_at = timezone.now()
-        if "report" in updates:
-            run.report = updates["report"]
-            transform.latest_report = updates["report"]
-        if "source_code" in updates:
-            transform.source_code = updates["source_code"]
-        run.save()
-        transform.save()
-    logger.success(f"finished run {run.uid} of transform {transform.uid}")
+    return updates
+
+
+def _end_on_uncaught_exception(status: str) -> None:
+    # A script dying of an exception: its run says so, and its source is kept.
+    run, transform = tracked.run, tracked.transform
+    if run is None or run.finished_at is not None or tracked.is_notebook:
+        return
+    tracked.wait_for_environment()
+    updates = _source_and_report(run, transform)
+    if "source_code" in updates and transform.source_code_id is None:
+        transform.source_code = updates["source_code"]
+        transform.save(update_fields=["source_code"])
+    run_status.end(run, status)
+    logger.error(f"run {run.uid} of transform {transform.uid}: {status}")
 
 
 def _finish_at_exit(run: Run) -> None:
     # A script that never called finish() still records when it ended.
     if run.finished_at is not None or tracked.run is not run:
         return
-    from django.utils import timezone
-
     try:
-        run.finished_at = timezone.now()
-        run.save(update_fields=["finished_at"])
+        run_status.end(run, run_status.COMPLETED)
     except Exception as error:  # the interpreter is exiting: report, don't raise
         logger.warning(f"could not record the end of run {run.uid}: {error}")
 

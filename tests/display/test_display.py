@@ -42,7 +42,7 @@ Provenance:
   📎 storage: Storage(uid='<uid>', root='{tmp_path / "data"}', type='local')
   📎 transform: Transform(uid='<uid>', name='Normalize', key='normalize.py', version='1', \
 type='pipeline')
-  📎 run: Run(uid='<uid>', started_at=<time>, is_consecutive=True)
+  📎 run: Run(uid='<uid>', started_at=<time>, is_consecutive=True, status='started')
   📎 created_by: User(uid='<uid>', handle='anonymous')
 
 Inputs of the run:
