@@ -501,6 +501,52 @@ def verify(uids: tuple[str, ...], check_all: bool) -> None:
 
 
 @main.command()
+@click.argument("path", default=".")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+def status(path: str, as_json: bool) -> None:
+    """List changed, missing and unregistered files under a folder of a registered storage.
+
+    Like git status: registered files are compared by size (and by hash when
+    modified since registration); exits 0 whatever it finds.
+
+    Example:
+
+        lineagedb status ./data/runs
+    """
+    _ln().Artifact  # noqa: B018  (connects to the current instance)
+    from lineagedb.models.status import status as folder_status
+
+    report = folder_status(path)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "storage": report.storage_root,
+                    "folder": report.folder_key,
+                    "changed": [{"key": k, "uid": u, "how": h} for k, u, h in report.changed],
+                    "missing": [{"key": k, "uid": u} for k, u in report.missing],
+                    "unregistered": report.unregistered,
+                    "unchanged": report.unchanged,
+                }
+            )
+        )
+        return
+    where = report.folder_key or "(the storage root)"
+    click.echo(f"storage {report.storage_root}, folder {where}")
+    for key, uid, how in report.changed:
+        click.echo(f"  changed:       {key}  (artifact {uid}: {how})")
+    for key, uid in report.missing:
+        click.echo(f"  missing:       {key}  (artifact {uid})")
+    for key in report.unregistered:
+        click.echo(f"  unregistered:  {key}")
+    click.echo(f"{report.unchanged} registered unchanged")
+    if report.changed:
+        click.echo("register a changed file as a new version: lineagedb save PATH")
+    if report.unregistered:
+        click.echo("register new files: lineagedb save PATH")
+
+
+@main.command()
 @click.option("--dry-run", is_flag=True, help="List, don't remove.")
 @click.option(
     "--min-age",

@@ -720,6 +720,7 @@ class Artifact(Annotated, VersionedRecord):
         if self._state.adding and self._local_source is not None:
             return Location(self._local_source).upath
         session.tracked.record_input(self)
+        self._warn_if_changed()
         return Location(self.path).cached(
             f"Restore them, or delete the record with ln.Artifact.get('{self.uid}')"
             ".delete(permanent=True).",
@@ -753,6 +754,8 @@ class Artifact(Annotated, VersionedRecord):
             path: Any = Location(self._local_source).upath
         else:
             path = self.path
+        if not self._state.adding:
+            self._warn_if_changed()
         accessor = open_backed(path, name=self.key or f"{self.uid}{self.suffix}")
         if is_run_input is not False and not self._state.adding:
             session.tracked.record_input(self)
@@ -766,6 +769,34 @@ class Artifact(Annotated, VersionedRecord):
             (2700, 32738)
         """
         return self.open(mode, is_run_input)
+
+    def changed(self) -> str | None:
+        """How the bytes of an artifact registered in place changed since, or None.
+
+        Size first; a file modified since registration is hashed (once per
+        process while it stays as it is). Managed copies are None: only
+        lineagedb writes them.
+
+        Example:
+            >>> artifact.changed()  # doctest: +SKIP
+            'size 4170 → 4203 bytes'
+        """
+        from lineagedb.storage.drift import change
+
+        if self._state.adding or self.key_is_virtual or self.key is None:
+            return None
+        return change(Location(self.path), self._content, self.created_at.timestamp())
+
+    def _warn_if_changed(self) -> None:
+        how = self.changed()
+        if how is None or how == "missing":
+            return  # missing bytes get their own error from the reader
+        logger.warning(
+            f"artifact {self.uid}: '{self.path}' changed since it was registered ({how}); "
+            "what you read now is not what the record describes. Register it as a new "
+            f"version: ln.Artifact('{self.path}').save() (command line: lineagedb save "
+            f"{self.path})"
+        )
 
     @property
     def _content(self) -> ContentHash:
