@@ -21,6 +21,7 @@ from lineagedb.models.links import (
     FeatureSetFeature,
     FeatureValue,
 )
+from lineagedb.models.manifest import FolderManifest
 from lineagedb.models.record import Record
 from lineagedb.models.run import Run
 from lineagedb.models.storage import Storage
@@ -43,6 +44,7 @@ __all__ = [
     "FeatureSet",
     "FeatureSetFeature",
     "FeatureValue",
+    "FolderManifest",
     "Record",
     "Run",
     "Schema",

@@ -12,11 +12,12 @@ from lineagedb._config import cache_dir
 from lineagedb._logger import logger
 from lineagedb._session import current_run, default_storage, session
 from lineagedb._settings import settings
-from lineagedb.errors import InvalidArgument, NoLoader, NotFound
+from lineagedb.errors import InvalidArgument, NoLoader, NotFound, StorageMismatch
 from lineagedb.models import _plain, _uid
 from lineagedb.models.annotating import Annotated
 from lineagedb.models.artifact_source import resolve_source, storage_for
 from lineagedb.models.collection import Collection
+from lineagedb.models.manifest import FolderManifest, differences, write_manifest
 from lineagedb.models.record import Record
 from lineagedb.models.staged_save import save_staged
 from lineagedb.models.versioning import VersionedRecord
@@ -32,6 +33,10 @@ if TYPE_CHECKING:
 
     from lineagedb.models.run import Run
     from lineagedb.models.storage import Storage
+
+
+# A folder that no longer matches its record names at most this many files.
+_SHOWN_FILES = 20
 
 
 class _Existing(Exception):
@@ -333,6 +338,7 @@ class Artifact(Annotated, VersionedRecord):
             run=run,
             transform=run.transform if run is not None else None,
         )
+        self._remember_files(content)
         self._local_source = source if key_in_storage is None else None  # type: ignore[assignment]
         self._source_is_temporary = accessor is not None
         if staged is not None:
@@ -445,6 +451,7 @@ class Artifact(Annotated, VersionedRecord):
             if isinstance(error, _Existing):
                 return
             raise
+        self._remember_files(content)
         self._local_source = local_source
         self._source_is_temporary = True
         self.__dict__["_memory"] = data
@@ -670,6 +677,11 @@ class Artifact(Annotated, VersionedRecord):
         found = _plain.rows(cls, ("id",), limit=1, **conditions)
         return cls.objects.get(id=found[0][0]) if found else None
 
+    def _remember_files(self, content: ContentHash) -> None:
+        """Keep a folder's files until save() records them (FolderManifest)."""
+        if content.files is not None:
+            self.__dict__["_folder_content"] = content
+
     def _keep_staged(self, staged: Staged | None) -> None:
         """Hold staged bytes until save(); they go with this object if it is never saved."""
         finalizer = self.__dict__.pop("_staged_finalizer", None)
@@ -806,13 +818,29 @@ class Artifact(Annotated, VersionedRecord):
         """Re-check the stored bytes against the record; True, or StorageMismatch.
 
         Local bytes are hashed in full; cloud objects are compared by ETag
-        hash (or size, for multipart ETags against a full-content hash).
+        hash (or size, for multipart ETags against a full-content hash). A
+        folder that differs names its files that changed, went missing or
+        are new.
 
         Example:
             >>> artifact.verify()  # doctest: +SKIP
             True
         """
-        Location(self.path).verify(self._content, f"artifact {self.uid}")
+        try:
+            Location(self.path).verify(self._content, f"artifact {self.uid}")
+        except StorageMismatch:
+            manifest = FolderManifest.objects.filter(artifact_id=self.pk).first()
+            if manifest is None or not Location(self.path).exists():
+                raise
+            lines = differences(manifest.files, Location(self.path).hash())
+            if not lines:
+                raise
+            shown = "; ".join(lines[:_SHOWN_FILES]) + ("; ..." if len(lines) > _SHOWN_FILES else "")
+            raise StorageMismatch(
+                f"The folder of artifact {self.uid} at '{self.path}' differs from its record in "
+                f"{len(lines)} file(s): {shown}. Register it as a new version "
+                f"(ln.Artifact('{self.path}').save()), or restore the files."
+            ) from None
         return True
 
     def load(self, allow_pickle: bool = False, **kwargs: Any) -> Any:
@@ -862,6 +890,8 @@ class Artifact(Annotated, VersionedRecord):
         def write() -> None:
             self._save_new_relations()
             self._insert_version(lambda: Record.save(self, *args, **kwargs))
+            if "_folder_content" in self.__dict__:
+                write_manifest(self, self.__dict__["_folder_content"])
 
         try:
             save_staged(pending, write)
@@ -906,6 +936,7 @@ class Artifact(Annotated, VersionedRecord):
         self._keep_staged(None)
 
     def _finish_save(self) -> None:
+        self.__dict__.pop("_folder_content", None)
         if self._source_is_temporary and self._local_source is not None:
             Location(self._local_source).remove()
         self._local_source = None
@@ -995,6 +1026,7 @@ class Artifact(Annotated, VersionedRecord):
             # force_update: a record deleted meanwhile by another handle raises
             # instead of being inserted again.
             Record.save(self, force_update=True)
+            write_manifest(self, content)
             if old.exists():
                 old.move_to(backup)
                 backup.touch()  # its age, for cleanup, starts now

@@ -44,6 +44,7 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
         if getattr(r, "_revises", None)
         or _content_of(r) in repeated
         or "_pending_members" in r.__dict__
+        or "_folder_content" in r.__dict__  # its files go into a FolderManifest
         or getattr(r, "_members", None)
     ]
     aside = {id(record) for record in one_by_one}

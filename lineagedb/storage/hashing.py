@@ -16,7 +16,7 @@ import base64
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineagedb.errors import InvalidArgument, PathNotFound
@@ -37,6 +37,9 @@ class ContentHash:
     hash_type: str
     size: int
     n_objects: int | None
+    # A folder's files as (relative path, size, hash): what names the files that
+    # differ when the folder no longer matches its record.
+    files: tuple[tuple[str, int, str], ...] | None = field(default=None, compare=False, repr=False)
 
 
 def encode_digest(digest: bytes) -> str:
@@ -151,14 +154,20 @@ def hash_folder(folder: Path) -> ContentHash:
         >>> hash_folder(Path(tempfile.mkdtemp())).n_objects  # doctest: +SKIP
         0
     """
-    entries = []
-    size = 0
-    files = list_folder(folder)
-    for relative_path, path in files:
-        file_hash = hash_file(path)
-        entries.append((relative_path, file_hash.hash))
-        size += file_hash.size
-    return ContentHash(combine_folder_hash(entries), "md5-d", size, len(files))
+    listed = [(relative, hash_file(path)) for relative, path in list_folder(folder)]
+    return folder_content([(relative, content.size, content.hash) for relative, content in listed])
+
+
+def folder_content(files: list[tuple[str, int, str]]) -> ContentHash:
+    """A folder's ``md5-d`` ContentHash from its files' (relative path, size, hash).
+
+    Example:
+        >>> folder_content([("a.txt", 1, "x"), ("b/c.txt", 2, "y")]).n_objects
+        2
+    """
+    entries = [(relative, file_hash) for relative, _, file_hash in files]
+    size = sum(file_size for _, file_size, _ in files)
+    return ContentHash(combine_folder_hash(entries), "md5-d", size, len(files), tuple(files))
 
 
 def _check_link(path: Path, folder: Path, top: Path) -> None:

@@ -34,8 +34,8 @@ from lineagedb.storage import remote
 from lineagedb.storage.hashing import (
     CHUNK_SIZE,
     ContentHash,
-    combine_folder_hash,
     encode_digest,
+    folder_content,
     hash_file,
     hash_folder,
     list_folder,
@@ -524,6 +524,4 @@ def _copy_folder(source: Path, target: Path) -> ContentHash:
     # files take 0.7 s in one thread, 1.4 s in sixteen); a large file's copy
     # already runs beside its hash.
     copied = [(relative, _copy(path, target / relative)) for relative, path in files]
-    entries = [(relative, content.hash) for relative, content in copied]
-    size = sum(content.size for _, content in copied)
-    return ContentHash(combine_folder_hash(entries), "md5-d", size, len(files))
+    return folder_content([(relative, content.size, content.hash) for relative, content in copied])

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from lineagedb._config import bucket_root
 from lineagedb.errors import AccessDenied, InvalidArgument, PathNotFound, StorageNotWritable
-from lineagedb.storage.hashing import ContentHash, combine_folder_hash, encode_digest
+from lineagedb.storage.hashing import ContentHash, encode_digest, folder_content
 
 if TYPE_CHECKING:
     from upath import UPath
@@ -149,12 +149,11 @@ def hash_remote(path: UPath) -> ContentHash:
     prefix = path.path.rstrip("/") + "/"
     with refused_as_errors(path):
         objects = path.fs.find(path.path, detail=True)
-    entries, size = [], 0
+    files = []
     for name, item in objects.items():
         file_hash, hash_type = object_hash(item)
-        entries.append((name[len(prefix) :], file_hash + _kind_suffix(hash_type)))
-        size += int(item["size"])
-    return ContentHash(combine_folder_hash(entries), "md5-d", size, len(entries))
+        files.append((name[len(prefix) :], int(item["size"]), file_hash + _kind_suffix(hash_type)))
+    return folder_content(files)
 
 
 def _kind_suffix(hash_type: str) -> str:

@@ -113,3 +113,31 @@ def test_status_outside_every_storage_is_a_clear_error(
     (tmp_path / "elsewhere").mkdir()
     result = CliRunner().invoke(main, ["status", str(tmp_path / "elsewhere")])
     assert result.exit_code != 0 and "is in no registered storage" in result.stderr
+
+
+def test_verify_names_the_files_of_a_folder_that_differ(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    ln = instance
+    folder = tmp_path / "data" / "fastq"
+    for name in ("a.fq", "b.fq", "c.fq"):
+        write(folder / name, name)
+    artifact = ln.Artifact(folder).save()
+    assert artifact.verify()
+    (folder / "a.fq").write_text("A")
+    (folder / "b.fq").unlink()
+    write(folder / "sub" / "d.fq", "d")
+    with pytest.raises(ln.errors.StorageMismatch) as error:
+        artifact.verify()
+    assert "differs from its record in 3 file(s): changed: a.fq; missing: b.fq; new: sub/d.fq" in (
+        str(error.value)
+    )
+    result = CliRunner().invoke(main, ["verify", artifact.uid])
+    assert result.exit_code == 1 and "missing: b.fq" in result.stdout
+    # A managed copy of a folder keeps its files too.
+    outside = tmp_path / "batch"
+    write(outside / "x.txt", "x")
+    managed = ln.Artifact(outside, description="batch").save()
+    (Path(managed.path.path) / "x.txt").write_text("y")
+    with pytest.raises(ln.errors.StorageMismatch, match=r"1 file\(s\): changed: x.txt"):
+        managed.verify()
