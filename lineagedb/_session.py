@@ -101,6 +101,18 @@ class Session:
         return self.instance is not None
 
     @property
+    def instance_key(self) -> str | None:
+        """Which instance is connected: its name and database (two may share a name).
+
+        Example:
+            >>> session.instance_key  # doctest: +SKIP
+            'data|sqlite:////home/me/data/.lineagedb/lineagedb.sqlite3'
+        """
+        if self.instance is None:
+            return None
+        return f"{self.instance.name}|{self.instance.db_display}"
+
+    @property
     def user(self) -> UserSettings:
         """The current user; anonymous until one logs in."""
         if self._user is None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from lineagedb.display.table import format_table, json_value
 from lineagedb.errors import InvalidArgument, LineageDBError, NotFound
 
 REGISTRIES = (
@@ -29,6 +30,19 @@ REGISTRIES = (
     "featureset",
 )
 _CLASS_NAMES = {"ulabel": "ULabel", "featureset": "FeatureSet"}
+# What `ls` shows of each registry unless --columns says otherwise: what tells
+# records apart, in 80-120 columns; JSON fields (run parameters) stay out of cells.
+DEFAULT_COLUMNS = {
+    "artifact": ("uid", "key", "description", "suffix", "size", "version", "created_at"),
+    "collection": ("uid", "name", "version", "description", "created_at"),
+    "run": ("uid", "transform__key", "status", "started_at", "finished_at"),
+    "transform": ("uid", "key", "name", "version", "type", "created_at"),
+    "storage": ("uid", "root", "type", "region"),
+    "user": ("uid", "handle", "name"),
+    "ulabel": ("uid", "name", "description"),
+    "feature": ("uid", "name", "type", "unit"),
+    "featureset": ("uid", "name", "n", "type", "registry"),
+}
 
 
 def _ln() -> Any:
@@ -56,6 +70,41 @@ def _registry(name: str) -> Any:
     return getattr(_ln(), _CLASS_NAMES.get(lowered, lowered.capitalize()))
 
 
+# Where `describe`, `lineage` and `restore` look for a uid (or key, or name), in this order.
+_FINDABLE = {"artifact": "key", "collection": "name", "run": None, "transform": "key"}
+
+
+def _record(uid_or_key: str, registry: str | None = None) -> Any:
+    """A record of any findable registry by uid, uid prefix, key or name (trash included)."""
+    from lineagedb.errors import MultipleFound
+
+    names = [registry.lower()] if registry else list(_FINDABLE)
+    for name in names:
+        model = _registry(name)
+        by_name = _FINDABLE.get(name, model._name_field)
+        if by_name is not None:
+            fields = {f.name for f in model._meta.concrete_fields}
+            trash = {"visibility": None} if "visibility" in fields else {}
+            query = model.filter(**{by_name: uid_or_key}, **trash)
+            if "is_latest" in fields:
+                query = query.order_by("-is_latest", "-id")
+            found = query.first()
+            if found is not None:
+                return found
+        try:
+            return model.get(uid_or_key)
+        except NotFound:
+            continue
+        except MultipleFound:
+            raise NotFound(
+                f"{uid_or_key!r} starts several {model.__name__} uids; give more characters."
+            ) from None
+    where = ", ".join(names)
+    raise NotFound(
+        f"No {where} has uid or key/name {uid_or_key!r}. List them with: lineagedb ls {names[0]}"
+    )
+
+
 def _artifact(uid_or_key: str) -> Any:
     """An artifact by uid, unique uid prefix, or key (the latest version for a key)."""
     ln = _ln()
@@ -72,8 +121,16 @@ def _artifact(uid_or_key: str) -> Any:
 
 
 def _rows(frame: Any) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    def plain(value: Any) -> Any:
+        # NaN and <NA> are null; numpy scalars become Python ones (integers stay integers).
+        if not isinstance(value, (list, dict)) and pd.isna(value):
+            return None
+        return value.item() if hasattr(value, "item") else json_value(value)
+
     records = frame.reset_index().to_dict(orient="records")
-    return [{k: (None if v != v else v) for k, v in row.items()} for row in records]  # NaN -> None
+    return [{key: plain(value) for key, value in row.items()} for row in records]
 
 
 def _print_table(frame: Any, as_json: bool) -> None:
@@ -89,8 +146,24 @@ def _print_table(frame: Any, as_json: bool) -> None:
         click.echo(frame.to_string() if len(frame) else "(no records)")
 
 
+# Options of the whole command that may also come after the subcommand.
+GLOBAL_FLAGS = ("--debug", "--quiet", "-q")
+
+
 class Group(click.Group):
-    """Turns lineagedb errors into one line on stderr and exit code 1."""
+    """Turns lineagedb errors into one line on stderr and exit code 1.
+
+    ``--debug`` and ``-q`` work after the subcommand too (``lineagedb ls -q``).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            head, tail = args[: args.index("--")], args[args.index("--") :]
+        else:
+            head, tail = args, []
+        hoisted = [arg for arg in head if arg in GLOBAL_FLAGS]
+        rest = [arg for arg in head if arg not in GLOBAL_FLAGS]
+        return super().parse_args(ctx, hoisted + rest + tail)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -139,6 +212,15 @@ def init(storage: str, db: str | None, name: str | None) -> None:
         lineagedb init --storage ./lamin-tutorial
     """
     _ln().setup.init(storage=storage, db=db, name=name)
+    _say_switched()
+
+
+def _say_switched() -> None:
+    """One line on stderr naming the instance later commands use, even with -q."""
+    root = click.get_current_context().find_root()
+    if root.params.get("quiet"):  # otherwise the "connected" message said it
+        instance = _ln().setup.settings.instance
+        click.echo(f"current instance: {instance.name} (later commands use it)", err=True)
 
 
 @main.command()
@@ -151,12 +233,13 @@ def connect(name: str) -> None:
         lineagedb connect lamin-tutorial
     """
     _ln().setup.connect(name)
+    _say_switched()
 
 
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def info(as_json: bool) -> None:
-    """Show the connected instance, storage, database, user and record counts.
+    """Show the current instance (the one every later command uses), its storage and counts.
 
     Example:
 
@@ -177,6 +260,8 @@ def info(as_json: bool) -> None:
     for key, value in details.items():
         if key == "counts":
             value = ", ".join(f"{n}: {c}" for n, c in value.items())
+        if key == "instance":
+            value = f"{value}  (current: later commands use it; switch: lineagedb connect NAME)"
         click.echo(f"{key:<9} {value}")
 
 
@@ -348,13 +433,24 @@ def validate(path: str, column: str, registry: str, field: str | None) -> None:
 @click.argument("registry", default="artifact", type=REGISTRY)
 @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="Repeatable.")
 @click.option("--limit", **_at_most(50, "records"))
+@click.option(
+    "--columns",
+    default=None,
+    metavar="FIELD,...",
+    help="Fields to show, e.g. uid,key,size or transform__key; 'all' for every field.",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def ls(registry: str, filters: tuple[str, ...], limit: int, as_json: bool) -> None:
+def ls(
+    registry: str, filters: tuple[str, ...], limit: int, columns: str | None, as_json: bool
+) -> None:
     """List the newest records of a registry.
+
+    A table of a few fields that fits the terminal (COLUMNS is honoured);
+    --columns picks others; --json gives every field (integers as integers).
 
     Example:
 
-        lineagedb ls artifact --filter suffix=.csv --limit 10 --json
+        lineagedb ls artifact --filter suffix=.csv --columns uid,key,size --limit 10
     """
     conditions = {}
     for item in filters:
@@ -362,15 +458,41 @@ def ls(registry: str, filters: tuple[str, ...], limit: int, as_json: bool) -> No
         if not separator:
             raise click.BadParameter(f"{item!r} is not FIELD=VALUE.", param_hint="--filter")
         conditions[field] = None if value == "None" else value
-    from django.core.exceptions import ValidationError
+    from django.core.exceptions import FieldError, ValidationError
 
+    model = _registry(registry)
+    every = [f.attname for f in model._meta.concrete_fields if f.name[0] != "_"]
+    if columns == "all" or (columns is None and as_json):
+        wanted = every
+    elif columns is not None:
+        wanted = [name.strip() for name in columns.split(",") if name.strip()]
+    else:
+        wanted = list(DEFAULT_COLUMNS.get(registry.lower(), every[:6]))
     try:
-        frame = _registry(registry).filter(**conditions).order_by("-id")[:limit].df()
+        query = model.filter(**conditions)
+        rows = list(query.order_by("-id").values_list(*wanted)[:limit])
+    except FieldError:
+        raise click.BadParameter(
+            f"{columns!r} names a field {model.__name__} does not have; its fields: "
+            f"{', '.join(every)}.",
+            param_hint="--columns",
+        ) from None
     except (ValueError, TypeError, ValidationError) as error:
         # A value the field cannot hold, e.g. size=abc: Django says which.
         message = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         raise click.BadParameter(message, param_hint="--filter") from None
-    _print_table(frame, as_json)
+    if as_json:
+        for row in rows:
+            record = {name: json_value(value) for name, value in zip(wanted, row, strict=True)}
+            click.echo(json.dumps(record, default=str))
+        return
+    if not rows:
+        click.echo("(no records)")
+        return
+    click.echo(format_table(rows, wanted))
+    total = query.count() if len(rows) == limit else len(rows)
+    if total > len(rows) and not click.get_current_context().find_root().params.get("quiet"):
+        click.echo(f"showing {len(rows)} of {total} (--limit for more)", err=True)
 
 
 @main.command()
@@ -402,10 +524,15 @@ def get(uid_or_key: str, use_cache: bool, target: str | None) -> None:
         lineagedb get iris_studies/study0_raw_images/meta.csv --to ./inputs
     """
     artifact = _artifact(uid_or_key)
-    path = artifact.cache() if use_cache or target else artifact.path
+    if not (use_cache or target):
+        # The path as text, without building a UPath (fsspec's import is half of get's time).
+        click.echo(f"{artifact.storage.root.rstrip('/')}/{artifact._storage_key}")
+        return
+    path = artifact.cache()
     if target is not None:
         local = Path(path.path)
-        destination = Path(target) / (Path(artifact.key).name if artifact.key else local.name)
+        name = Path(artifact.key).name if artifact.key else artifact._original_name or local.name
+        destination = Path(target) / name
         if destination.resolve() != local.resolve():  # already there: nothing to copy
             try:
                 destination.parent.mkdir(parents=True, exist_ok=True)
@@ -424,30 +551,54 @@ def get(uid_or_key: str, use_cache: bool, target: str | None) -> None:
 
 @main.command()
 @click.argument("uid_or_key")
-def describe(uid_or_key: str) -> None:
-    """Print an artifact with its provenance.
+@click.option("--registry", default=None, type=REGISTRY, help="Where to look (default: any).")
+def describe(uid_or_key: str, registry: str | None) -> None:
+    """Print a record with its provenance: an artifact, collection, run or transform.
+
+    A collection lists its artifacts; a run its inputs and outputs.
 
     Example:
 
         lineagedb describe Jcs76l0nQW6Oi1go0aeP
     """
-    artifact = _artifact(uid_or_key)  # connects first: display imports the registries
+    record = _record(uid_or_key, registry)  # connects first: display imports the registries
     from lineagedb.display.describe import describe as text
+    from lineagedb.display.describe import summary
 
-    click.echo(text(artifact))
+    click.echo(text(record))
+    kind = type(record).__name__
+    if kind == "Collection":
+        members = list(record.artifacts.all()[:MAX_LISTED])
+        click.echo(f"\nArtifacts ({record.artifacts.count()}):")
+        for member in members:
+            click.echo(f"  {summary(member)}")
+    if kind == "Run":
+        outputs = [*record.output_artifacts.all()[:MAX_LISTED]]
+        outputs += [*record.output_collections.all()[:MAX_LISTED]]
+        click.echo(f"\nOutputs ({len(outputs)}{'+' if len(outputs) >= MAX_LISTED else ''}):")
+        for output in outputs:
+            click.echo(f"  ⬆ {summary(output)}")
+
+
+MAX_LISTED = 50
 
 
 @main.command()
 @click.argument("uid_or_key")
+@click.option("--registry", default=None, type=REGISTRY, help="Where to look (default: any).")
 @click.option("--svg", "svg", default=None, type=click.Path(), help="Write an SVG file.")
-def lineage(uid_or_key: str, svg: str | None) -> None:
-    """Print an artifact's lineage as DOT, or render it to SVG.
+def lineage(uid_or_key: str, registry: str | None, svg: str | None) -> None:
+    """Print the lineage of an artifact, collection or run (a transform: its parents) as DOT.
 
     Example:
 
         lineagedb lineage Jcs76l0nQW6Oi1go0aeP --svg lineage.svg
     """
-    graph = _artifact(uid_or_key).view_lineage()
+    record = _record(uid_or_key, registry)
+    if type(record).__name__ == "Transform":
+        graph = record.view_parents(with_children=True)
+    else:
+        graph = record.view_lineage()
     if svg is None:
         click.echo(graph.source)
         return
@@ -457,6 +608,25 @@ def lineage(uid_or_key: str, svg: str | None) -> None:
         )
     Path(svg).write_bytes(graph.pipe(format="svg"))
     click.echo(svg)
+
+
+@main.command()
+@click.argument("uid_or_key")
+@click.option("--registry", default=None, type=REGISTRY, help="Where to look (default: any).")
+def restore(uid_or_key: str, registry: str | None) -> None:
+    """Take an artifact or collection out of the trash.
+
+    Example:
+
+        lineagedb restore Jcs76l0nQW6Oi1go0aeP
+    """
+    record = _record(uid_or_key, registry)
+    if getattr(record, "visibility", None) != -1:
+        raise InvalidArgument(
+            f"{type(record).__name__} {record.uid} is not in the trash; nothing to restore."
+        )
+    record.restore()
+    click.echo(f"restored {type(record).__name__.lower()} {record.uid}", err=True)
 
 
 @main.command()

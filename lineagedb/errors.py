@@ -7,6 +7,7 @@ catches ``LookupError`` or ``FileNotFoundError`` keeps working::
     LineageDBError                      root of all lineagedb errors
     ├── NotConnected                    no instance is connected, or the named one is unknown
     ├── InstanceError                   an instance cannot be created, connected or deleted
+    │   └── OtherInstance               a record belongs to another instance than the connected one
     ├── InvalidArgument (ValueError)    a call got a value it cannot use
     │   ├── UnknownField (AttributeError)   a query or constructor names a field the registry lacks
     │   └── ValidationError             data do not validate against a schema or registry
@@ -43,6 +44,10 @@ class NotConnected(LineageDBError):
 
 class InstanceError(LineageDBError):
     """An instance cannot be created, connected or deleted as asked."""
+
+
+class OtherInstance(InstanceError):
+    """A record loaded from one instance is used while another is connected."""
 
 
 class InvalidArgument(LineageDBError, ValueError):

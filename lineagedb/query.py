@@ -26,6 +26,21 @@ _error_classes: dict[tuple[type, type], type[Exception]] = {}
 _FAMILY_SCAN = 1000
 
 
+@functools.cache
+def _integer_columns(model: type[models.Model]) -> tuple[str, ...]:
+    """Columns holding integers: integer fields, and foreign keys (to integer ids)."""
+    return tuple(
+        field.attname
+        for field in model._meta.concrete_fields
+        if field.get_internal_type()
+        in ("IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField")
+        or (
+            field.is_relation
+            and field.target_field.get_internal_type() in ("AutoField", "BigAutoField")
+        )
+    )
+
+
 def registry_error(model: type[models.Model], kind: type[Exception]) -> type[Exception]:
     """An error class that is both ``kind`` (ours) and the model's Django error.
 
@@ -179,11 +194,33 @@ class QuerySet(models.QuerySet):
             raise self._unknown_field(error) from None
 
     def _unknown_field(self, error: FieldError) -> UnknownField:
-        fields = ", ".join(field.name for field in self.model._meta.get_fields())
-        return UnknownField(
-            f"{self.model.__name__} query failed: {error}. "
-            f"Fields of {self.model.__name__}: {fields}."
-        )
+        """Django's FieldError said once, in our words: the name, close names or the fields."""
+        import difflib
+
+        name = self.model.__name__
+        fields = [
+            field.name
+            for field in self.model._meta.get_fields()
+            if not field.name.endswith("_links") and field.name != "folder_manifest"
+        ]
+        text = str(error)
+        unknown = re.match(r"Cannot resolve keyword '([^']*)' into field", text)
+        if unknown:
+            close = difflib.get_close_matches(unknown.group(1), fields, n=3)
+            hint = f" Did you mean {' or '.join(close)}?" if close else ""
+            return UnknownField(
+                f"{name} has no field {unknown.group(1)!r}.{hint} Its fields: {', '.join(fields)}."
+            )
+        lookup = re.match(r"Unsupported lookup '([^']*)' for (\w+)", text)
+        if lookup:
+            suggestion = re.search(r"perhaps you meant ([\w ]+)\?", text)
+            hint = f" Did you mean {suggestion.group(1)}?" if suggestion else ""
+            return UnknownField(
+                f"{name} query failed: {lookup.group(1)!r} is not a lookup of a "
+                f"{lookup.group(2)} (nor a field behind it).{hint} Lookups look like "
+                "size__gt=3, key__startswith='a/', transform__name='x'."
+            )
+        return UnknownField(f"{name} query failed: {text} Its fields: {', '.join(fields)}.")
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
         """The one record matching a uid, uid prefix, integer id or lookups.
@@ -304,11 +341,14 @@ class QuerySet(models.QuerySet):
         """
         import pandas as pd
 
-        columns = [field.attname for field in self.model._meta.concrete_fields]
+        columns = [f.attname for f in self.model._meta.concrete_fields if f.name[0] != "_"]
         # A sliced query can't be reordered; it keeps the order it was sliced in.
         query = self if self.ordered or self.query.is_sliced else self.order_by("-id")
         rows = list(query.values_list(*columns))
         frame = pd.DataFrame.from_records(rows, columns=columns).set_index("id")
+        for name in _integer_columns(self.model):
+            if name in frame.columns:  # nullable: transform_id 1, not 1.0; missing is <NA>
+                frame[name] = frame[name].astype("Int64")
         wanted = [include] if isinstance(include, str) else list(include or [])
         ids = list(frame.index)
         for lookup in wanted:

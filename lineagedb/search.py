@@ -94,10 +94,20 @@ def search_fields(model: Any, field: Any) -> list[str]:
         fields = [item if isinstance(item, str) else item.field.name for item in items]
     known = {f.name for f in model._meta.concrete_fields if f.get_internal_type() in _TEXT}
     unknown = [name for name in fields if name not in known]
-    if unknown or not fields:
+    if not fields:
+        every = ", ".join(f.name for f in model._meta.concrete_fields)
+        texts = ", ".join(sorted(known))
         raise InvalidArgument(
-            f"{model.__name__} cannot search {', '.join(map(repr, unknown)) or 'any field'}. "
-            f"Text fields: {', '.join(sorted(known)) or 'none'}."
+            f"{model.__name__} has no default fields to search. Its fields: {every}. Search "
+            f"a text field ({texts}) with field=..., or query with {model.__name__}.filter(...)."
+            if known
+            else f"{model.__name__} has no text fields to search; its fields: {every}. "
+            f"Query with {model.__name__}.filter(...)."
+        )
+    if unknown:
+        raise InvalidArgument(
+            f"{model.__name__} cannot search {', '.join(map(repr, unknown))}: not a text field. "
+            f"Its text fields: {', '.join(sorted(known)) or 'none'}."
         )
     return fields
 

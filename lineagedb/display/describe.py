@@ -20,7 +20,12 @@ def summary(record: Any, *, with_updated_at: bool = False) -> str:
     """
     parts = []
     for field in record._meta.concrete_fields:
-        if field.is_relation or field.name in ("id", "updated_at", *record._repr_exclude):
+        private = field.name.startswith("_")
+        if (
+            private
+            or field.is_relation
+            or field.name in ("id", "updated_at", *record._repr_exclude)
+        ):
             continue
         value = record.__dict__.get(field.attname)
         if value is not None:

@@ -165,6 +165,9 @@ class Artifact(Annotated, VersionedRecord):
     hash_type = models.CharField(max_length=30, null=True, blank=True)
     n_objects = models.BigIntegerField(null=True, blank=True)
     n_observations = models.BigIntegerField(null=True, blank=True)
+    # The file's name when it was registered: what `lineagedb get --to` names a
+    # copy of an artifact without key (its bytes are stored as <uid><suffix>).
+    _original_name = models.CharField(max_length=255, null=True, blank=True)
     transform = models.ForeignKey(
         "Transform", models.SET_NULL, null=True, blank=True, related_name="output_artifacts"
     )
@@ -335,6 +338,7 @@ class Artifact(Annotated, VersionedRecord):
             hash=content.hash,
             hash_type=content.hash_type,
             n_objects=content.n_objects,
+            _original_name=source.name[:255] or None,
             run=run,
             transform=run.transform if run is not None else None,
         )
@@ -707,6 +711,7 @@ class Artifact(Annotated, VersionedRecord):
             >>> artifact.path  # doctest: +SKIP
             PosixUPath('/home/me/lamin-tutorial/iris_studies/study0_raw_images/meta.csv')
         """
+        self._check_instance()
         if self._state.adding and "_memory" in self.__dict__:
             # Serialized already: the real local file, until save() moves it.
             if self._staged is not None:

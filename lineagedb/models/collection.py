@@ -277,14 +277,16 @@ class Collection(Annotated, VersionedRecord):
         session.tracked.record_input(self)
         return [artifact.cache() for artifact in self.artifacts]
 
-    def load(self, join: str = "outer", **kwargs: Any) -> Any:
-        """Concatenate the members: tables (outer join) or AnnData objects, by ``artifact_uid``.
+    def load(self, join: str | None = None, **kwargs: Any) -> Any:
+        """Concatenate the members: tables or AnnData objects, by ``artifact_uid``.
 
         All members must be of one kind: tables (``.csv``, ``.tsv``,
         ``.parquet``) or AnnData (``.h5ad``, ``.zarr``). Tables gain an
         ``artifact_uid`` column; AnnData objects are concatenated with
-        ``anndata.concat`` (``join`` ``"inner"`` or ``"outer"``) and an
-        ``artifact_uid`` obs column.
+        ``anndata.concat`` and an ``artifact_uid`` obs column. ``join`` is
+        ``"outer"`` (default: every column, missing values filled) or
+        ``"inner"`` (shared columns only); tables whose columns differ warn
+        unless ``join`` is given.
 
         Example:
             >>> collection.load()  # doctest: +SKIP
@@ -305,7 +307,7 @@ class Collection(Annotated, VersionedRecord):
 
             objects = [artifact.load(**kwargs) for artifact in artifacts]
             uids = [artifact.uid for artifact in artifacts]
-            return ad.concat(objects, join=join, label="artifact_uid", keys=uids)
+            return ad.concat(objects, join=join or "outer", label="artifact_uid", keys=uids)
         import pandas as pd
 
         frames = []
@@ -317,7 +319,15 @@ class Collection(Annotated, VersionedRecord):
                     "or AnnData objects. Use collection.cache() and read the members yourself."
                 )
             frames.append(artifact.load(**kwargs).assign(artifact_uid=artifact.uid))
-        return pd.concat(frames, join="outer")
+        shared = set.intersection(*(set(frame.columns) for frame in frames)) if frames else set()
+        differing = sorted({str(c) for frame in frames for c in frame.columns} - shared)
+        if differing and join is None:
+            logger.warning(
+                f"the tables of collection {self.uid} differ in columns {differing}: they are "
+                "joined outer, with missing values filled. Pass join='inner' to keep only the "
+                "shared columns, or join='outer' to say this is what you want."
+            )
+        return pd.concat(frames, join=join or "outer")
 
     def mapped(
         self,

@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
 
+from lineagedb._session import session
 from lineagedb.display.format import format_value
-from lineagedb.errors import InvalidArgument, UnknownField
+from lineagedb.errors import InvalidArgument, OtherInstance, UnknownField
 from lineagedb.models._uid import current_user_id
 from lineagedb.query import Lookup, QuerySet
 
@@ -49,6 +50,7 @@ class Record(models.Model):
         ):
             kwargs["created_by_id"] = current_user_id()
         super().__init__(**kwargs)
+        self.__dict__["_instance_key"] = session.instance_key
 
     @classmethod
     def _check_field_names(cls, names: Any) -> None:
@@ -77,7 +79,21 @@ class Record(models.Model):
         models.Model.__init__(record, *values)
         record._state.adding = False
         record._state.db = db
+        record.__dict__["_instance_key"] = session.instance_key
         return record
+
+    def _check_instance(self) -> None:
+        """Refuse to use a record of another instance than the connected one."""
+        loaded_in = self.__dict__.get("_instance_key")
+        if loaded_in is None or loaded_in == session.instance_key:
+            return
+        name = loaded_in.split("|", 1)[0]
+        current = (session.instance_key or "none|").split("|", 1)[0]
+        raise OtherInstance(
+            f"{type(self).__name__} {getattr(self, 'uid', self.pk)} belongs to instance "
+            f"{name!r}, but {current!r} is connected now. Connect back with "
+            f"ln.connect({name!r}), or get the record anew from {current!r}."
+        )
 
     def _become(self, existing: Record) -> None:
         """Turn this unsaved record into ``existing`` (constructors that dedupe)."""
@@ -86,6 +102,7 @@ class Record(models.Model):
         )
         self._state.adding = False
         self._state.db = existing._state.db
+        self.__dict__["_instance_key"] = existing.__dict__.get("_instance_key")
 
     def save(self, *args: Any, **kwargs: Any) -> Record:  # type: ignore[override]
         """Write the record to the database and return it.
@@ -93,9 +110,19 @@ class Record(models.Model):
         Example:
             >>> ln.Transform(name="My pipeline", version="1.2.0").save()  # doctest: +SKIP
         """
+        self._check_instance()
         self._check_text_fields()
         super().save(*args, **kwargs)
         return self
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Delete the record (registries with a trash override this).
+
+        Example:
+            >>> ln.ULabel.get(name="tmp").delete()  # doctest: +SKIP
+        """
+        self._check_instance()
+        return super().delete(*args, **kwargs)
 
     # Hooks of the one save path (models/staged_save.py); Artifact overrides them.
     def _stage_for_save(self) -> list[Any]:
@@ -334,8 +361,8 @@ class Record(models.Model):
         own: list[str] = []
         links: list[str] = []
         for field in self._meta.concrete_fields:
-            if field.name == "id" or field.name in self._repr_exclude:
-                continue
+            if field.name == "id" or field.name in self._repr_exclude or field.name[0] == "_":
+                continue  # private fields (a leading _) are lineagedb's bookkeeping
             value = self.__dict__.get(field.attname)
             if value is not None:
                 (links if field.is_relation else own).append(

@@ -24,7 +24,7 @@ class Run(Record):
         >>> ln.Run.filter(params__normalisation="log", status="completed").count()  # doctest: +SKIP
     """
 
-    _repr_exclude = ("created_at", "json", "process")
+    _repr_exclude = ("created_at", "json")
 
     def __init__(self, transform: Any = None, **kwargs: Any) -> None:
         from lineagedb.models.transform import Transform
@@ -62,7 +62,7 @@ class Run(Record):
     status = models.CharField(max_length=16, null=True, blank=True, db_index=True)
     params = models.JSONField(null=True, blank=True)
     # "<host>:<pid>" of the tracking process, while it runs: how connect finds aborted runs.
-    process = models.CharField(max_length=255, null=True, blank=True)
+    _process = models.CharField(max_length=255, null=True, blank=True)
     reference = models.CharField(max_length=255, null=True, blank=True)
     reference_type = models.CharField(max_length=25, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

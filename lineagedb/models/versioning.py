@@ -142,6 +142,7 @@ class VersionedRecord(Record):
         Example:
             >>> collection.delete()  # to the trash  # doctest: +SKIP
         """
+        self._check_instance()
         if self._state.adding:
             raise InvalidArgument(
                 f"{type(self).__name__} {self.uid} is not saved; there is nothing to delete."

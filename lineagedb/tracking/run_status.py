@@ -70,8 +70,8 @@ def end(run: Run, status: str) -> None:
 
     if run.finished_at is None:
         run.finished_at = timezone.now()
-    run.status, run.process = status, None
-    run.save(update_fields=["finished_at", "status", "process"])
+    run.status, run._process = status, None
+    run.save(update_fields=["finished_at", "status", "_process"])
 
 
 def _alive(pid: int) -> bool:
@@ -100,13 +100,13 @@ def mark_aborted() -> list[str]:
     host = f"{socket.gethostname()}:"
     aborted = []
     for pk, uid, process in Run.objects.filter(
-        status=STARTED, process__startswith=host
-    ).values_list("pk", "uid", "process"):
+        status=STARTED, _process__startswith=host
+    ).values_list("pk", "uid", "_process"):
         pid = process[len(host) :]
         if pid.isdigit() and not _alive(int(pid)):
             # Only a run still 'started' changes: its process may have just ended it.
             changed = Run.objects.filter(pk=pk, status=STARTED).update(
-                status=ABORTED, process=None, finished_at=timezone.now()
+                status=ABORTED, _process=None, finished_at=timezone.now()
             )
             if changed:
                 aborted.append(uid)

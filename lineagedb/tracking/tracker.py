@@ -75,7 +75,7 @@ def track(
         is_consecutive=None if tracked.is_notebook else True,
         status=run_status.STARTED,
         params=params,
-        process=run_status.this_process(),
+        _process=run_status.this_process(),
     )
     run.save()
     logger.info(f"saved: {run}")
@@ -139,7 +139,7 @@ def finish() -> None:
     updates = _source_and_report(run, transform)
     with transaction.atomic():
         run.finished_at = timezone.now()
-        run.status, run.process = run_status.COMPLETED, None
+        run.status, run._process = run_status.COMPLETED, None
         if "report" in updates:
             run.report = updates["report"]
             transform.latest_report = updates["report"]

@@ -101,3 +101,18 @@ def test_cli_save_versions_by_key_and_revises(instance: ModuleType, tmp_path: Pa
     uid4, key4, _ = save(str(run2), "--description", "run 2")
     assert uid4 != uid3 and key4 == "run2/s.csv"
     assert ln.Artifact.get(uid4).description == "run 2"
+
+
+def test_a_record_of_another_instance_says_so(instance: ModuleType, tmp_path: Path) -> None:
+    ln = instance
+    artifact = ln.Artifact(write(tmp_path / "a.csv", "a\n1\n"), description="a").save()
+    first = ln.setup.settings.instance.name
+    ln.setup.init(storage=tmp_path / "other")
+    for use in (lambda: artifact.load(), lambda: artifact.delete(permanent=True)):
+        with pytest.raises(ln.errors.OtherInstance, match=rf"belongs to instance '{first}'"):
+            use()
+    with pytest.raises(ln.errors.OtherInstance, match=r"ln.connect"):
+        artifact.description = "changed"
+        artifact.save()
+    ln.connect(first)
+    assert artifact.load()["a"].tolist() == [1]

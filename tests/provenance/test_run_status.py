@@ -40,7 +40,7 @@ def test_a_finished_script_is_completed_with_params(instance: ModuleType, tmp_pa
     )
     assert result.returncode == 0, result.stderr
     run = last_run(ln, "norm.py")
-    assert run.status == "completed" and run.finished_at is not None and run.process is None
+    assert run.status == "completed" and run.finished_at is not None and run._process is None
     assert run.params == {"normalisation": "log", "k": 3}
     assert ln.Run.filter(params__normalisation="log").one() == run
     assert ln.Run.filter(params__k__gt=2, status="completed").count() == 1

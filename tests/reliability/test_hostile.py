@@ -61,7 +61,7 @@ CASES: list[tuple[str, Callable[[Any, dict[str, Path], Path], Any], type[Excepti
     ("no data", lambda ln, f, t: ln.Artifact(), errors.InvalidArgument, r"needs data"),
     ("list as data", lambda ln, f, t: ln.Artifact([f["csv"]]), errors.InvalidArgument, r"cannot store a list"),
     ("unknown argument", lambda ln, f, t: ln.Artifact(f["csv"], kee="x"), errors.InvalidArgument, r"unexpected arguments 'kee'"),
-    ("unknown filter field", lambda ln, f, t: ln.Artifact.filter(nme="x"), errors.UnknownField, r"Cannot resolve keyword 'nme'"),
+    ("unknown filter field", lambda ln, f, t: ln.Artifact.filter(nme="x"), errors.UnknownField, r"Artifact has no field 'nme'"),
     ("unknown lookup name", lambda ln, f, t: ln.User.lookup().nobody, errors.UnknownLookupName, r"No User is named 'nobody'"),
     ("unknown uid", lambda ln, f, t: ln.Artifact.get("0" * 20), errors.NotFound, r"No Artifact matches"),
     ("one() of none", lambda ln, f, t: ln.Artifact.filter().one(), errors.NotFound, r"one_or_none"),

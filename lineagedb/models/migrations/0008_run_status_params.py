@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='run',
-            name='process',
+            name='_process',
             field=models.CharField(blank=True, max_length=255, null=True),
         ),
         migrations.AddField(
