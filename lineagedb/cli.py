@@ -717,6 +717,27 @@ def status(path: str, as_json: bool) -> None:
 
 
 @main.command()
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False))
+@click.option("--run", "run_uid", default=None, help="The run's uid (default: found by source).")
+def report(notebook: str, run_uid: str | None) -> None:
+    """Save an executed notebook's HTML report as its run's report (headless runs).
+
+    nbconvert --execute and papermill write outputs when the run has ended;
+    run this afterwards on the executed notebook.
+
+    Example:
+
+        jupyter nbconvert --to notebook --execute --inplace analysis.ipynb
+        lineagedb report analysis.ipynb
+    """
+    from lineagedb.tracking.tracker import attach_report
+
+    run = _ln().Run.get(run_uid) if run_uid is not None else None
+    done = attach_report(notebook, run)
+    click.echo(f"{done.uid}\t{done.status}\t{done.report.uid if done.report else ''}")
+
+
+@main.command()
 @click.option("--dry-run", is_flag=True, help="List, don't remove.")
 @click.option(
     "--min-age",

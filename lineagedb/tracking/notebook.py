@@ -60,6 +60,51 @@ def notebook_path(explicit: str | Path | None = None) -> Path:
     )
 
 
+def is_headless() -> bool:
+    """Whether this notebook runs without a front end (nbconvert --execute, papermill, nbclient).
+
+    Jupyter Server and VS Code name the notebook to their kernels; a headless
+    executor names nothing, and writes the outputs to the file only at the end.
+
+    Example:
+        >>> is_headless()
+        False
+    """
+    shell = _shell()
+    if shell is None or not in_notebook():
+        return False
+    named = os.environ.get("JPY_SESSION_NAME") or shell.user_ns.get("__vsc_ipynb_file__")
+    return not named
+
+
+def has_outputs(notebook: dict[str, Any]) -> bool:
+    """Whether any code cell of the saved notebook has run (an execution count or output).
+
+    Example:
+        >>> has_outputs({"cells": [{"cell_type": "code", "source": "1", "outputs": []}]})
+        False
+    """
+    return any(
+        cell.get("outputs") or cell.get("execution_count") is not None
+        for cell in notebook.get("cells", [])
+        if cell.get("cell_type") == "code"
+    )
+
+
+def has_error(notebook: dict[str, Any]) -> bool:
+    """Whether a cell's output is an uncaught error (the run stopped there).
+
+    Example:
+        >>> has_error({"cells": [{"cell_type": "code", "outputs": [{"output_type": "error"}]}]})
+        True
+    """
+    return any(
+        output.get("output_type") == "error"
+        for cell in notebook.get("cells", [])
+        for output in cell.get("outputs", []) or []
+    )
+
+
 def _running_cell() -> str | None:
     shell = _shell()
     history = getattr(getattr(shell, "history_manager", None), "input_hist_raw", None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import tempfile
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -87,7 +88,11 @@ def track(
         target=_record_environment, args=(run, kind), name="lineagedb-environment"
     )
     tracked.environment.start()
-    if not tracked.is_notebook:  # a notebook lives on after a failed cell
+    if tracked.is_notebook:
+        # Output of the background thread would land in whichever cell runs
+        # then: in a notebook it ends here, under the track() cell.
+        tracked.wait_for_environment()
+    else:  # a notebook lives on after a failed cell
         run_status.on_uncaught_exception(_end_on_uncaught_exception)
     if transform.type == "script" and not tracked.is_notebook:
         atexit.register(_finish_at_exit, run)
@@ -158,13 +163,18 @@ def _source_and_report(run: Run, transform: Transform) -> dict[str, Artifact]:
         content = notebook.read_notebook(tracked.path)
         notebook.check_saved(content, tracked.path)
         source = notebook.stripped_source(content)
-        run.is_consecutive = notebook.is_consecutive(content)
-        report = notebook.render_report(tracked.path)
-        if report is None:
-            logger.warning("nbconvert is not installed: no HTML report. pip install nbconvert")
+        if notebook.is_headless():
+            # The file holds this run's outputs only once the executor has finished.
+            logger.warning(
+                f"notebook '{tracked.path.name}' runs headless (nbconvert --execute, "
+                "papermill): its file has no outputs of this run yet, so no report is saved "
+                "now. When the run has ended, attach the report from the executed notebook: "
+                f"lineagedb report {tracked.path.name} (papermill: its output notebook, "
+                f"--run {run.uid})"
+            )
         else:
-            name = f"{tracked.path.stem}_{run.uid}.html"
-            updates["report"] = _hidden_artifact(report, name, f"report of run {run.uid}")
+            run.is_consecutive = notebook.is_consecutive(content)
+            updates.update(_report(tracked.path, run))
     elif tracked.path is not None:
         source = tracked.path.read_bytes()
     if source is not None:
@@ -173,6 +183,66 @@ def _source_and_report(run: Run, transform: Transform) -> dict[str, Artifact]:
             source, f"{transform.uid}{suffix}", f"source code of transform {transform.uid}"
         )
     return updates
+
+
+def _report(path: Path, run: Run) -> dict[str, Artifact]:
+    report = notebook.render_report(path)
+    if report is None:
+        logger.warning("nbconvert is not installed: no HTML report. pip install nbconvert")
+        return {}
+    name = f"{path.stem}_{run.uid}.html"
+    return {"report": _hidden_artifact(report, name, f"report of run {run.uid}")}
+
+
+def attach_report(path: str | Path, run: Run | None = None) -> Run:
+    """Save the report of an executed notebook as its run's report (headless runs).
+
+    The run is ``run``, or the latest run of the transform whose saved
+    source is this notebook's. A run still ``started`` or ``aborted`` (a
+    kernel that ended without ``ln.finish()``) becomes ``completed``, or
+    ``errored`` when a cell's output is an error.
+
+    Example:
+        >>> attach_report("analysis.ipynb")  # doctest: +SKIP
+        Run(uid='Un6kaGLyWaVTuoRq275x', ..., status='completed')
+    """
+    from django.db import transaction
+
+    from lineagedb.models import Artifact, Transform
+
+    file = Path(path)
+    content = notebook.read_notebook(file)
+    if not notebook.has_outputs(content):
+        raise TrackingError(
+            f"Notebook '{file}' has no outputs: pass the executed notebook (nbconvert "
+            "--execute --inplace, or papermill's output notebook)."
+        )
+    if run is None:
+        source = Artifact.find_by_content(
+            hash_bytes(notebook.stripped_source(content)), "md5", visibility=0
+        )
+        transform = Transform.objects.filter(source_code=source).first() if source else None
+        run = transform.runs.order_by("-started_at").first() if transform else None
+        if run is None:
+            raise TrackingError(
+                f"No tracked run has the source of '{file.name}' (papermill adds a cell of "
+                "parameters): name the run with --run UID (ln.track() printed it)."
+            )
+    updates = _report(file, run)
+    with transaction.atomic():
+        run.is_consecutive = notebook.is_consecutive(content)
+        if "report" in updates:
+            run.report = run.transform.latest_report = updates["report"]
+            run.transform.save()
+        if run.status in (run_status.STARTED, run_status.ABORTED, None):
+            failed = notebook.has_error(content)
+            run.status = run_status.ERRORED if failed else run_status.COMPLETED
+            run._process = None
+            if run.finished_at is None:  # the executor wrote the file when the run ended
+                run.finished_at = datetime.fromtimestamp(file.stat().st_mtime, tz=UTC)
+        run.save()
+    logger.success(f"saved the report of run {run.uid} from '{file.name}'")
+    return run
 
 
 def _end_on_uncaught_exception(status: str) -> None:

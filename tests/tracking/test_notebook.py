@@ -27,13 +27,18 @@ def make_notebook(path: Path) -> Path:
     return path
 
 
-def execute(path: Path, cwd: Path | None = None) -> None:
+def execute(path: Path, cwd: Path | None = None) -> nbformat.NotebookNode:
     notebook = nbformat.read(path, as_version=4)
     folder = cwd or path.parent
     client = NotebookClient(
         notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": folder}}
     )
     client.execute()
+    return notebook
+
+
+def cell_text(cell: nbformat.NotebookNode) -> str:
+    return "".join(output.get("text", "") for output in cell.get("outputs", []))
 
 
 def test_notebook_is_tracked_with_report(
@@ -97,3 +102,41 @@ def test_finish_refuses_unsaved_notebook(
         client.execute(cwd=str(tmp_path))
     run = instance.Run.filter().one()
     assert run.finished_at is None and run.report is None
+
+
+def test_headless_run_gets_its_report_from_the_executed_notebook(
+    instance: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from lineagedb.cli import main
+
+    ln = instance
+    path = make_notebook(tmp_path / "headless.ipynb")
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    executed = execute(path)  # as `jupyter nbconvert --execute` does
+    run = ln.Run.filter().one()
+    assert run.status == "completed" and run.report is None  # no outputs on disk yet
+    finish_cell = cell_text(executed.cells[4])
+    assert "runs headless" in finish_cell and "lineagedb report headless.ipynb" in finish_cell
+    # Messages of track()'s background work stay under the track() cell.
+    assert "notebook imports:" in cell_text(executed.cells[2])
+    assert "imports:" not in cell_text(executed.cells[3]) + finish_cell
+
+    nbformat.write(executed, path)  # --inplace: the executor writes the outputs at the end
+    result = CliRunner().invoke(main, ["report", str(path)])
+    assert result.exit_code == 0, result.stderr
+    run.refresh_from_db()
+    assert result.stdout.split("\t")[:2] == [run.uid, "completed"]
+    assert run.report is not None and run.transform.latest_report == run.report
+    assert "runs headless" in run.report.path.read_text()  # the outputs are in the report
+
+
+def test_report_of_an_unexecuted_notebook_is_refused(instance: ModuleType, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lineagedb.cli import main
+
+    path = make_notebook(tmp_path / "fresh.ipynb")
+    result = CliRunner().invoke(main, ["report", str(path)])
+    assert result.exit_code == 1 and "has no outputs: pass the executed notebook" in result.stderr
