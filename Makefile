@@ -64,9 +64,10 @@ SYSTEMS ?=
 bench: $(VENV)/.installed
 	$(PYTHON) benchmarks/compare.py $(if $(ONLY),--only $(ONLY)) $(if $(SYSTEMS),--systems $(SYSTEMS))
 
-# lineagedb's own figures: fresh-process import, saves, tracking, S3, search at 10k/100k.
+# lineagedb's own figures: fresh-process import and CLI, saves, tracking, S3, search at 10k/100k.
 bench-details: $(VENV)/.installed
 	$(PYTHON) benchmarks/import_connect_count.py
+	$(PYTHON) benchmarks/cli.py
 	$(PYTHON) benchmarks/save_files.py
 	$(PYTHON) benchmarks/save_large.py
 	$(PYTHON) benchmarks/tracking.py
