@@ -153,7 +153,8 @@ GLOBAL_FLAGS = ("--debug", "--quiet", "-q")
 class Group(click.Group):
     """Turns lineagedb errors into one line on stderr and exit code 1.
 
-    ``--debug`` and ``-q`` work after the subcommand too (``lineagedb ls -q``).
+    ``--debug`` and ``-q`` work after the subcommand too (``lineagedb ls -q``), and
+    ``--json`` before it (``lineagedb --json ls``).
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -163,6 +164,9 @@ class Group(click.Group):
             head, tail = args, []
         hoisted = [arg for arg in head if arg in GLOBAL_FLAGS]
         rest = [arg for arg in head if arg not in GLOBAL_FLAGS]
+        # --json before the subcommand (lineagedb --json ls) goes to the subcommand.
+        if rest and rest[0] == "--json" and len(rest) > 1 and rest[1] in self.commands:
+            rest = [rest[1], "--json", *rest[2:]]
         return super().parse_args(ctx, hoisted + rest + tail)
 
     def invoke(self, ctx: click.Context) -> Any:

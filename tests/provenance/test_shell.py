@@ -154,3 +154,29 @@ def test_collection_load_warns_on_different_columns(
     caplog.clear()
     assert list(collection.load(join="inner").columns) == ["x", "artifact_uid"]
     assert "differ in columns" not in caplog.text
+
+
+def test_global_options_on_either_side_as_subprocesses(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    ln = instance
+    ln.Artifact(write(tmp_path / "a.csv", "a\n"), description="a").save()
+    command = [sys.executable, "-m", "lineagedb"]
+    for args in (
+        ["--json", "ls"],
+        ["ls", "--json"],
+        ["-q", "ls", "--json"],
+        ["ls", "--json", "-q"],
+    ):
+        result = subprocess.run([*command, *args], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0, (args, result.stderr)
+        assert json.loads(result.stdout.splitlines()[0])["description"] == "a"
+    failed = subprocess.run(
+        [*command, "get", "nope.csv", "--debug"], capture_output=True, text=True
+    )
+    assert failed.returncode == 1 and "Traceback" in failed.stderr
+    failed = subprocess.run([*command, "get", "nope.csv"], capture_output=True, text=True)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
