@@ -24,6 +24,7 @@ from typing import Any
 from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument, ValidationError
 from lineagedb.models import Artifact, Feature, FeatureSet, ULabel
+from lineagedb.validation import table_problems
 
 
 def _fingerprint(df: Any) -> int:
@@ -32,23 +33,6 @@ def _fingerprint(df: Any) -> int:
 
     values = int(pd.util.hash_pandas_object(df, index=True).sum())
     return hash((values, tuple(map(str, df.columns))))
-
-
-def _quoted(values: list[str]) -> str:
-    return ", ".join(repr(v) for v in values[:20])
-
-
-def _column_ok(series: Any, kind: str) -> bool:
-    import pandas as pd
-
-    types = pd.api.types
-    if kind == "number":
-        return bool(types.is_numeric_dtype(series)) and not types.is_bool_dtype(series)
-    if kind == "bool":
-        return bool(types.is_bool_dtype(series))
-    if kind in ("date", "datetime"):
-        return bool(types.is_datetime64_any_dtype(series))
-    return True  # categories and text: any values, checked against the registry if any
 
 
 class _Categoricals:
@@ -120,35 +104,8 @@ class DataFrameCurator:
     # -- checks ---------------------------------------------------------------------------
 
     def _problems(self) -> list[str]:
-        df, problems = self.df, []
-        missing = [f.name for f in self._required if f.name not in df.columns]
-        if missing:
-            problems.append(f"missing columns {missing}")
-        for feature in self._required:
-            if feature.name in df.columns and not _column_ok(df[feature.name], feature.type):
-                problems.append(
-                    f"column {feature.name!r} has dtype {df[feature.name].dtype}, not "
-                    f"{feature.type!r}"
-                )
-        for column, field in self._categoricals.items():
-            if column not in df.columns:
-                if column not in missing:
-                    problems.append(f"missing column {column!r}")
-                continue
-            result = ULabel.objects.all().inspect(df[column], field=field, mute=True)
-            if result.non_validated:
-                bad = ", ".join(repr(v) for v in result.non_validated[:20])
-                hint = ""
-                mapped = {**result.synonyms_mapper, **result.case_mapper}
-                if mapped:
-                    what = (
-                        "is a synonym or case variant"
-                        if len(mapped) == 1
-                        else ("are synonyms or case variants")
-                    )
-                    hint = f" ({_quoted(sorted(mapped))} {what}: standardize({column!r}))"
-                problems.append(f"column {column!r} has values not in ULabel: {bad}{hint}")
-        return problems
+        required = [(feature.name, feature.type) for feature in self._required]
+        return table_problems(self.df, required, self._categoricals, ULabel.objects.all())
 
     def validate(self) -> None:
         """Raise ValidationError naming every failing column and its bad values; else return.
@@ -230,23 +187,10 @@ class DataFrameCurator:
 
         if self._fingerprint != _fingerprint(self.df):  # not validated as it is now
             self.validate()
-        features = list(Feature.objects.filter(name__in=[str(c) for c in self.df.columns]))
         artifact = Artifact.from_df(self.df, key=key, description=description, revises=revises)
         with transaction.atomic():
             artifact.save()
-            if features:
-                artifact.features.add(features, slot="columns")
-            by_name = {f.name: f for f in features}
-            for column in self._categoricals:
-                values = [str(v) for v in self.df[column].dropna().unique()]
-                ids = [
-                    pk
-                    for start in range(0, len(values), 10_000)
-                    for pk in ULabel.objects.filter(
-                        name__in=values[start : start + 10_000]
-                    ).values_list("pk", flat=True)
-                ]
-                artifact.labels._link_ids(ids, by_name.get(column))
+            artifact._annotate_table(self.df, list(self._categoricals))
         return artifact
 
 
@@ -286,7 +230,7 @@ class AnnDataCurator(DataFrameCurator):
                 list(self.adata.var_names), field=self._var_index, mute=True
             )
             if result.non_validated:
-                bad = _quoted(result.non_validated)
+                bad = ", ".join(repr(v) for v in result.non_validated[:20])
                 problems.append(f"var names not in the registry: {bad}")
         return problems
 

@@ -347,3 +347,72 @@ def from_values(query: Any, values: Any, field: Any = None) -> list[Any]:
         )
     found = [records[v] for v in unique if v in records]
     return list({record.pk: record for record in found}.values())
+
+
+def column_ok(series: Any, kind: str) -> bool:
+    """Whether a column's dtype fits a feature type (categories and text take any values).
+
+    Example:
+        >>> import pandas as pd
+        >>> column_ok(pd.Series([1.5]), "number"), column_ok(pd.Series(["a"]), "number")
+        (True, False)
+    """
+    import pandas as pd
+
+    types = pd.api.types
+    if kind == "number":
+        return bool(types.is_numeric_dtype(series)) and not types.is_bool_dtype(series)
+    if kind == "bool":
+        return bool(types.is_bool_dtype(series))
+    if kind in ("date", "datetime"):
+        return bool(types.is_datetime64_any_dtype(series))
+    return True
+
+
+def table_problems(
+    df: Any,
+    required: list[tuple[str, str]],
+    categoricals: dict[str, Any],
+    labels: Any,
+) -> list[str]:
+    """What is wrong with a table: missing columns, wrong dtypes, values not in a registry.
+
+    Args:
+        df: The DataFrame.
+        required: (column, feature type) of the columns a schema requires.
+        categoricals: {column: field} whose values must be records of ``labels``.
+        labels: The QuerySet of the label registry (``ULabel.objects.all()``).
+
+    Example:
+        >>> table_problems(df, [("count", "number")], {"cell_type": "name"}, labels)
+        ... # doctest: +SKIP
+        ["column 'cell_type' has values not in ULabel: 'T-cell' ('T-cell' is a synonym ...)"]
+    """
+    problems = []
+    missing = [name for name, _ in required if name not in df.columns]
+    if missing:
+        problems.append(f"missing columns {missing}")
+    for name, kind in required:
+        if name in df.columns and not column_ok(df[name], kind):
+            problems.append(f"column {name!r} has dtype {df[name].dtype}, not {kind!r}")
+    for column, registry_field in categoricals.items():
+        if column not in df.columns:
+            if column not in missing:
+                problems.append(f"missing column {column!r}")
+            continue
+        result = inspect(labels, df[column], field=registry_field, mute=True)
+        if result.non_validated:
+            bad = ", ".join(repr(v) for v in result.non_validated[:SHOWN])
+            hint = ""
+            mapped = {**result.synonyms_mapper, **result.case_mapper}
+            if mapped:
+                what = (
+                    "is a synonym or case variant"
+                    if len(mapped) == 1
+                    else ("are synonyms or case variants")
+                )
+                shown = ", ".join(repr(v) for v in sorted(mapped)[:SHOWN])
+                hint = f" ({shown} {what}: standardize({column!r}))"
+            registry = labels.model.__name__
+            problems.append(f"column {column!r} has values not in {registry}: {bad}{hint}")
+    return problems

@@ -94,3 +94,25 @@ def test_anndata_curation_checks_obs_and_var_and_saves_features_and_labels(
         set(adata.obs["cell_type"])
     )
     assert isinstance(ln.Annotate.from_anndata(adata), ln.curators.AnnDataCurator)
+
+
+def test_from_df_with_a_schema_validates_on_construction(schema: tuple, tmp_path: Path) -> None:
+    ln, schema_set = schema
+    with pytest.raises(ln.errors.ValidationError, match=r"nothing was written") as error:
+        ln.Artifact.from_df(messy(), key="messy.parquet", schema=schema_set)
+    assert "'t cell', 'NK cell'" in str(error.value)
+    assert ln.Artifact.filter().count() == 0
+    assert not list((tmp_path / "data" / ".lineagedb").glob("*.parquet"))
+    assert not list((tmp_path / "data" / ".lineagedb").glob(".lineagedb-tmp-*"))
+
+    clean = pd.DataFrame({"cell_type": ["T cell", "B cell"], "count": [3, 5]})
+    artifact = ln.Artifact.from_dataframe(clean, key="cells.parquet", schema=schema_set).save()
+    assert list(artifact.feature_sets.all()) == [schema_set]  # the same members: the same set
+    cell_type = ln.Feature.get(name="cell_type")
+    assert artifact.labels.get(cell_type, flat_names=True) == ["B cell", "T cell"]
+    # Saved with ln.save() too.
+    other = pd.DataFrame({"cell_type": ["B cell"], "count": [1]})
+    (saved,) = ln.save([ln.Artifact.from_df(other, key="b.parquet", schema=schema_set)])
+    assert saved.labels.get(cell_type, flat_names=True) == ["B cell"]
+    with pytest.raises(ln.errors.InvalidArgument, match=r"schema must be a saved FeatureSet"):
+        ln.Artifact.from_df(clean, key="x.parquet", schema="cells")

@@ -494,6 +494,23 @@ class Annotated:
         >>> artifact.labels, artifact.features  # doctest: +SKIP
     """
 
+    def _annotate_table(self, df: Any, categoricals: list[str]) -> None:
+        """Link a saved table's features (slot ``columns``) and its categoricals' labels."""
+        features = list(Feature.objects.filter(name__in=[str(c) for c in df.columns]))
+        if features:
+            self.features.add(features, slot="columns")
+        by_name = {feature.name: feature for feature in features}
+        for column in categoricals:
+            values = [str(v) for v in df[column].dropna().unique()]
+            ids = [
+                pk
+                for start in range(0, len(values), 10_000)
+                for pk in ULabel.objects.filter(
+                    name__in=values[start : start + 10_000]
+                ).values_list("pk", flat=True)
+            ]
+            self.labels._link_ids(ids, by_name.get(column))
+
     @property
     def labels(self) -> LabelManager:
         """The labels: ``add(records, feature=...)``, ``get(feature)``, ``remove``, ``add_from``.

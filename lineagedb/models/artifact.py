@@ -12,7 +12,13 @@ from lineagedb._config import cache_dir
 from lineagedb._logger import logger
 from lineagedb._session import current_run, default_storage, session
 from lineagedb._settings import settings
-from lineagedb.errors import InvalidArgument, NoLoader, NotFound, StorageMismatch
+from lineagedb.errors import (
+    InvalidArgument,
+    NoLoader,
+    NotFound,
+    StorageMismatch,
+    ValidationError,
+)
 from lineagedb.models import _plain, _uid
 from lineagedb.models.annotating import Annotated
 from lineagedb.models.artifact_source import resolve_source, storage_for
@@ -97,6 +103,28 @@ def _changed_in_place(existing: Artifact, source: Path | UPath) -> Artifact:
         "into managed storage."
     )
     return existing
+
+
+def _check_against_schema(df: Any, schema: Any) -> list[str]:
+    """Raise ValidationError unless ``df`` fits ``schema``; its category columns otherwise."""
+    from lineagedb.models.annotation import FeatureSet, ULabel
+    from lineagedb.validation import table_problems
+
+    if not isinstance(schema, FeatureSet) or schema._state.adding:
+        raise InvalidArgument(
+            f"schema must be a saved FeatureSet (ln.Schema) of features, not {schema!r}."
+        )
+    members = list(schema.members)
+    categoricals = {f.name: "name" for f in members if f.type == "category"}
+    required = [(f.name, f.type) for f in members]
+    problems = table_problems(df, required, categoricals, ULabel.objects.all())
+    if problems:
+        raise ValidationError(
+            f"The DataFrame does not validate against schema {schema.uid}; nothing was "
+            "written:\n  - " + "\n  - ".join(problems) + "\nFix it with "
+            "ln.curators.DataFrameCurator(df, schema): standardize(), add_new_from()."
+        )
+    return list(categoricals)
 
 
 class _Replacement:
@@ -509,12 +537,19 @@ class Artifact(Annotated, VersionedRecord):
         version: str | None = None,
         is_new_version_of: Artifact | None = None,
         revises: Artifact | None = None,
+        schema: Any = None,
     ) -> Artifact:
         """An artifact holding a DataFrame, stored as ``.parquet`` (accessor ``"DataFrame"``).
 
         The table is written once, where it will be stored, and hashed;
         ``n_observations`` is its number of rows. The same content again
         returns the existing record. Alias: ``from_dataframe``.
+
+        With ``schema`` (a FeatureSet, LaminDB 2's ``ln.Schema``), the table is
+        validated first, as ``ln.curators.DataFrameCurator(df, schema)`` does:
+        a table that does not validate raises ValidationError and nothing is
+        written; ``save()`` then links its features (slot ``columns``) and the
+        labels of its category columns.
 
         Example:
             >>> df = ln.datasets.df_iris_in_meter_study1()  # doctest: +SKIP
@@ -523,9 +558,13 @@ class Artifact(Annotated, VersionedRecord):
             >>> artifact.load().shape  # doctest: +SKIP
             (75, 5)
         """
-        return cls._from_object(
+        categoricals = _check_against_schema(df, schema) if schema is not None else None
+        artifact = cls._from_object(
             df, "DataFrame", key, description, run, version, is_new_version_of or revises
         )
+        if categoricals is not None and artifact._state.adding:
+            artifact.__dict__["_annotate_with"] = (df, categoricals)
+        return artifact
 
     from_dataframe = from_df
 
@@ -897,6 +936,8 @@ class Artifact(Annotated, VersionedRecord):
             self._insert_version(lambda: Record.save(self, *args, **kwargs))
             if "_folder_content" in self.__dict__:
                 write_manifest(self, self.__dict__["_folder_content"])
+            if "_annotate_with" in self.__dict__:  # from_df(..., schema=): in the same transaction
+                self._annotate_table(*self.__dict__["_annotate_with"])
 
         try:
             save_staged(pending, write)
@@ -942,6 +983,7 @@ class Artifact(Annotated, VersionedRecord):
 
     def _finish_save(self) -> None:
         self.__dict__.pop("_folder_content", None)
+        self.__dict__.pop("_annotate_with", None)
         if self._source_is_temporary and self._local_source is not None:
             Location(self._local_source).remove()
         self._local_source = None

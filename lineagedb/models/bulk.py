@@ -45,6 +45,7 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
         or _content_of(r) in repeated
         or "_pending_members" in r.__dict__
         or "_folder_content" in r.__dict__  # its files go into a FolderManifest
+        or "_annotate_with" in r.__dict__  # from_df(..., schema=) links features and labels
         or getattr(r, "_members", None)
     ]
     aside = {id(record) for record in one_by_one}
