@@ -133,7 +133,9 @@ class DataFrameCurator:
         for column in self._keys(key):
             field = self._categoricals[column]
             before = self.df[column]
-            mapper = ULabel.objects.all().standardize(before, field=field, return_mapper=True)
+            mapper = ULabel.objects.all().standardize(
+                before, field=field, return_mapper=True, mute=True
+            )
             if mapper:
                 self.df[column] = before.map(lambda v, m=mapper: m.get(v, v))
                 logger.info(f"standardized {len(mapper)} values in {column!r}: {mapper}")

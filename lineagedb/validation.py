@@ -270,10 +270,12 @@ def standardize(
     return_mapper: bool = False,
     case_sensitive: bool = False,
     keep: str = "first",
+    mute: bool = False,
 ) -> Any:
     """Values mapped to the registry's own: exact matches stay, synonyms (and case) are mapped.
 
-    Values that match nothing are returned unchanged, and named in a warning.
+    Values that match nothing are returned unchanged, and named in a warning
+    (``mute=True``: no log lines).
 
     Example:
         >>> ln.ULabel.standardize(["Setosa", "setosa", "rose"])  # doctest: +SKIP
@@ -304,10 +306,10 @@ def standardize(
             if (v in known or v in mapper) and mapper.get(v, v) in translated
         }
     left = [v for v in missing if v not in mapper]
-    if mapper or known:
+    if (mapper or known) and not mute:
         changed = sum(1 for v in unique if mapper.get(v, v) != v)
         logger.success(f"standardized {changed}/{len(unique)} terms")
-    if left:
+    if left and not mute:
         logger.warning(f"{len(left)} terms are not standardized (nothing matches): {_shown(left)}")
     if return_mapper:
         return {k: v for k, v in mapper.items() if k != v}
