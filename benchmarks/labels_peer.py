@@ -63,7 +63,7 @@ def run_system(system: str, n: int, work: Path) -> dict[str, float]:
         import lamindb as ln
 
         ln.setup.init(storage=str(work / "store"))
-        import lamindb as ln  # noqa: F811  (LaminDB re-imports itself during init)
+        import lamindb as ln  # again: LaminDB re-imports itself during init
 
         ln.setup.settings.instance._is_on_hub = False
     started = time.perf_counter()

@@ -51,7 +51,7 @@ def run_system(system: str, n_records: int, n_values: int, work: Path) -> dict[s
         import lamindb as ln
 
         ln.setup.init(storage=str(work / "store"))
-        import lamindb as ln  # noqa: F811  (LaminDB re-imports itself during init)
+        import lamindb as ln  # again: LaminDB re-imports itself during init
 
         ln.setup.settings.instance._is_on_hub = False
         ln.settings.verbosity = "error"
