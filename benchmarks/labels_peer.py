@@ -180,9 +180,10 @@ def main() -> None:
         if len(results) == 2:
             row += f"   {results['lamindb'][name] / results['lineagedb'][name]:>8.1f}x"
         print(row)
-    print("  fill (untimed setup)                    " + "".join(
-        f"{results[s]['fill_s']:>10.0f} s" for s in results
-    ))
+    print(
+        "  fill (untimed setup)                    "
+        + "".join(f"{results[s]['fill_s']:>10.0f} s" for s in results)
+    )
 
 
 if __name__ == "__main__":

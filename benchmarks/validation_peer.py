@@ -91,10 +91,7 @@ def run_system(system: str, n_records: int, n_values: int, work: Path) -> dict[s
         {"cat_0": ["label_000007"] * 3, "cat_1": ["label_000014"] * 3, "value": [1.0, 2.0, 3.0]}
     )
     large = pd.DataFrame(
-        {
-            name: [f"label_{(i * 7) % n_records:06}" for i in range(100_000)]
-            for name in columns
-        }
+        {name: [f"label_{(i * 7) % n_records:06}" for i in range(100_000)] for name in columns}
     )
     large["value"] = [float(i) for i in range(100_000)]
     # LaminDB's curator wants categoricals as pandas categories; lineagedb takes either.
@@ -160,17 +157,20 @@ def main() -> None:
         f"SQLite, {args.records:,} labels and features, {args.values:,} values "
         f"({args.values // 100:,} distinct)"
     )
-    print(f"  {'workload':<34}" + "".join(f"{s:>12}" for s in results) + (
-        "   lamindb/lineagedb" if len(results) == 2 else ""
-    ))
+    print(
+        f"  {'workload':<34}"
+        + "".join(f"{s:>12}" for s in results)
+        + ("   lamindb/lineagedb" if len(results) == 2 else "")
+    )
     for name in names:
         row = f"  {name:<34}" + "".join(f"{results[s][name]:>10.3f} s" for s in results)
         if len(results) == 2:
             row += f"   {results['lamindb'][name] / results['lineagedb'][name]:>8.1f}x"
         print(row)
-    print(f"  {'fill (untimed setup)':<34}" + "".join(
-        f"{results[s]['fill_s']:>10.0f} s" for s in results
-    ))
+    print(
+        f"  {'fill (untimed setup)':<34}"
+        + "".join(f"{results[s]['fill_s']:>10.0f} s" for s in results)
+    )
 
 
 if __name__ == "__main__":
