@@ -5,7 +5,8 @@ Each system runs in its own interpreter (LaminDB from `.bench/lamindb`, made by
 `make bench`) and a fresh HOME, on SQLite. A registry of N labels and N
 features (half of the features with a synonym); M values (M/100 distinct, 1 %
 unknown) are validated, inspected and standardized; then a 3 × 3 table (two
-categoricals) and a 100,000-row table (five categoricals) are curated with
+categoricals) and a 100,000-row table (five categoricals, 10,000 distinct labels in each, as
+in validation.py) are curated with
 `ln.curators.DataFrameCurator(df, schema)` and saved with `save_artifact()`.
 Medians of 5 (3 for the 100,000-row curation).
 """
@@ -91,7 +92,10 @@ def run_system(system: str, n_records: int, n_values: int, work: Path) -> dict[s
         {"cat_0": ["label_000007"] * 3, "cat_1": ["label_000014"] * 3, "value": [1.0, 2.0, 3.0]}
     )
     large = pd.DataFrame(
-        {name: [f"label_{(i * 7) % n_records:06}" for i in range(100_000)] for name in columns}
+        {
+            name: [f"label_{(i * 7) % (n_records * 7 // 10):06}" for i in range(100_000)]
+            for name in columns
+        }
     )
     large["value"] = [float(i) for i in range(100_000)]
     # LaminDB's curator wants categoricals as pandas categories; lineagedb takes either.

@@ -195,6 +195,43 @@ class DataFrameCurator:
             artifact._annotate_table(self.df, list(self._categoricals))
         return artifact
 
+    def save_collection(
+        self,
+        artifact: Artifact,
+        name: str,
+        description: str | None = None,
+        reference: str | None = None,
+        reference_type: str | None = None,
+    ) -> Any:
+        """A saved collection of a curated artifact, with its feature sets and labels.
+
+        The artifact comes from ``save_artifact()``; an existing collection of
+        the same artifacts is returned as it is (LaminDB 0.70's behaviour).
+
+        Example:
+            >>> artifact = curator.save_artifact(key="cells.parquet")  # doctest: +SKIP
+            >>> curator.save_collection(artifact, name="cells")  # doctest: +SKIP
+        """
+        from lineagedb.models import Collection
+
+        if not isinstance(artifact, Artifact) or artifact._state.adding:
+            raise InvalidArgument(
+                "save_collection() takes the saved artifact that save_artifact() returned."
+            )
+        collection = Collection(
+            artifact,
+            name=name,
+            description=description,
+            reference=reference,
+            reference_type=reference_type,
+        )
+        if collection._state.adding:
+            collection.save()
+            collection.labels.add_from(artifact)
+        else:
+            logger.warning(f"collection {collection.uid} of these artifacts exists already")
+        return collection
+
 
 class AnnDataCurator(DataFrameCurator):
     """Check an AnnData: its obs table against a schema, its var index against a registry field.
@@ -235,6 +272,28 @@ class AnnDataCurator(DataFrameCurator):
                 bad = ", ".join(repr(v) for v in result.non_validated[:20])
                 problems.append(f"var names not in the registry: {bad}")
         return problems
+
+    def add_new_from_var_index(self, **fields: Any) -> list[Feature]:
+        """Create a Feature (type ``number``) for every var name not in the registry yet.
+
+        Example:
+            >>> curator.add_new_from_var_index()  # doctest: +SKIP
+        """
+        from lineagedb.models import save
+
+        field = self._var_index if self._var_index is not None else "name"
+        result = Feature.objects.all().inspect(list(self.adata.var_names), field=field, mute=True)
+        mapped = {**result.synonyms_mapper, **result.case_mapper}
+        new = [name for name in result.non_validated if name not in mapped]
+        if mapped:
+            logger.warning(
+                f"not created: {sorted(mapped)[:20]} are synonyms or case variants of features"
+            )
+        features = [Feature(name=name, type="number", **fields) for name in new]
+        save(features)
+        logger.success(f"created {len(features)} Feature records from the var index")
+        self._fingerprint = None
+        return features
 
     def standardize(self, key: str) -> None:
         """Replace synonyms and case variants in obs column ``key`` (or ``"all"``).

@@ -87,7 +87,8 @@ def test_anndata_curation_checks_obs_and_var_and_saves_features_and_labels(
     assert f"var names not in the registry: '{adata.var_names[4]}'" in str(error.value)
     curator.standardize("cell_type")  # 'b cell' -> 'B cell'
     assert set(adata.obs["cell_type"]) <= {"T cell", "B cell"}
-    ln.Feature(name=adata.var_names[4], type="number").save()
+    created = curator.add_new_from_var_index()
+    assert [feature.name for feature in created] == [adata.var_names[4]]
     artifact = curator.save_artifact(key="cells.h5ad")
     assert artifact.features.by_slot()["var"].n == 5
     assert sorted(artifact.labels.all().values_list("name", flat=True)) == sorted(
@@ -116,3 +117,17 @@ def test_from_df_with_a_schema_validates_on_construction(schema: tuple, tmp_path
     assert saved.labels.get(cell_type, flat_names=True) == ["B cell"]
     with pytest.raises(ln.errors.InvalidArgument, match=r"schema must be a saved FeatureSet"):
         ln.Artifact.from_df(clean, key="x.parquet", schema="cells")
+
+
+def test_save_collection_of_a_curated_artifact(schema: tuple) -> None:
+    ln, _ = schema
+    clean = pd.DataFrame({"cell_type": ["T cell", "B cell"], "count": [3, 5]})
+    annotate = ln.Annotate.from_df(clean, categoricals={"cell_type": ln.ULabel.name})
+    artifact = annotate.save_artifact(description="cells")
+    collection = annotate.save_collection(artifact, name="cells", reference="GSE1")
+    assert collection.name == "cells" and list(collection.artifacts) == [artifact]
+    assert sorted(collection.labels.all().values_list("name", flat=True)) == ["B cell", "T cell"]
+    again = annotate.save_collection(artifact, name="cells")
+    assert again == collection
+    with pytest.raises(ln.errors.InvalidArgument, match=r"takes the saved artifact"):
+        annotate.save_collection(ln.Artifact.from_df(clean.head(1), key="x.parquet"), name="x")

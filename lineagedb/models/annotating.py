@@ -34,6 +34,7 @@ from lineagedb.models.links import (
 )
 from lineagedb.models.record import Record
 from lineagedb.query import QuerySet
+from lineagedb.validation import ids_by_value
 
 EXTERNAL = "external"
 
@@ -122,11 +123,25 @@ class LabelManager:
         )
         feature_id = feature.pk if feature is not None else None
         with transaction.atomic():
-            for start in range(0, len(unique), 10_000):
-                chunk = unique[start : start + 10_000]
-                # Re-added under this feature: a label has one feature per host.
-                label_model.objects.filter(**{host_field: host}, ulabel_id__in=chunk).delete()
-                with connection.cursor() as cursor:
+            # What the host has: a label has one feature per host, so a label linked
+            # under another feature moves; one linked under this feature stays.
+            linked = dict(
+                label_model.objects.filter(**{host_field: host}).values_list(
+                    "ulabel_id", "feature_id"
+                )
+            )
+            moved = [pk for pk in unique if pk in linked and linked[pk] != feature_id]
+            new = [pk for pk in unique if pk not in linked] + moved
+            with connection.cursor() as cursor:
+                for start in range(0, len(moved), 10_000):
+                    chunk = moved[start : start + 10_000]
+                    marks = ", ".join(["%s"] * len(chunk))
+                    cursor.execute(  # plain SQL: Django's IN costs ~30 ms per 10,000 ids
+                        f"DELETE FROM {table} WHERE {host_column} = %s AND ulabel_id IN ({marks})",
+                        [host.pk, *chunk],
+                    )
+                for start in range(0, len(new), 10_000):
+                    chunk = new[start : start + 10_000]
                     cursor.executemany(insert, [(host.pk, pk, feature_id) for pk in chunk])
             if feature is not None:
                 self._note_registry(feature, registry_name(ULabel))
@@ -502,13 +517,7 @@ class Annotated:
         by_name = {feature.name: feature for feature in features}
         for column in categoricals:
             values = [str(v) for v in df[column].dropna().unique()]
-            ids = [
-                pk
-                for start in range(0, len(values), 10_000)
-                for pk in ULabel.objects.filter(
-                    name__in=values[start : start + 10_000]
-                ).values_list("pk", flat=True)
-            ]
+            ids = ids_by_value(ULabel.objects.all(), "name", values).values()
             self.labels._link_ids(ids, by_name.get(column))
 
     @property

@@ -6,7 +6,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import DatabaseError, IntegrityError, models, transaction
+from django.db import IntegrityError, models, transaction
 
 from lineagedb._config import cache_dir
 from lineagedb._logger import logger
@@ -15,11 +15,10 @@ from lineagedb._settings import settings
 from lineagedb.errors import (
     InvalidArgument,
     NoLoader,
-    NotFound,
     StorageMismatch,
     ValidationError,
 )
-from lineagedb.models import _plain, _uid
+from lineagedb.models import _plain, _uid, replacing
 from lineagedb.models.annotating import Annotated
 from lineagedb.models.artifact_source import resolve_source, storage_for
 from lineagedb.models.collection import Collection
@@ -29,7 +28,7 @@ from lineagedb.models.staged_save import save_staged
 from lineagedb.models.versioning import VersionedRecord
 from lineagedb.storage import serializers
 from lineagedb.storage.hashing import ContentHash
-from lineagedb.storage.location import REPLACED_MARKER, Location, Staged
+from lineagedb.storage.location import Location, Staged
 from lineagedb.storage.paths import MANAGED_FOLDER, check_inside, check_key, local_path, suffix_of
 
 if TYPE_CHECKING:
@@ -125,24 +124,6 @@ def _check_against_schema(df: Any, schema: Any) -> list[str]:
             "ln.curators.DataFrameCurator(df, schema): standardize(), add_new_from()."
         )
     return list(categoricals)
-
-
-class _Replacement:
-    """Bytes staged by ``replace()`` until ``save()`` commits them, or discarded."""
-
-    def __init__(self, staged: Staged, suffix: str, source: Path, temporary: bool) -> None:
-        self.staged, self.suffix, self.source = staged, suffix, source
-        # A DataFrame's serialization goes once its bytes are stored (or dropped).
-        self._temporary_source = source if temporary else None
-
-    def discard(self) -> None:
-        self.staged.discard()
-        self.remove_temporary_source()
-
-    def remove_temporary_source(self) -> None:
-        if self._temporary_source is not None:
-            Location(self._temporary_source).remove()
-            self._temporary_source = None
 
 
 class Artifact(Annotated, VersionedRecord):
@@ -923,11 +904,11 @@ class Artifact(Annotated, VersionedRecord):
         """
         self._check_text_fields()
         if not self._state.adding:
-            replacement = self._drop_replacement()
+            replacement = replacing.drop(self)
             if replacement is None:
                 super().save(*args, **kwargs)
             else:
-                self._save_replacement(replacement)
+                replacing.commit(self, replacement)
             return self
         pending = self._stage_for_save()
 
@@ -1010,100 +991,8 @@ class Artifact(Annotated, VersionedRecord):
             >>> artifact.replace("meta_fixed.csv")  # doctest: +SKIP
             >>> artifact.save()  # doctest: +SKIP
         """
-        if self._state.adding:
-            raise InvalidArgument(
-                f"Artifact {self.uid} is not saved; create a new Artifact from the new data."
-            )
-        if self.visibility == -1:
-            raise InvalidArgument(
-                f"Artifact {self.uid} is in the trash; restore() it before replacing its bytes."
-            )
-        source, accessor = resolve_source(data)
-        if not isinstance(source, Path):
-            raise InvalidArgument(
-                f"replace() takes a local path or a DataFrame, not {str(source)!r}. "
-                "Download the object first, or register it as a new artifact."
-            )
-        suffix = suffix_of(source.name)
-        managed = self._storage_key.startswith(f"{MANAGED_FOLDER}/")
-        if not managed and suffix != self.suffix:
-            raise InvalidArgument(
-                f"Artifact {self.uid} is registered in place at key {self.key!r}; its "
-                f"replacement must keep the suffix {self.suffix!r}, not {suffix!r}."
-            )
-        check_inside(self.path, self.storage.root)
-        folder = Location(self.path).parent
-        previous = self._drop_replacement()
-        if previous is not None:
-            previous.discard()  # the last replace() before save() wins
-        # Local copies are hashed while staged; uploads are checked on arrival.
-        staged = folder.stage(source, None if folder.is_local else Location(source).hash())
-        replacement = _Replacement(staged, suffix, source, temporary=accessor is not None)
-        self.__dict__["_replacement"] = replacement
-        self.__dict__["_replacement_finalizer"] = weakref.finalize(self, replacement.discard)
-        assert staged.content is not None
-        logger.info(
-            f"staged {staged.content.size} bytes to replace those of artifact {self.uid}; "
-            "artifact.save() stores them"
-        )
+        replacing.stage(self, data)
         return self
-
-    def _drop_replacement(self) -> _Replacement | None:
-        """Forget a staged replacement (returned); its finalizer no longer runs."""
-        finalizer = self.__dict__.pop("_replacement_finalizer", None)
-        if finalizer is not None:
-            finalizer.detach()
-        return self.__dict__.pop("_replacement", None)
-
-    def _save_replacement(self, replacement: _Replacement) -> None:
-        """Commit staged bytes and the updated record together (see save_staged())."""
-        staged, suffix = replacement.staged, replacement.suffix
-        content = staged.content
-        assert content is not None
-        # The old bytes step aside under a name cleanup recognises, so that a
-        # crash at any point leaves either the old or the new state whole.
-        old = Location(self.path)
-        backup = Location(self.storage.path / MANAGED_FOLDER / f"{REPLACED_MARKER}{self.uid}")
-        moved_aside = False
-
-        def write() -> None:
-            nonlocal moved_aside
-            self.suffix, self.size, self.hash = suffix, content.size, content.hash
-            self.hash_type, self.n_objects = content.hash_type, content.n_objects
-            # force_update: a record deleted meanwhile by another handle raises
-            # instead of being inserted again.
-            Record.save(self, force_update=True)
-            write_manifest(self, content)
-            if old.exists():
-                old.move_to(backup)
-                backup.touch()  # its age, for cleanup, starts now
-                moved_aside = True
-
-        try:
-            save_staged([(staged, lambda: Location(self.path))], write)
-        except BaseException as error:
-            replacement.remove_temporary_source()
-            if moved_aside:
-                backup.move_to(old)
-            if Artifact.objects.filter(pk=self.pk).exists():
-                self.refresh_from_db()
-            if isinstance(error, IntegrityError):
-                holder = Artifact.find_by_content(
-                    content.hash, content.hash_type, storage_id=self.storage_id, managed=True
-                )
-                raise InvalidArgument(
-                    f"Artifact {holder.uid if holder else '?'} already holds the bytes of "
-                    f"'{replacement.source}'; use that artifact, or delete it before replacing "
-                    f"{self.uid}'s bytes with them."
-                ) from None
-            if isinstance(error, DatabaseError) and "did not affect any rows" in str(error):
-                raise NotFound(
-                    f"Artifact {self.uid} was deleted meanwhile; nothing was replaced."
-                ) from None
-            raise
-        backup.remove()
-        replacement.remove_temporary_source()
-        logger.success(f"replaced the bytes of artifact {self.uid} ({content.size} bytes)")
 
     def _delete_permanently(self, storage: bool | None) -> None:
         # The record goes first, then the bytes: a crash in between leaves

@@ -1,0 +1,202 @@
+"""The ``lineagedb`` group: global options, error handling, and what the commands share.
+
+Example:
+    >>> from lineagedb.cli._base import main
+    >>> main.name
+    'main'
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from lineagedb.display.table import json_value
+from lineagedb.errors import LineageDBError, NotFound
+
+REGISTRIES = (
+    "artifact",
+    "collection",
+    "run",
+    "storage",
+    "transform",
+    "user",
+    "ulabel",
+    "feature",
+    "featureset",
+)
+_CLASS_NAMES = {"ulabel": "ULabel", "featureset": "FeatureSet"}
+# What `ls` shows of each registry unless --columns says otherwise: what tells
+# records apart, in 80-120 columns; JSON fields (run parameters) stay out of cells.
+DEFAULT_COLUMNS = {
+    "artifact": ("uid", "key", "description", "suffix", "size", "version", "created_at"),
+    "collection": ("uid", "name", "version", "description", "created_at"),
+    "run": ("uid", "transform__key", "status", "started_at", "finished_at"),
+    "transform": ("uid", "key", "name", "version", "type", "created_at"),
+    "storage": ("uid", "root", "type", "region"),
+    "user": ("uid", "handle", "name"),
+    "ulabel": ("uid", "name", "description"),
+    "feature": ("uid", "name", "type", "unit"),
+    "featureset": ("uid", "name", "n", "type", "registry"),
+}
+
+
+def _ln() -> Any:
+    import lineagedb
+
+    return lineagedb
+
+
+def _at_most(default: int, what: str, minimum: int = 0) -> dict[str, Any]:
+    """Settings of a --limit option: a whole number, refused below ``minimum``."""
+    return {
+        "default": default,
+        "show_default": True,
+        "type": click.IntRange(min=minimum),
+        "help": f"At most this many {what}.",
+    }
+
+
+# Registry names as the command line takes them (any case): click says which are allowed.
+REGISTRY = click.Choice(REGISTRIES, case_sensitive=False)
+
+
+def _registry(name: str) -> Any:
+    lowered = name.lower()
+    return getattr(_ln(), _CLASS_NAMES.get(lowered, lowered.capitalize()))
+
+
+# Where `describe`, `lineage` and `restore` look for a uid (or key, or name), in this order.
+_FINDABLE = {"artifact": "key", "collection": "name", "run": None, "transform": "key"}
+
+
+def _record(uid_or_key: str, registry: str | None = None) -> Any:
+    """A record of any findable registry by uid, uid prefix, key or name (trash included)."""
+    from lineagedb.errors import MultipleFound
+
+    names = [registry.lower()] if registry else list(_FINDABLE)
+    for name in names:
+        model = _registry(name)
+        by_name = _FINDABLE.get(name, model._name_field)
+        if by_name is not None:
+            fields = {f.name for f in model._meta.concrete_fields}
+            trash = {"visibility": None} if "visibility" in fields else {}
+            query = model.filter(**{by_name: uid_or_key}, **trash)
+            if "is_latest" in fields:
+                query = query.order_by("-is_latest", "-id")
+            found = query.first()
+            if found is not None:
+                return found
+        try:
+            return model.get(uid_or_key)
+        except NotFound:
+            continue
+        except MultipleFound:
+            raise NotFound(
+                f"{uid_or_key!r} starts several {model.__name__} uids; give more characters."
+            ) from None
+    where = ", ".join(names)
+    raise NotFound(
+        f"No {where} has uid or key/name {uid_or_key!r}. List them with: lineagedb ls {names[0]}"
+    )
+
+
+def _artifact(uid_or_key: str) -> Any:
+    """An artifact by uid, unique uid prefix, or key (the latest version for a key)."""
+    ln = _ln()
+    by_key = ln.Artifact.filter(key=uid_or_key).order_by("-id")
+    latest = by_key.filter(is_latest=True).first() or by_key.first()
+    if latest is not None:
+        return latest
+    try:
+        return ln.Artifact.get(uid_or_key)
+    except NotFound:
+        raise NotFound(
+            f"No artifact has uid or key {uid_or_key!r}. List them with: lineagedb ls"
+        ) from None
+
+
+def _rows(frame: Any) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    def plain(value: Any) -> Any:
+        # NaN and <NA> are null; numpy scalars become Python ones (integers stay integers).
+        if not isinstance(value, (list, dict)) and pd.isna(value):
+            return None
+        return value.item() if hasattr(value, "item") else json_value(value)
+
+    records = frame.reset_index().to_dict(orient="records")
+    return [{key: plain(value) for key, value in row.items()} for row in records]
+
+
+def _print_table(frame: Any, as_json: bool) -> None:
+    if as_json:
+        for row in _rows(frame):
+            click.echo(json.dumps(row, default=str))
+        return
+    import pandas as pd
+
+    with pd.option_context(
+        "display.max_columns", None, "display.width", 250, "display.max_colwidth", 60
+    ):
+        click.echo(frame.to_string() if len(frame) else "(no records)")
+
+
+# Options of the whole command that may also come after the subcommand.
+GLOBAL_FLAGS = ("--debug", "--quiet", "-q")
+
+
+class Group(click.Group):
+    """Turns lineagedb errors into one line on stderr and exit code 1.
+
+    ``--debug`` and ``-q`` work after the subcommand too (``lineagedb ls -q``), and
+    ``--json`` before it (``lineagedb --json ls``).
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--" in args:
+            head, tail = args[: args.index("--")], args[args.index("--") :]
+        else:
+            head, tail = args, []
+        hoisted = [arg for arg in head if arg in GLOBAL_FLAGS]
+        rest = [arg for arg in head if arg not in GLOBAL_FLAGS]
+        # --json before the subcommand (lineagedb --json ls) goes to the subcommand.
+        if rest and rest[0] == "--json" and len(rest) > 1 and rest[1] in self.commands:
+            rest = [rest[1], "--json", *rest[2:]]
+        return super().parse_args(ctx, hoisted + rest + tail)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LineageDBError as error:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@click.option("--quiet", "-q", is_flag=True, help="Print errors and results only.")
+@click.version_option(package_name="lineagedb")
+def main(debug: bool, quiet: bool) -> None:
+    """lineagedb: a registry of data files with provenance.
+
+    Example:
+
+        lineagedb init --storage ./lamin-tutorial && lineagedb save meta.csv
+    """
+    if quiet:
+        _ln().settings.verbosity = "error"
+    from lineagedb._session import session
+
+    # Each command connects to the last instance: say so on init/connect only.
+    session.reconnect = _quiet_reconnect
+
+
+def _quiet_reconnect() -> None:
+    from lineagedb.setup._connect import reconnect
+
+    reconnect(quiet=True)
