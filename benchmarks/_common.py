@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -40,3 +44,72 @@ def on_databases(measure, databases: str, folder: Path) -> None:  # type: ignore
     finally:
         if server is not None:
             server.stop()
+
+
+LAMINDB_PYTHON = Path(__file__).parent.parent / ".bench" / "lamindb" / "bin" / "python"
+
+
+def median_of(function, rounds: int) -> float:  # type: ignore[no-untyped-def]
+    """Seconds: the median of ``rounds`` calls after one warm-up call."""
+    function()
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def beside_lamindb(script: str, args: list[str], name: str) -> dict[str, dict[str, float]]:
+    """Run ``script --child SYSTEM`` with lineagedb's and LaminDB's interpreters; their JSON.
+
+    Each system gets a fresh HOME (LaminDB keeps its settings there) and works
+    in a folder below it (LaminDB refuses HOME as its working directory). A
+    system that fails is reported and left out.
+    """
+    systems = {"lineagedb": sys.executable}
+    if LAMINDB_PYTHON.exists():
+        systems["lamindb"] = str(LAMINDB_PYTHON)
+    results: dict[str, dict[str, float]] = {}
+    for system, python in systems.items():
+        work = Path(tempfile.mkdtemp(prefix=f"lineagedb-bench-{name}-{system}-"))
+        (work / "cwd").mkdir()
+        env = dict(
+            os.environ,
+            HOME=str(work),
+            LINEAGEDB_HOME=str(work / "lineagedb-home"),
+            BENCH_WORK=str(work),
+        )
+        env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled once, as a user's install is
+        output = subprocess.run(
+            [python, script, *args, "--child", system],
+            cwd=work / "cwd",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        if output.returncode != 0:
+            print(f"{system} failed:\n{output.stderr[-3000:]}")
+            continue
+        results[system] = json.loads(output.stdout.strip().splitlines()[-1])
+    return results
+
+
+def ratio_table(results: dict[str, dict[str, float]], unit: str, scale: float = 1.0) -> str:
+    """Each workload's figure per system and LaminDB's over lineagedb's; the fill last."""
+    names = [name for name in next(iter(results.values())) if name != "fill_s"]
+    width = max(len(name) for name in names) + 2
+    both = len(results) == 2
+    lines = [f"  {'workload':<{width}}" + "".join(f"{s:>13}" for s in results)]
+    lines[0] += "   lamindb/lineagedb" if both else ""
+    for name in names:
+        row = f"  {name:<{width}}" + "".join(
+            f"{results[s][name] * scale:>10.3f} {unit:<2}" for s in results
+        )
+        if both:
+            row += f"   {results['lamindb'][name] / results['lineagedb'][name]:>8.1f}x"
+        lines.append(row)
+    fills = "".join(f"{results[s]['fill_s']:>10.0f} s " for s in results)
+    lines.append(f"  {'fill (untimed setup)':<{width}}" + fills)
+    return "\n".join(lines)

@@ -26,27 +26,18 @@ import io
 import json
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).parent.parent
-LAMINDB_PYTHON = ROOT / ".bench" / "lamindb" / "bin" / "python"
+from _common import beside_lamindb, median_of, ratio_table
+
 ROUNDS = 7
 LINKS_PER_ARTIFACT = 5
 
 
 def _timed(function: Any) -> float:
-    function()  # warm
-    times = []
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+    return median_of(function, ROUNDS) * 1000
 
 
 def run_system(system: str, n: int, work: Path) -> dict[str, float]:
@@ -145,45 +136,12 @@ def main() -> None:
         work = Path(os.environ["BENCH_WORK"])
         print(json.dumps(run_system(args.child, args.artifacts, work)))
         return
-    systems = {"lineagedb": sys.executable}
-    if LAMINDB_PYTHON.exists():
-        systems["lamindb"] = str(LAMINDB_PYTHON)
-    results: dict[str, dict[str, float]] = {}
-    for system, python in systems.items():
-        work = Path(tempfile.mkdtemp(prefix=f"lineagedb-bench-labels-{system}-"))
-        (work / "cwd").mkdir()  # LaminDB refuses HOME as its working directory
-        env = dict(
-            os.environ,
-            HOME=str(work),
-            LINEAGEDB_HOME=str(work / "lineagedb-home"),
-            BENCH_WORK=str(work),
+    results = beside_lamindb(__file__, ["--artifacts", str(args.artifacts)], "labels")
+    if results:
+        print(
+            f"SQLite, {args.artifacts:,} artifacts, {args.artifacts * LINKS_PER_ARTIFACT:,} links"
         )
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        output = subprocess.run(
-            [python, __file__, "--artifacts", str(args.artifacts), "--child", system],
-            cwd=work / "cwd",
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=3600,
-        )
-        if output.returncode != 0:
-            print(f"{system} failed:\n{output.stderr[-3000:]}")
-            continue
-        results[system] = json.loads(output.stdout.strip().splitlines()[-1])
-    names = [name for name in next(iter(results.values())) if name != "fill_s"]
-    print(f"SQLite, {args.artifacts:,} artifacts, {args.artifacts * LINKS_PER_ARTIFACT:,} links")
-    header = f"  {'workload':<40}" + "".join(f"{s:>12}" for s in results)
-    print(header + ("   lamindb/lineagedb" if len(results) == 2 else ""))
-    for name in names:
-        row = f"  {name:<40}" + "".join(f"{results[s][name]:>9.2f} ms" for s in results)
-        if len(results) == 2:
-            row += f"   {results['lamindb'][name] / results['lineagedb'][name]:>8.1f}x"
-        print(row)
-    print(
-        "  fill (untimed setup)                    "
-        + "".join(f"{results[s]['fill_s']:>10.0f} s" for s in results)
-    )
+        print(ratio_table(results, "ms"))
 
 
 if __name__ == "__main__":
