@@ -283,8 +283,9 @@ class QuerySet(models.QuerySet):
         uids = list(query.values_list("uid", flat=True)[:_FAMILY_SCAN])
         if len(uids) == _FAMILY_SCAN or len({uid[:-4] for uid in uids}) != 1:
             return None
-        members = {record.uid: record for record in query.order_by("-id")}
+        members = {record.uid: record for record in query}
         latest = [record for record in members.values() if record.is_latest]
+        # Suffixes are base62 in ASCII order (0-9, A-Z, a-z): text order is version order.
         return latest[0] if latest else members[max(members, key=lambda uid: uid[-4:])]
 
     def one(self) -> Any:
