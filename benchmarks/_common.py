@@ -113,3 +113,22 @@ def ratio_table(results: dict[str, dict[str, float]], unit: str, scale: float = 
     fills = "".join(f"{results[s]['fill_s']:>10.0f} s " for s in results)
     lines.append(f"  {'fill (untimed setup)':<{width}}" + fills)
     return "\n".join(lines)
+
+
+def init_instance(system: str, work: Path):  # type: ignore[no-untyped-def]
+    """A new SQLite instance of ``system`` (lineagedb or lamindb) in ``work``; its module."""
+    if system == "lineagedb":
+        import lineagedb as ln
+
+        ln.settings.verbosity = "error"
+        ln.settings.upon_create_search_names = False
+        ln.setup.init(storage=str(work / "store"))
+        return ln
+    import lamindb as ln
+
+    ln.setup.init(storage=str(work / "store"))
+    import lamindb as ln  # again: LaminDB re-imports itself during init
+
+    ln.setup.settings.instance._is_on_hub = False  # no calls to its hub
+    ln.settings.verbosity = "error"
+    return ln

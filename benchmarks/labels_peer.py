@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import beside_lamindb, median_of, ratio_table
+from _common import beside_lamindb, init_instance, median_of, ratio_table
 
 ROUNDS = 7
 LINKS_PER_ARTIFACT = 5
@@ -44,19 +44,7 @@ def run_system(system: str, n: int, work: Path) -> dict[str, float]:
     """Fill and time one system in this process (started with that system's interpreter)."""
     import pandas as pd
 
-    if system == "lineagedb":
-        import lineagedb as ln
-
-        ln.settings.verbosity = "error"
-        ln.settings.upon_create_search_names = False
-        ln.setup.init(storage=str(work / "store"))
-    else:
-        import lamindb as ln
-
-        ln.setup.init(storage=str(work / "store"))
-        import lamindb as ln  # again: LaminDB re-imports itself during init
-
-        ln.setup.settings.instance._is_on_hub = False
+    ln = init_instance(system, work)
     started = time.perf_counter()
     files = work / "files"
     files.mkdir()

@@ -16,46 +16,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).parent.parent
-LAMINDB_PYTHON = ROOT / ".bench" / "lamindb" / "bin" / "python"
+from _common import beside_lamindb, init_instance, median_of, ratio_table
 
 
 def _timed(function: Any, rounds: int = 5) -> float:
-    function()  # warm
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return median_of(function, rounds)
 
 
 def run_system(system: str, n_records: int, n_values: int, work: Path) -> dict[str, float]:
     """Fill and time one system in this process (started with that system's interpreter)."""
     import pandas as pd
 
-    if system == "lineagedb":
-        import lineagedb as ln
-
-        ln.settings.verbosity = "error"
-        ln.settings.upon_create_search_names = False
-        ln.setup.init(storage=str(work / "store"))
-    else:
-        import lamindb as ln
-
-        ln.setup.init(storage=str(work / "store"))
-        import lamindb as ln  # again: LaminDB re-imports itself during init
-
-        ln.setup.settings.instance._is_on_hub = False
-        ln.settings.verbosity = "error"
+    ln = init_instance(system, work)
     started = time.perf_counter()
     ln.save([ln.ULabel(name=f"label_{i:06}") for i in range(n_records)])
     half = n_records // 2
@@ -127,54 +103,15 @@ def main() -> None:
         work = Path(os.environ["BENCH_WORK"])
         print(json.dumps(run_system(args.child, args.records, args.values, work)))
         return
-    systems = {"lineagedb": sys.executable}
-    if LAMINDB_PYTHON.exists():
-        systems["lamindb"] = str(LAMINDB_PYTHON)
-    results: dict[str, dict[str, float]] = {}
-    for system, python in systems.items():
-        work = Path(tempfile.mkdtemp(prefix=f"lineagedb-bench-validation-{system}-"))
-        (work / "cwd").mkdir()  # LaminDB refuses HOME as its working directory
-        env = dict(
-            os.environ,
-            HOME=str(work),
-            LINEAGEDB_HOME=str(work / "lineagedb-home"),
-            BENCH_WORK=str(work),
+    results = beside_lamindb(
+        __file__, ["--records", str(args.records), "--values", str(args.values)], "validation"
+    )
+    if results:
+        print(
+            f"SQLite, {args.records:,} labels and features, {args.values:,} values "
+            f"({args.values // 100:,} distinct)"
         )
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
-        command = [python, __file__, "--records", str(args.records), "--values", str(args.values)]
-        output = subprocess.run(
-            [*command, "--child", system],
-            cwd=work / "cwd",
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=3600,
-        )
-        if output.returncode != 0:
-            print(f"{system} failed:\n{output.stderr[-3000:]}")
-            continue
-        results[system] = json.loads(output.stdout.strip().splitlines()[-1])
-    if not results:
-        return
-    names = [name for name in next(iter(results.values())) if name != "fill_s"]
-    print(
-        f"SQLite, {args.records:,} labels and features, {args.values:,} values "
-        f"({args.values // 100:,} distinct)"
-    )
-    print(
-        f"  {'workload':<34}"
-        + "".join(f"{s:>12}" for s in results)
-        + ("   lamindb/lineagedb" if len(results) == 2 else "")
-    )
-    for name in names:
-        row = f"  {name:<34}" + "".join(f"{results[s][name]:>10.3f} s" for s in results)
-        if len(results) == 2:
-            row += f"   {results['lamindb'][name] / results['lineagedb'][name]:>8.1f}x"
-        print(row)
-    print(
-        f"  {'fill (untimed setup)':<34}"
-        + "".join(f"{results[s]['fill_s']:>10.0f} s" for s in results)
-    )
+        print(ratio_table(results, "s"))
 
 
 if __name__ == "__main__":
