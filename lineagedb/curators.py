@@ -105,7 +105,10 @@ class DataFrameCurator:
 
     def _problems(self) -> list[str]:
         required = [(feature.name, feature.type) for feature in self._required]
-        return table_problems(self.df, required, self._categoricals, ULabel.objects.all())
+        extra_allowed = self.schema is None or not self.schema.maximal_set
+        return table_problems(
+            self.df, required, self._categoricals, ULabel.objects.all(), extra_allowed
+        )
 
     def validate(self) -> None:
         """Raise ValidationError naming every failing column and its bad values; else return.

@@ -400,14 +400,16 @@ def table_problems(
     required: list[tuple[str, str]],
     categoricals: dict[str, Any],
     labels: Any,
+    extra_allowed: bool = True,
 ) -> list[str]:
-    """What is wrong with a table: missing columns, wrong dtypes, values not in a registry.
+    """What is wrong with a table: missing or extra columns, wrong dtypes, unknown values.
 
     Args:
         df: The DataFrame.
         required: (column, feature type) of the columns a schema requires.
         categoricals: {column: field} whose values must be records of ``labels``.
         labels: The QuerySet of the label registry (``ULabel.objects.all()``).
+        extra_allowed: False: columns beyond ``required`` are a problem too.
 
     Example:
         >>> table_problems(df, [("count", "number")], {"cell_type": "name"}, labels)
@@ -418,6 +420,11 @@ def table_problems(
     missing = [name for name, _ in required if name not in df.columns]
     if missing:
         problems.append(f"missing columns {missing}")
+    if not extra_allowed:
+        names = {name for name, _ in required}
+        extra = [str(column) for column in df.columns if str(column) not in names]
+        if extra:
+            problems.append(f"extra columns {extra} (the schema allows no others)")
     for name, kind in required:
         if name in df.columns and not column_ok(df[name], kind):
             problems.append(f"column {name!r} has dtype {df[name].dtype}, not {kind!r}")

@@ -131,3 +131,22 @@ def test_save_collection_of_a_curated_artifact(schema: tuple) -> None:
     assert again == collection
     with pytest.raises(ln.errors.InvalidArgument, match=r"takes the saved artifact"):
         annotate.save_collection(ln.Artifact.from_df(clean.head(1), key="x.parquet"), name="x")
+
+
+def test_a_maximal_schema_refuses_extra_columns(schema: tuple, tmp_path: Path) -> None:
+    ln, open_schema = schema
+    members = list(open_schema.members)
+    closed = ln.Schema(members, maximal_set=True).save()
+    assert closed != open_schema and closed.maximal_set and not open_schema.maximal_set
+    assert ln.Schema(members, maximal_set=True) == closed  # identity: members and the flag
+    extra = pd.DataFrame({"cell_type": ["T cell"], "count": [3], "notes": ["x"]})
+    ln.curators.DataFrameCurator(extra, open_schema).validate()  # extra columns allowed
+    with pytest.raises(ln.errors.ValidationError, match=r"extra columns \['notes'\]"):
+        ln.curators.DataFrameCurator(extra, closed).validate()
+    with pytest.raises(ln.errors.ValidationError, match=r"extra columns \['notes'\]"):
+        ln.Artifact.from_df(extra, key="extra.parquet", schema=closed)
+    assert ln.Artifact.filter().count() == 0
+    assert not list((tmp_path / "data" / ".lineagedb").glob("*.parquet"))
+    ln.Artifact.from_df(extra.drop(columns="notes"), key="ok.parquet", schema=closed).save()
+    with pytest.raises(ln.errors.WrongType, match=r"maximal_set must be True or False"):
+        ln.Schema(members, maximal_set="yes")

@@ -358,16 +358,20 @@ class FeatureSet(Record):
     """A set of features, identified by the hash of its members: built once, shared by all.
 
     Constructing a FeatureSet of members that form a set already returns
-    that set. Members must be saved.
+    that set. Members must be saved. As a schema (``ln.Schema``), it requires
+    its members as columns; ``maximal_set=True`` (LaminDB 2's name) also
+    refuses columns that are not members — such a set is another record than
+    the one of the same members without it.
 
     Example:
         >>> features = ln.Feature.from_df(df)  # doctest: +SKIP
         >>> ln.FeatureSet(features, name="iris measurements").save()  # doctest: +SKIP
+        >>> ln.Schema(features, maximal_set=True).save()  # no other columns  # doctest: +SKIP
     """
 
     _search_fields = ("name",)
     _name_field = "name"
-    _repr_exclude = ("created_at", "updated_at")
+    _repr_exclude = ("created_at", "updated_at", "maximal_set")
 
     uid = models.CharField(max_length=20, unique=True, default=feature_set_uid)
     name = models.CharField(max_length=150, null=True, blank=True)
@@ -375,6 +379,8 @@ class FeatureSet(Record):
     type = models.CharField(max_length=64, null=True, blank=True)
     registry = models.CharField(max_length=120, db_index=True)
     hash = models.CharField(max_length=22, db_index=True)
+    # As a schema: no columns beyond the members (LaminDB 2's Schema.maximal_set).
+    maximal_set = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
@@ -386,14 +392,19 @@ class FeatureSet(Record):
         if len(args) > 1:
             raise InvalidArgument("FeatureSet() takes one positional argument: the features.")
         features = args[0] if args else kwargs.pop("features", None)
-        unknown = sorted(set(kwargs) - {"name", "type"})
+        unknown = sorted(set(kwargs) - {"name", "type", "maximal_set"})
         if unknown:
             raise InvalidArgument(
                 f"FeatureSet() got unexpected arguments {', '.join(map(repr, unknown))}; it takes "
-                "features, name and type."
+                "features, name, type and maximal_set."
             )
+        maximal = kwargs.get("maximal_set", False)
+        if not isinstance(maximal, bool):
+            raise WrongType(f"maximal_set must be True or False, not {maximal!r}.")
         members = _members(features)
         digest = members_hash(members)
+        if maximal:  # another schema than the same members allowing more columns
+            digest = encode_digest(hashlib.md5(f"{digest}|maximal_set".encode()).digest())
         existing = FeatureSet.objects.filter(hash=digest).first()
         if existing is not None:
             logger.info(f"loaded: {existing}")
@@ -410,6 +421,7 @@ class FeatureSet(Record):
             n=len(members),
             registry=registry_name(model),
             hash=digest,
+            maximal_set=maximal,
         )
         self.__dict__["_pending_members"] = members
 

@@ -116,7 +116,9 @@ def _check_against_schema(df: Any, schema: Any) -> list[str]:
     members = list(schema.members)
     categoricals = {f.name: "name" for f in members if f.type == "category"}
     required = [(f.name, f.type) for f in members]
-    problems = table_problems(df, required, categoricals, ULabel.objects.all())
+    problems = table_problems(
+        df, required, categoricals, ULabel.objects.all(), extra_allowed=not schema.maximal_set
+    )
     if problems:
         raise ValidationError(
             f"The DataFrame does not validate against schema {schema.uid}; nothing was "
