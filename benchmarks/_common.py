@@ -132,3 +132,17 @@ def init_instance(system: str, work: Path):  # type: ignore[no-untyped-def]
     ln.setup.settings.instance._is_on_hub = False  # no calls to its hub
     ln.settings.verbosity = "error"
     return ln
+
+
+def instance_with_files(folder: Path, n: int) -> Path:
+    """A new lineagedb instance in ``folder/data`` with ``n`` small files registered in place."""
+    import lineagedb as ln
+
+    ln.settings.verbosity = "error"
+    ln.setup.init(storage=folder / "data")
+    files = folder / "data" / "files"
+    files.mkdir()
+    for index in range(n):
+        (files / f"{index}.txt").write_text(f"file {index}\n")
+    ln.save([ln.Artifact(path) for path in sorted(files.iterdir())])
+    return files

@@ -13,23 +13,14 @@ import sys
 import time
 from pathlib import Path
 
-from _common import fresh_home, report
+from _common import fresh_home, instance_with_files, report
 
 RUNS = 11
 N_ARTIFACTS = 1000
 
 
 def main() -> None:
-    folder = fresh_home()
-    import lineagedb as ln
-
-    ln.settings.verbosity = "error"
-    ln.setup.init(storage=folder / "data")
-    files = folder / "data" / "files"
-    files.mkdir()
-    for index in range(N_ARTIFACTS):
-        (files / f"{index}.txt").write_text(f"file {index}\n")
-    ln.save([ln.Artifact(path) for path in sorted(files.iterdir())])
+    files = instance_with_files(fresh_home(), N_ARTIFACTS)
 
     command = str(Path(sys.executable).parent / "lineagedb")
     env = dict(os.environ, COLUMNS="120")

@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 
-from _common import fresh_home, report
+from _common import fresh_home, instance_with_files, report
 
 RUNS = 7
 N_ARTIFACTS = 1000
@@ -27,16 +27,7 @@ print(json.dumps({"import": t1 - t0, "connect_count": t2 - t1, "count": count}))
 
 
 def main() -> None:
-    folder = fresh_home()
-    import lineagedb as ln
-
-    ln.settings.verbosity = "error"
-    ln.setup.init(storage=folder / "data")
-    files = folder / "data" / "files"
-    files.mkdir()
-    for index in range(N_ARTIFACTS):
-        (files / f"{index}.txt").write_text(f"file {index}\n")
-    ln.save([ln.Artifact(path) for path in sorted(files.iterdir())])
+    instance_with_files(fresh_home(), N_ARTIFACTS)
 
     results = []
     for _ in range(RUNS):

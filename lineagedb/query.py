@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 
 from lineagedb.errors import InvalidArgument, MultipleFound, NotFound, UnknownField
+from lineagedb.lookup import Lookup
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -277,16 +277,14 @@ class QuerySet(models.QuerySet):
         ``Artifact.get(key="a.csv")`` and ``filter(key=...).one()`` name the
         key's version family: they give its latest version (as LaminDB does).
         """
-        fields = {field.name for field in self.model._meta.concrete_fields}
-        if "is_latest" not in fields:
+        if "is_latest" not in _field_names(self.model):
             return None
-        uids = list(query.values_list("uid", flat=True)[:_FAMILY_SCAN])
-        if len(uids) == _FAMILY_SCAN or len({uid[:-4] for uid in uids}) != 1:
+        members = list(query[:_FAMILY_SCAN])
+        if len(members) == _FAMILY_SCAN or len({m.uid[:-4] for m in members}) != 1:
             return None
-        members = {record.uid: record for record in query}
-        latest = [record for record in members.values() if record.is_latest]
+        latest = [member for member in members if member.is_latest]
         # Suffixes are base62 in ASCII order (0-9, A-Z, a-z): text order is version order.
-        return latest[0] if latest else members[max(members, key=lambda uid: uid[-4:])]
+        return latest[0] if latest else max(members, key=lambda member: member.uid[-4:])
 
     def one(self) -> Any:
         """The single record of this query; raise if there are none or several.
@@ -342,7 +340,7 @@ class QuerySet(models.QuerySet):
         """
         import pandas as pd
 
-        columns = [f.attname for f in self.model._meta.concrete_fields if f.name[0] != "_"]
+        columns = public_columns(self.model)
         # A sliced query can't be reordered; it keeps the order it was sliced in.
         query = self if self.ordered or self.query.is_sliced else self.order_by("-id")
         rows = list(query.values_list(*columns))
@@ -467,8 +465,7 @@ class QuerySet(models.QuerySet):
         """
         name_field = _field_name(field) if field is not None else self.model._name_field
         # The latest version of a family gets the plain name; older ones _2, _3, ….
-        fields = {field.name for field in self.model._meta.concrete_fields}
-        order = ("-is_latest", "id") if "is_latest" in fields else ("id",)
+        order = ("-is_latest", "id") if "is_latest" in _field_names(self.model) else ("id",)
         rows = self.order_by(*order).values_list(name_field, "uid", "id")
         return Lookup(self.model, ((value or uid, pk) for value, uid, pk in rows))
 
@@ -511,92 +508,18 @@ def _field_names(model: Any) -> frozenset[str]:
     return frozenset({field.name for field in model._meta.get_fields()} | {"pk"})
 
 
+def public_columns(model: Any) -> list[str]:
+    """A registry's columns as ``df()`` shows them: private fields (a leading ``_``) left out.
+
+    Example:
+        >>> public_columns(ln.Artifact)[:3]  # doctest: +SKIP
+        ['id', 'uid', 'storage_id']
+    """
+    return [f.attname for f in model._meta.concrete_fields if not f.name.startswith("_")]
+
+
 def _field_name(field: str | Any) -> str:
     if isinstance(field, str):
         return field
     # A model field attribute such as ln.User.handle (a DeferredAttribute).
     return field.field.name
-
-
-def sanitize_name(value: Any) -> str:
-    """A Python identifier for ``value``: lower case, other characters as ``_``.
-
-    Example:
-        >>> sanitize_name("Tutorial: Artifacts")
-        'tutorial_artifacts'
-    """
-    name = re.sub(r"\W+", "_", str(value).strip().lower()).strip("_")
-    if not name or name[0].isdigit():
-        name = f"_{name}"
-    return name
-
-
-class Lookup:
-    """Records by sanitized name; ``dir()`` lists the names for tab completion.
-
-    A name shared by several records gets ``_2``, ``_3``, … in id order. Only
-    names and ids are read up front; a record is loaded when its name is used,
-    so a lookup over 100,000 records stays cheap.
-
-    Example:
-        >>> users = ln.User.lookup()  # doctest: +SKIP
-        >>> users.anonymous.handle  # doctest: +SKIP
-        'anonymous'
-    """
-
-    def __init__(self, model: Any, items: Iterable[tuple[Any, int]]) -> None:
-        self._model = model
-        self._records: dict[str, int] = {}
-        self._loaded: dict[int, Any] = {}
-        last_suffix: dict[str, int] = {}  # per base name: no rescans for common names
-        for value, pk in items:
-            base = sanitize_name(value)
-            name, counter = base, last_suffix.get(base, 1)
-            while name in self._records:
-                counter += 1
-                name = f"{base}_{counter}"
-            last_suffix[base] = counter
-            self._records[name] = pk
-
-    def _record(self, pk: int) -> Any:
-        if pk not in self._loaded:
-            self._loaded[pk] = self._model.objects.get(pk=pk)
-        return self._loaded[pk]
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name == "_records":
-            raise AttributeError(name)
-        try:
-            return self._record(self._records[name])
-        except KeyError:
-            from lineagedb.errors import UnknownLookupName
-
-            close = [known for known in self._records if known.startswith(name[:3])][:5]
-            raise UnknownLookupName(
-                f"No {self._model.__name__} is named {name!r} in this lookup"
-                + (f"; similar names: {', '.join(close)}" if close else "")
-                + ". Call dir() on the lookup to list every name."
-            ) from None
-
-    def __getitem__(self, name: str) -> Any:
-        return self.__getattr__(name)
-
-    def __dir__(self) -> list[str]:
-        return sorted(self._records)
-
-    def __len__(self) -> int:
-        return len(self._records)
-
-    def dict(self) -> dict[str, Any]:
-        """The names and their records (all loaded, in one query).
-
-        Example:
-            >>> ln.User.lookup().dict()  # doctest: +SKIP
-            {'anonymous': User(uid='00000000', handle='anonymous', ...)}
-        """
-        missing = [pk for pk in self._records.values() if pk not in self._loaded]
-        self._loaded.update(self._model.objects.in_bulk(missing))
-        return {name: self._loaded[pk] for name, pk in self._records.items()}
-
-    def __repr__(self) -> str:
-        return f"Lookup({self._model.__name__}: {', '.join(sorted(self._records))})"

@@ -25,7 +25,7 @@ LAYERS = [
     ["lineagedb.datasets", "lineagedb.curators"],
     ["lineagedb.models"],
     ["lineagedb.display"],
-    ["lineagedb.query", "lineagedb.search", "lineagedb.validation"],
+    ["lineagedb.query", "lineagedb.search", "lineagedb.validation", "lineagedb.lookup"],
     ["lineagedb._db"],
     ["lineagedb.arrays"],
     ["lineagedb.storage"],

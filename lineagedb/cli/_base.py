@@ -72,8 +72,11 @@ def _registry(name: str) -> Any:
 _FINDABLE = {"artifact": "key", "collection": "name", "run": None, "transform": "key"}
 
 
-def _record(uid_or_key: str, registry: str | None = None) -> Any:
-    """A record of any findable registry by uid, uid prefix, key or name (trash included)."""
+def _record(uid_or_key: str, registry: str | None = None, *, trash: bool = True) -> Any:
+    """A record of any findable registry by uid, uid prefix, key or name (latest version).
+
+    Keys and names find trashed records too unless ``trash=False``; a uid always does.
+    """
     from lineagedb.errors import MultipleFound
 
     names = [registry.lower()] if registry else list(_FINDABLE)
@@ -82,8 +85,8 @@ def _record(uid_or_key: str, registry: str | None = None) -> Any:
         by_name = _FINDABLE.get(name, model._name_field)
         if by_name is not None:
             fields = {f.name for f in model._meta.concrete_fields}
-            trash = {"visibility": None} if "visibility" in fields else {}
-            query = model.filter(**{by_name: uid_or_key}, **trash)
+            with_trash = {"visibility": None} if trash and "visibility" in fields else {}
+            query = model.filter(**{by_name: uid_or_key}, **with_trash)
             if "is_latest" in fields:
                 query = query.order_by("-is_latest", "-id")
             found = query.first()
@@ -105,17 +108,12 @@ def _record(uid_or_key: str, registry: str | None = None) -> Any:
 
 def _artifact(uid_or_key: str) -> Any:
     """An artifact by uid, unique uid prefix, or key (the latest version for a key)."""
-    ln = _ln()
-    by_key = ln.Artifact.filter(key=uid_or_key).order_by("-id")
-    latest = by_key.filter(is_latest=True).first() or by_key.first()
-    if latest is not None:
-        return latest
-    try:
-        return ln.Artifact.get(uid_or_key)
-    except NotFound:
-        raise NotFound(
-            f"No artifact has uid or key {uid_or_key!r}. List them with: lineagedb ls"
-        ) from None
+    return _record(uid_or_key, "artifact", trash=False)
+
+
+def _quiet() -> bool:
+    """Whether -q was given (before or after the subcommand)."""
+    return bool(click.get_current_context().find_root().params.get("quiet"))
 
 
 def _rows(frame: Any) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ import click
 from lineagedb.cli._base import (
     REGISTRIES,
     _ln,
+    _quiet,
     _registry,
     main,
 )
@@ -40,8 +41,7 @@ def init(storage: str, db: str | None, name: str | None) -> None:
 
 def _say_switched() -> None:
     """One line on stderr naming the instance later commands use, even with -q."""
-    root = click.get_current_context().find_root()
-    if root.params.get("quiet"):  # otherwise the "connected" message said it
+    if _quiet():  # otherwise the "connected" message said it
         instance = _ln().setup.settings.instance
         click.echo(f"current instance: {instance.name} (later commands use it)", err=True)
 

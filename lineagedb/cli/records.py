@@ -23,6 +23,7 @@ from lineagedb.cli._base import (
     _at_most,
     _ln,
     _print_table,
+    _quiet,
     _record,
     _registry,
     main,
@@ -164,7 +165,9 @@ def ls(
     from django.core.exceptions import FieldError, ValidationError
 
     model = _registry(registry)
-    every = [f.attname for f in model._meta.concrete_fields if f.name[0] != "_"]
+    from lineagedb.query import public_columns  # Django's: loaded once a command needs it
+
+    every = public_columns(model)
     if columns == "all" or (columns is None and as_json):
         wanted = every
     elif columns is not None:
@@ -194,7 +197,7 @@ def ls(
         return
     click.echo(format_table(rows, wanted))
     total = query.count() if len(rows) == limit else len(rows)
-    if total > len(rows) and not click.get_current_context().find_root().params.get("quiet"):
+    if total > len(rows) and not _quiet():
         click.echo(f"showing {len(rows)} of {total} (--limit for more)", err=True)
 
 

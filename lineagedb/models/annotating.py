@@ -22,7 +22,7 @@ from typing import Any
 from django.db import transaction
 
 from lineagedb._logger import logger
-from lineagedb.errors import InvalidArgument, WrongType
+from lineagedb.errors import InvalidArgument, ValidationError, WrongType
 from lineagedb.models.annotation import Feature, FeatureSet, ULabel, registry_name
 from lineagedb.models.feature_values import jsonable, stored_values, value_hash, value_rows
 from lineagedb.models.links import (
@@ -34,7 +34,7 @@ from lineagedb.models.links import (
 )
 from lineagedb.models.record import Record
 from lineagedb.query import QuerySet
-from lineagedb.validation import ids_by_value
+from lineagedb.validation import ids_by_value, table_problems
 
 EXTERNAL = "external"
 
@@ -500,6 +500,32 @@ def _labels_for(feature: Feature | None, value: Any) -> list[ULabel]:
             f"Labels {unsaved[:5]} are not saved; save them first (ln.save(labels))."
         )
     return records + [found[name] for name in names]
+
+
+def check_against_schema(df: Any, schema: Any) -> list[str]:
+    """Raise ValidationError unless ``df`` fits ``schema``; its category columns otherwise.
+
+    Example:
+        >>> check_against_schema(df, ln.Schema.get(name="samples"))  # doctest: +SKIP
+        ['cell_type']
+    """
+    if not isinstance(schema, FeatureSet) or schema._state.adding:
+        raise InvalidArgument(
+            f"schema must be a saved FeatureSet (ln.Schema) of features, not {schema!r}."
+        )
+    members = list(schema.members)
+    categoricals = {f.name: "name" for f in members if f.type == "category"}
+    required = [(f.name, f.type) for f in members]
+    problems = table_problems(
+        df, required, categoricals, ULabel.objects.all(), extra_allowed=not schema.maximal_set
+    )
+    if problems:
+        raise ValidationError(
+            f"The DataFrame does not validate against schema {schema.uid}; nothing was "
+            "written:\n  - " + "\n  - ".join(problems) + "\nFix it with "
+            "ln.curators.DataFrameCurator(df, schema): standardize(), add_new_from()."
+        )
+    return list(categoricals)
 
 
 class Annotated:

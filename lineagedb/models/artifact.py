@@ -16,10 +16,9 @@ from lineagedb.errors import (
     InvalidArgument,
     NoLoader,
     StorageMismatch,
-    ValidationError,
 )
 from lineagedb.models import _plain, _uid, replacing
-from lineagedb.models.annotating import Annotated
+from lineagedb.models.annotating import Annotated, check_against_schema
 from lineagedb.models.artifact_source import resolve_source, storage_for
 from lineagedb.models.collection import Collection
 from lineagedb.models.manifest import FolderManifest, differences, write_manifest
@@ -102,30 +101,6 @@ def _changed_in_place(existing: Artifact, source: Path | UPath) -> Artifact:
         "into managed storage."
     )
     return existing
-
-
-def _check_against_schema(df: Any, schema: Any) -> list[str]:
-    """Raise ValidationError unless ``df`` fits ``schema``; its category columns otherwise."""
-    from lineagedb.models.annotation import FeatureSet, ULabel
-    from lineagedb.validation import table_problems
-
-    if not isinstance(schema, FeatureSet) or schema._state.adding:
-        raise InvalidArgument(
-            f"schema must be a saved FeatureSet (ln.Schema) of features, not {schema!r}."
-        )
-    members = list(schema.members)
-    categoricals = {f.name: "name" for f in members if f.type == "category"}
-    required = [(f.name, f.type) for f in members]
-    problems = table_problems(
-        df, required, categoricals, ULabel.objects.all(), extra_allowed=not schema.maximal_set
-    )
-    if problems:
-        raise ValidationError(
-            f"The DataFrame does not validate against schema {schema.uid}; nothing was "
-            "written:\n  - " + "\n  - ".join(problems) + "\nFix it with "
-            "ln.curators.DataFrameCurator(df, schema): standardize(), add_new_from()."
-        )
-    return list(categoricals)
 
 
 class Artifact(Annotated, VersionedRecord):
@@ -541,7 +516,7 @@ class Artifact(Annotated, VersionedRecord):
             >>> artifact.load().shape  # doctest: +SKIP
             (75, 5)
         """
-        categoricals = _check_against_schema(df, schema) if schema is not None else None
+        categoricals = check_against_schema(df, schema) if schema is not None else None
         artifact = cls._from_object(
             df, "DataFrame", key, description, run, version, is_new_version_of or revises
         )

@@ -63,38 +63,53 @@ def resolve_source(data: Any) -> tuple[Path | UPath, str | None]:
     return path.resolve(), None
 
 
+def registered_root(text: str) -> tuple[int, str, str | None] | None:
+    """(storage id, root, key) of the innermost registered root holding ``text``, or None.
+
+    The key is None when ``text`` is that root itself.
+
+    Example:
+        >>> registered_root("/data/runs/a.csv")  # doctest: +SKIP
+        (1, '/data', 'runs/a.csv')
+    """
+    from lineagedb.models import _plain
+    from lineagedb.models.storage import Storage
+
+    best: tuple[int, str, str | None] | None = None
+    for storage_id, root in _plain.rows(Storage, ("id", "root")):
+        key = None if text == root else key_in_root(text, root)
+        if (key is not None or text == root) and (best is None or len(root) > len(best[1])):
+            best = (storage_id, root, key)
+    return best
+
+
 def storage_for(source: Path | UPath) -> tuple[Storage, str | None]:
     """The storage a source belongs to and its key there; (default storage, None) to copy.
 
     A cloud path outside every registered storage makes a new, unsaved
     Storage record for its bucket, saved with the artifact.
     """
-    from lineagedb.models import _plain
     from lineagedb.models.storage import Storage
 
     default = default_storage()
     text = source.as_posix() if isinstance(source, Path) else str(source).rstrip("/")
-    best: tuple[int, str, str] | None = None  # (id, root, key)
-    for storage_id, root in _plain.rows(Storage, ("id", "root")):
-        if text == root:
+    found = registered_root(text)
+    if found is not None:
+        storage_id, root, key = found
+        if key is None:
             raise InvalidArgument(
                 f"'{text}' is the root of storage {root!r}; register files or folders "
                 "inside it instead."
             )
-        key = key_in_root(text, root)
-        if key is not None and (best is None or len(root) > len(best[1])):
-            best = (storage_id, root, key)
-    if best is not None:
-        key = best[2]
         if key == MANAGED_FOLDER or key.startswith(f"{MANAGED_FOLDER}/"):
             # Managed bytes (and a local instance's database) belong to their
             # records: registered again, deleting that record would delete them.
             raise InvalidArgument(
                 f"'{text}' is inside the managed folder '{MANAGED_FOLDER}' of storage "
-                f"'{best[1]}', which lineagedb writes itself. Use the artifact that owns it "
+                f"'{root}', which lineagedb writes itself. Use the artifact that owns it "
                 "(ln.Artifact.filter(...)), or copy the file elsewhere first."
             )
-        match = default if best[0] == default.id else Storage.objects.get(id=best[0])
+        match = default if storage_id == default.id else Storage.objects.get(id=storage_id)
         return match, key
     if not isinstance(source, Path):
         root = bucket_root(str(source))

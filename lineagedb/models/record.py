@@ -9,8 +9,9 @@ from django.db import models
 from lineagedb._session import session
 from lineagedb.display.format import format_value
 from lineagedb.errors import InvalidArgument, OtherInstance, UnknownField
+from lineagedb.lookup import Lookup
 from lineagedb.models._uid import current_user_id
-from lineagedb.query import Lookup, QuerySet
+from lineagedb.query import QuerySet
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lineagedb.errors import InvalidArgument
-from lineagedb.models import _plain
 from lineagedb.models.artifact import Artifact
+from lineagedb.models.artifact_source import registered_root
 from lineagedb.models.storage import Storage
 from lineagedb.storage.drift import change
 from lineagedb.storage.hashing import ContentHash
 from lineagedb.storage.location import Location
-from lineagedb.storage.paths import MANAGED_FOLDER, key_in_root
+from lineagedb.storage.paths import MANAGED_FOLDER
 
 
 @dataclass
@@ -100,20 +100,15 @@ def status(path: str | Path = ".") -> FolderStatus:
 
 
 def _storage_of(folder: Path) -> tuple[Storage, str]:
-    """The registered local storage holding ``folder``, and the folder's key prefix."""
-    text = folder.as_posix()
-    best: tuple[int, str] | None = None
-    for storage_id, root in _plain.rows(Storage, ("id", "root")):
-        inside = text == root or key_in_root(text, root) is not None
-        if inside and (best is None or len(root) > len(best[1])):
-            best = (storage_id, root)
-    if best is None:
+    """The registered storage holding ``folder``, and the folder's key prefix."""
+    found = registered_root(folder.as_posix())
+    if found is None:
         raise InvalidArgument(
             f"'{folder}' is in no registered storage; status lists the files of a folder "
             "inside one. See the storages with: lineagedb ls storage"
         )
-    key = key_in_root(text, best[1])
-    return Storage.objects.get(id=best[0]), f"{key}/" if key else ""
+    storage_id, _, key = found
+    return Storage.objects.get(id=storage_id), f"{key}/" if key else ""
 
 
 def _files_below(folder: Path, root: Path) -> list[str]:
