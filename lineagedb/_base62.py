@@ -16,3 +16,24 @@ def base62(length: int) -> str:
         12
     """
     return "".join(secrets.choice(BASE62) for _ in range(length))
+
+
+def hashed_base62(text: str, length: int) -> str:
+    """The first ``length`` base62 digits of the md5 of ``text``: the same text, the same uid.
+
+    LaminDB's bionty uids are made this way, so a term has one uid in every
+    instance of either system.
+
+    Example:
+        >>> hashed_base62("CL:0000084", 8)
+        '22LvKd01'
+    """
+    import hashlib
+
+    alphabet = string.digits + string.ascii_uppercase + string.ascii_lowercase  # LaminDB's order
+    number = int.from_bytes(hashlib.md5(text.encode()).digest(), "big")
+    digits = []
+    while number:
+        number, remainder = divmod(number, 62)
+        digits.append(alphabet[remainder])
+    return "".join(reversed(digits))[:length]

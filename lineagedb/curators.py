@@ -24,7 +24,13 @@ from typing import Any
 from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument, ValidationError
 from lineagedb.models import Artifact, Feature, FeatureSet, ULabel
-from lineagedb.validation import table_problems
+from lineagedb.validation import field_name, table_problems
+
+
+def _registry(field: Any) -> Any:
+    """The registry a categorical's field belongs to (a name such as ``"name"``: ULabel)."""
+    model = getattr(getattr(field, "field", None), "model", None)
+    return model if model is not None else ULabel
 
 
 def _fingerprint(df: Any) -> int:
@@ -106,9 +112,8 @@ class DataFrameCurator:
     def _problems(self) -> list[str]:
         required = [(feature.name, feature.type) for feature in self._required]
         extra_allowed = self.schema is None or not self.schema.maximal_set
-        return table_problems(
-            self.df, required, self._categoricals, ULabel.objects.all(), extra_allowed
-        )
+        queries = {c: _registry(f).objects.all() for c, f in self._categoricals.items()}
+        return table_problems(self.df, required, self._categoricals, queries, extra_allowed)
 
     def validate(self) -> None:
         """Raise ValidationError naming every failing column and its bad values; else return.
@@ -136,8 +141,10 @@ class DataFrameCurator:
         for column in self._keys(key):
             field = self._categoricals[column]
             before = self.df[column]
-            mapper = ULabel.objects.all().standardize(
-                before, field=field, return_mapper=True, mute=True
+            mapper = (
+                _registry(field)
+                .objects.all()
+                .standardize(before, field=field, return_mapper=True, mute=True)
             )
             if mapper:
                 self.df[column] = before.map(lambda v, m=mapper: m.get(v, v))
@@ -149,9 +156,13 @@ class DataFrameCurator:
         Example:
             >>> curator.add_new_from("donor")  # doctest: +SKIP
         """
-        created: list[ULabel] = []
+        from lineagedb.models import save
+
+        created: list[Any] = []
         for column in self._keys(key):
-            result = ULabel.objects.all().inspect(self.df[column], mute=True)
+            field = self._categoricals[column]
+            model = _registry(field)
+            result = model.objects.all().inspect(self.df[column], field=field, mute=True)
             mapped = {**result.synonyms_mapper, **result.case_mapper}
             new = [v for v in result.non_validated if v not in mapped]
             if mapped:
@@ -159,13 +170,42 @@ class DataFrameCurator:
                     f"not created for {column!r}: {sorted(mapped)} are synonyms or case "
                     f"variants; standardize({column!r}) first"
                 )
-            records = [ULabel(name=value, **fields) for value in new]
-            from lineagedb.models import save
-
+            name = field_name(model, field)
+            records = [model(**{name: value}, **fields) for value in new]
             save(records)
             created += records
-            logger.success(f"created {len(records)} ULabel records for {column!r}")
+            logger.success(f"created {len(records)} {model.__name__} records for {column!r}")
         return created
+
+    def add_validated_from(self, key: str) -> list[Any]:
+        """Save records for the values of ``key`` (or ``"all"``) that a public ontology has.
+
+        For registries without a public ontology (ULabel) there is nothing to
+        add: validated values are records already.
+
+        Example:
+            >>> curator.add_validated_from("cell_type")  # doctest: +SKIP
+        """
+        from lineagedb.models import save
+
+        added: list[Any] = []
+        for column in self._keys(key):
+            field = self._categoricals[column]
+            model = _registry(field)
+            if not hasattr(model, "public"):
+                continue
+            result = model.inspect(self.df[column], field=field, mute=True)
+            if not result.public_validated:
+                continue
+            records = model.from_values(result.public_validated, field=field)
+            save([r for r in records if r._state.adding])
+            added += records
+            logger.success(
+                f"added {len(records)} {model.__name__} records from the public ontology "
+                f"for {column!r}"
+            )
+        self._fingerprint = None
+        return added
 
     def _keys(self, key: str) -> list[str]:
         if key == "all":
@@ -195,7 +235,7 @@ class DataFrameCurator:
         artifact = Artifact.from_df(self.df, key=key, description=description, revises=revises)
         with transaction.atomic():
             artifact.save()
-            artifact._annotate_table(self.df, list(self._categoricals))
+            artifact._annotate_table(self.df, self._categoricals)
         return artifact
 
     def save_collection(
@@ -268,13 +308,49 @@ class AnnDataCurator(DataFrameCurator):
     def _problems(self) -> list[str]:
         problems = super()._problems()
         if self._var_index is not None:
-            result = Feature.objects.all().inspect(
+            model = _registry(self._var_index) if self._var_index != "name" else Feature
+            model = Feature if model is ULabel else model
+            result = model.objects.all().inspect(
                 list(self.adata.var_names), field=self._var_index, mute=True
             )
             if result.non_validated:
                 bad = ", ".join(repr(v) for v in result.non_validated[:20])
-                problems.append(f"var names not in the registry: {bad}")
+                more = (
+                    f" (and {len(result.non_validated) - 20} more)"
+                    if len(result.non_validated) > 20
+                    else ""
+                )
+                hint = ""
+                if hasattr(model, "public"):
+                    public = model.inspect(
+                        result.non_validated, field=self._var_index, mute=True
+                    ).public_validated
+                    if public:
+                        hint = (
+                            f" ({len(public)} of them are in the public {model.__name__} "
+                            "list: add_validated_from_var_index())"
+                        )
+                problems.append(f"var names not in the registry: {bad}{more}{hint}")
         return problems
+
+    def add_validated_from_var_index(self) -> list[Any]:
+        """Save the var names' records from the public list of ``var_index``'s registry (bt.Gene).
+
+        Example:
+            >>> curator.add_validated_from_var_index()  # doctest: +SKIP
+        """
+        from lineagedb.models import save
+
+        model = _registry(self._var_index)
+        if not hasattr(model, "public"):
+            return []
+        names = list(self.adata.var_names)
+        result = model.inspect(names, field=self._var_index, mute=True)
+        records = model.from_values(result.public_validated, field=self._var_index)
+        save([r for r in records if r._state.adding])
+        logger.success(f"added {len(records)} {model.__name__} records from the public list")
+        self._fingerprint = None
+        return records
 
     def add_new_from_var_index(self, **fields: Any) -> list[Feature]:
         """Create a Feature (type ``number``) for every var name not in the registry yet.
@@ -328,10 +404,7 @@ class AnnDataCurator(DataFrameCurator):
                 var_field=self._var_index if self._var_index is not None else None
             )
             by_name = {f.name: f for f in Feature.objects.filter(name__in=list(self._categoricals))}
-            for column in self._categoricals:
-                values = [str(v) for v in self.df[column].dropna().unique()]
-                ids = list(ULabel.objects.filter(name__in=values).values_list("pk", flat=True))
-                artifact.labels._link_ids(ids, by_name.get(column))
+            artifact._link_column_labels(self.df, self._categoricals, by_name)
         return artifact
 
 
@@ -358,14 +431,6 @@ class AnnotateDataFrame(DataFrameCurator):
         for problem in problems:
             logger.warning(problem)
         return not problems
-
-    def add_validated_from(self, key: str) -> None:
-        """Nothing to add: validated values are registry records already (kept for 0.70 code).
-
-        Example:
-            >>> annotate.add_validated_from("all")  # doctest: +SKIP
-        """
-        self._keys(key)
 
     def add_new_from_columns(self) -> list[Feature]:
         """Register a Feature for every column that has none (typed from its dtype).

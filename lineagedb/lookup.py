@@ -8,7 +8,7 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from lineagedb.errors import UnknownLookupName
@@ -40,8 +40,17 @@ class Lookup:
         'anonymous'
     """
 
-    def __init__(self, model: Any, items: Iterable[tuple[Any, int]]) -> None:
+    def __init__(
+        self,
+        model: Any,
+        items: Iterable[tuple[Any, int]],
+        load: Callable[[list[int]], dict[int, Any]] | None = None,
+    ) -> None:
+        # load: records by key, for lookups over something else than a registry
+        # (a public ontology's rows); by default the model's records by id.
         self._model = model
+        self._load = load or (lambda keys: model.objects.in_bulk(keys))
+        self._kind = model if isinstance(model, str) else model.__name__
         self._records: dict[str, int] = {}
         self._loaded: dict[int, Any] = {}
         last_suffix: dict[str, int] = {}  # per base name: no rescans for common names
@@ -56,7 +65,7 @@ class Lookup:
 
     def _record(self, pk: int) -> Any:
         if pk not in self._loaded:
-            self._loaded[pk] = self._model.objects.get(pk=pk)
+            self._loaded.update(self._load([pk]))
         return self._loaded[pk]
 
     def __getattr__(self, name: str) -> Any:
@@ -67,7 +76,7 @@ class Lookup:
         except KeyError:
             close = [known for known in self._records if known.startswith(name[:3])][:5]
             raise UnknownLookupName(
-                f"No {self._model.__name__} is named {name!r} in this lookup"
+                f"No {self._kind} is named {name!r} in this lookup"
                 + (f"; similar names: {', '.join(close)}" if close else "")
                 + ". Call dir() on the lookup to list every name."
             ) from None
@@ -89,8 +98,8 @@ class Lookup:
             {'anonymous': User(uid='00000000', handle='anonymous', ...)}
         """
         missing = [pk for pk in self._records.values() if pk not in self._loaded]
-        self._loaded.update(self._model.objects.in_bulk(missing))
+        self._loaded.update(self._load(missing))
         return {name: self._loaded[pk] for name, pk in self._records.items()}
 
     def __repr__(self) -> str:
-        return f"Lookup({self._model.__name__}: {', '.join(sorted(self._records))})"
+        return f"Lookup({self._kind}: {', '.join(sorted(self._records))})"

@@ -136,7 +136,7 @@ def validate(query: Any, values: Any, field: Any = None, mute: bool = False) -> 
         (t is not None and t in known for t in texts), dtype=bool, count=len(texts)
     )
     if not mute:
-        _log_summary(query.model, name, unique, known, texts.count(None), {}, {})
+        log_summary(qualified_name(query.model), name, unique, known, texts.count(None), {}, {})
     if isinstance(values, str):
         return bool(result[0])
     return result
@@ -245,12 +245,32 @@ def inspect(query: Any, values: Any, field: Any = None, mute: bool = False) -> I
         df=frame,
     )
     if not mute:
-        _log_summary(query.model, name, unique, known, result.n_empty, synonyms_mapper, case_mapper)
+        log_summary(
+            qualified_name(query.model),
+            name,
+            unique,
+            known,
+            result.n_empty,
+            synonyms_mapper,
+            case_mapper,
+        )
     return result
 
 
-def _log_summary(
-    model: Any,
+def qualified_name(model: Any) -> str:
+    """How a user spells a registry: ``ln.ULabel``, ``bt.CellType``, ``mylab.Sample``.
+
+    Example:
+        >>> qualified_name(ln.ULabel)  # doctest: +SKIP
+        'ln.ULabel'
+    """
+    label = model._meta.app_label
+    prefix = {"lineagedb": "ln", "bionty": "bt"}.get(label, label)
+    return f"{prefix}.{model.__name__}"
+
+
+def log_summary(
+    registry: str,
     name: str,
     unique: list[str],
     known: set[str],
@@ -258,6 +278,11 @@ def _log_summary(
     synonyms: dict[str, str],
     cases: dict[str, str],
 ) -> None:
+    """Log how many values are validated, and what to do about the others.
+
+    Example:
+        >>> log_summary("ULabel", "name", ["a", "b"], {"a"}, 0, {}, {})  # doctest: +SKIP
+    """
     empty = f" ({n_empty} empty values skipped)" if n_empty else ""
     valid = [v for v in unique if v in known]
     share = 100.0 * len(valid) / len(unique) if unique else 100.0
@@ -282,7 +307,7 @@ def _log_summary(
     if left:
         logger.info(
             f"   → create records for {_shown(left)} via "
-            f"ln.save([ln.{model.__name__}({name}=value) for value in values])"
+            f"ln.save([{registry}({name}=value) for value in values])"
         )
 
 
@@ -341,7 +366,7 @@ def standardize(
     return result[0] if isinstance(values, str) else result
 
 
-def from_values(query: Any, values: Any, field: Any = None) -> list[Any]:
+def from_values(query: Any, values: Any, field: Any = None, mute: bool = False) -> list[Any]:
     """The existing records for the values: exact matches, then synonyms; never creates.
 
     Example:
@@ -364,9 +389,10 @@ def from_values(query: Any, values: Any, field: Any = None) -> list[Any]:
                 records[getattr(record, name)] = record
             for synonym, value in by_synonym.items():
                 records[synonym] = records[value]
-            logger.info(f"found {len(by_synonym)} by synonym: {_shown(list(by_synonym))}")
+            if not mute:
+                logger.info(f"found {len(by_synonym)} by synonym: {_shown(list(by_synonym))}")
         missing = [v for v in missing if v not in records]
-    if missing:
+    if missing and not mute:
         logger.warning(
             f"found no {query.model.__name__} record for {len(missing)} {name}(s): "
             f"{_shown(missing)}"
@@ -395,6 +421,17 @@ def column_ok(series: Any, kind: str) -> bool:
     return True
 
 
+def _in_public(model: Any, values: list[str], field: Any) -> list[str]:
+    """The values a registry's public ontology has (registries with ``public()`` only)."""
+    if not hasattr(model, "public"):
+        return []
+    try:
+        found = model.public().inspect(values, field=field_name(model, field), mute=True)
+    except (ImportError, InvalidArgument):
+        return []
+    return [*found.validated, *found.synonyms_mapper]
+
+
 def table_problems(
     df: Any,
     required: list[tuple[str, str]],
@@ -408,7 +445,8 @@ def table_problems(
         df: The DataFrame.
         required: (column, feature type) of the columns a schema requires.
         categoricals: {column: field} whose values must be records of ``labels``.
-        labels: The QuerySet of the label registry (``ULabel.objects.all()``).
+        labels: The QuerySet of the label registry (``ULabel.objects.all()``), or
+            ``{column: QuerySet}`` when columns take values from different registries.
         extra_allowed: False: columns beyond ``required`` are a problem too.
 
     Example:
@@ -433,7 +471,8 @@ def table_problems(
             if column not in missing:
                 problems.append(f"missing column {column!r}")
             continue
-        result = inspect(labels, df[column], field=registry_field, mute=True)
+        query = labels[column] if isinstance(labels, dict) else labels
+        result = inspect(query, df[column], field=registry_field, mute=True)
         if result.non_validated:
             bad = ", ".join(repr(v) for v in result.non_validated[:SHOWN])
             hint = ""
@@ -446,6 +485,13 @@ def table_problems(
                 )
                 shown = ", ".join(repr(v) for v in sorted(mapped)[:SHOWN])
                 hint = f" ({shown} {what}: standardize({column!r}))"
-            registry = labels.model.__name__
+            registry = query.model.__name__
+            public = _in_public(query.model, result.non_validated, registry_field)
+            if public:
+                shown = ", ".join(repr(v) for v in public[:SHOWN])
+                hint += (
+                    f" ({shown} {'is' if len(public) == 1 else 'are'} in the public ontology: "
+                    f"add_validated_from({column!r}))"
+                )
             problems.append(f"column {column!r} has values not in {registry}: {bad}{hint}")
     return problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lineagedb.display.format import format_value
+from lineagedb.label_links import label_links, registry_name
 
 MAX_INPUTS = 10
 # Foreign keys shown under "Provenance:", in this order, when set.
@@ -107,8 +108,13 @@ def features_section(host: Any) -> list[str]:
     if not links:
         return []
     labels: dict[int, list[str]] = {}
-    for feature_id, name in host.ulabel_links.values_list("feature_id", "ulabel__name"):
-        labels.setdefault(feature_id, []).append(name)
+    for link in label_links(type(host)):
+        if link.has_feature:
+            rows = link.through.objects.filter(**{link.host_field: host}).values_list(
+                "feature_id", f"{link.label_field}__{link.name_field}"
+            )
+            for feature_id, name in rows:
+                labels.setdefault(feature_id, []).append(name)
     values: dict[int, list[str]] = {}
     if hasattr(host, "feature_value_links"):
         pairs = host.feature_value_links.values_list(
@@ -121,7 +127,7 @@ def features_section(host: Any) -> list[str]:
         feature_set = link.featureset
         lines.append(f"  {link.slot}: {_short(feature_set)}")
         if feature_set.registry != "core.Feature":
-            names = [str(member) for member in feature_set.members[: MAX_MEMBERS + 1]]
+            names = [_member_name(m) for m in feature_set.members[: MAX_MEMBERS + 1]]
             lines.append(f"    {_values(names, MAX_MEMBERS)}")
             continue
         for feature in feature_set.features.order_by("name"):
@@ -148,10 +154,17 @@ def labels_section(host: Any) -> list[str]:
         Labels:
           📎 ulabels (4, core.ULabel): 'setosa', 'study0', 'versicolor', 'virginica'
     """
-    names = list(host.ulabel_links.values_list("ulabel__name", flat=True))
-    if not names:
-        return []
-    return ["Labels:", f"  📎 ulabels ({len(set(names))}, core.ULabel): {_values(names)}"]
+    lines = []
+    for link in label_links(type(host)):
+        names = list(
+            link.through.objects.filter(**{link.host_field: host}).values_list(
+                f"{link.label_field}__{link.name_field}", flat=True
+            )
+        )
+        if names:
+            registry = registry_name(link.model)
+            lines.append(f"  📎 {link.accessor} ({len(set(names))}, {registry}): {_values(names)}")
+    return ["Labels:", *lines] if lines else []
 
 
 def print_describe(record: Any) -> None:
@@ -163,3 +176,8 @@ def print_describe(record: Any) -> None:
     from rich.console import Console
 
     Console(soft_wrap=True).print(describe(record), markup=False)
+
+
+def _member_name(member: Any) -> str:
+    """A feature set member by its name (a gene by its symbol)."""
+    return str(getattr(member, member._name_field, None) or member)

@@ -23,6 +23,7 @@ from django.db import transaction
 
 from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument, ValidationError, WrongType
+from lineagedb.label_links import label_links, link_for
 from lineagedb.models.annotation import Feature, FeatureSet, ULabel, registry_name
 from lineagedb.models.feature_values import jsonable, stored_values, value_hash, value_rows
 from lineagedb.models.links import (
@@ -34,7 +35,7 @@ from lineagedb.models.links import (
 )
 from lineagedb.models.record import Record
 from lineagedb.query import QuerySet
-from lineagedb.validation import ids_by_value, table_problems
+from lineagedb.validation import field_name, ids_by_value, table_problems
 
 EXTERNAL = "external"
 
@@ -105,31 +106,57 @@ class LabelManager:
                 f"Labels given by name ({names[:3]}) need a feature that says where they come "
                 "from, or pass records: ln.ULabel.from_values([...])."
             )
-        labels = _labels_for(feature, labels)
-        self._link_ids([label.pk for label in labels], feature)
+        by_model: dict[Any, list[Any]] = {}
+        for label in labels:
+            model = ULabel if isinstance(label, (str, ULabel)) else type(label)
+            by_model.setdefault(model, []).append(label)
+        with transaction.atomic():
+            for model, group in by_model.items():
+                if model is ULabel:
+                    group = _labels_for(feature, group)
+                else:
+                    link_for(type(host), model)  # a clear error for a registry that is no label
+                    unsaved = [str(label) for label in group if label._state.adding]
+                    if unsaved:
+                        raise InvalidArgument(
+                            f"{model.__name__} records {unsaved[:3]} are not saved; save them "
+                            "first (ln.save(records))."
+                        )
+                self._link_ids([label.pk for label in group], feature, model)
 
-    def _link_ids(self, ids: Iterable[int], feature: Feature | None) -> None:
-        """Link labels by id under ``feature`` in one transaction (rows written in bulk SQL)."""
+    def _link_ids(self, ids: Iterable[int], feature: Feature | None, model: Any = None) -> None:
+        """Link labels of ``model`` (ULabel) by id under ``feature``: bulk SQL, one transaction."""
         from django.db import connection
 
         host = self._host
-        label_model, _, host_field = _links(host)
+        link = link_for(type(host), model or ULabel)
+        label_model = link.through
+        host_field = link.host_field
         unique = list(dict.fromkeys(ids))
         table = label_model._meta.db_table
         host_column = label_model._meta.get_field(host_field).column
-        insert = (
-            f"INSERT INTO {table} ({host_column}, ulabel_id, feature_id) "
-            "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING"
-        )
-        feature_id = feature.pk if feature is not None else None
+        label_column = label_model._meta.get_field(link.label_field).column
+        label_id = label_model._meta.get_field(link.label_field).attname
+        feature_id = feature.pk if feature is not None and link.has_feature else None
+        columns = f"{host_column}, {label_column}" + (", feature_id" if link.has_feature else "")
+        marks = "%s, %s" + (", %s" if link.has_feature else "")
+        insert = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"
         with transaction.atomic():
             # What the host has: a label has one feature per host, so a label linked
             # under another feature moves; one linked under this feature stays.
-            linked = dict(
-                label_model.objects.filter(**{host_field: host}).values_list(
-                    "ulabel_id", "feature_id"
+            if link.has_feature:
+                linked = dict(
+                    label_model.objects.filter(**{host_field: host}).values_list(
+                        label_id, "feature_id"
+                    )
                 )
-            )
+            else:
+                linked = {
+                    pk: None
+                    for pk in label_model.objects.filter(**{host_field: host}).values_list(
+                        label_id, flat=True
+                    )
+                }
             moved = [pk for pk in unique if pk in linked and linked[pk] != feature_id]
             new = [pk for pk in unique if pk not in linked] + moved
             with connection.cursor() as cursor:
@@ -137,14 +164,19 @@ class LabelManager:
                     chunk = moved[start : start + 10_000]
                     marks = ", ".join(["%s"] * len(chunk))
                     cursor.execute(  # plain SQL: Django's IN costs ~30 ms per 10,000 ids
-                        f"DELETE FROM {table} WHERE {host_column} = %s AND ulabel_id IN ({marks})",
+                        f"DELETE FROM {table} WHERE {host_column} = %s "
+                        f"AND {label_column} IN ({marks})",
                         [host.pk, *chunk],
                     )
                 for start in range(0, len(new), 10_000):
                     chunk = new[start : start + 10_000]
-                    cursor.executemany(insert, [(host.pk, pk, feature_id) for pk in chunk])
+                    rows = [
+                        (host.pk, pk, feature_id) if link.has_feature else (host.pk, pk)
+                        for pk in chunk
+                    ]
+                    cursor.executemany(insert, rows)
             if feature is not None:
-                self._note_registry(feature, registry_name(ULabel))
+                self._note_registry(feature, registry_name(link.model))
                 self._host_features._ensure_feature(feature)
 
     @property
@@ -162,23 +194,40 @@ class LabelManager:
     def get(self, feature: Feature, mute: bool = False, flat_names: bool = False) -> Any:
         """The labels linked under ``feature`` (a QuerySet; names with ``flat_names=True``).
 
+        A feature whose labels come from several registries gives a dict
+        ``{registry: QuerySet}``.
+
         Example:
             >>> artifact.labels.get(features.iris_organism_name).df()  # doctest: +SKIP
         """
         if not isinstance(feature, Feature):
             raise WrongType(f"feature must be a Feature, not {type(feature).__name__}.")
         host = self._host
+        registries = (feature.registries or "").split("|")
+        links = [
+            link
+            for link in label_links(type(host))
+            if link.has_feature and registry_name(link.model) in registries
+        ] or [link_for(type(host), ULabel)]
         if host._state.adding:
-            return [] if flat_names else ULabel.objects.none()
-        label_model, _, host_field = _links(host)
-        query = ULabel.objects.filter(
-            pk__in=label_model.objects.filter(**{host_field: host}, feature=feature).values(
-                "ulabel_id"
-            )
-        ).order_by("name")
+            return [] if flat_names else links[0].model.objects.none()
+        found = {}
+        for link in links:
+            query = link.model.objects.filter(
+                pk__in=link.through.objects.filter(
+                    **{link.host_field: host}, feature=feature
+                ).values(link.label_field)
+            ).order_by(link.name_field)
+            found[registry_name(link.model)] = query
         if flat_names:
-            return list(query.values_list("name", flat=True))
-        return query
+            return [
+                name
+                for link in links
+                for name in found[registry_name(link.model)].values_list(link.name_field, flat=True)
+            ]
+        if len(found) == 1:
+            return next(iter(found.values()))
+        return found
 
     def remove(self, records: Any, feature: Feature | None = None) -> None:
         """Unlink labels (records, a QuerySet or names) from the host; the labels stay.
@@ -190,14 +239,22 @@ class LabelManager:
         _require_saved(host, "labels")
         labels = _as_records(records)
         names = [label for label in labels if isinstance(label, str)]
-        ids = [label.pk for label in labels if not isinstance(label, str)]
+        by_model: dict[Any, list[int]] = {}
+        for label in labels:
+            if not isinstance(label, str):
+                by_model.setdefault(type(label), []).append(label.pk)
         if names:
-            ids += list(ULabel.objects.filter(name__in=names).values_list("pk", flat=True))
-        label_model, _, host_field = _links(host)
-        links = label_model.objects.filter(**{host_field: host}, ulabel_id__in=ids)
-        if feature is not None:
-            links = links.filter(feature=feature)
-        links.delete()
+            by_model.setdefault(ULabel, []).extend(
+                ULabel.objects.filter(name__in=names).values_list("pk", flat=True)
+            )
+        for model, ids in by_model.items():
+            link = link_for(type(host), model)
+            links = link.through.objects.filter(
+                **{link.host_field: host, f"{link.label_field}_id__in": ids}
+            )
+            if feature is not None and link.has_feature:
+                links = links.filter(feature=feature)
+            links.delete()
 
     def add_from(self, other: Any) -> None:
         """Give the host the labels of another artifact or collection, under the same features.
@@ -205,19 +262,20 @@ class LabelManager:
         Example:
             >>> collection.labels.add_from(artifact)  # doctest: +SKIP
         """
-        label_model, _, host_field = _links(other)
-        by_feature: dict[Any, list[int]] = {}
-        for ulabel_id, feature_id in label_model.objects.filter(**{host_field: other}).values_list(
-            "ulabel_id", "feature_id"
-        ):
-            by_feature.setdefault(feature_id, []).append(ulabel_id)
-        features = Feature.objects.in_bulk([f for f in by_feature if f is not None])
-        for feature_id, ids in by_feature.items():
-            labels = list(ULabel.objects.filter(pk__in=ids))
-            self.add(labels, feature=features.get(feature_id) if feature_id else None)
+        for link in label_links(type(other)):
+            by_feature: dict[Any, list[int]] = {}
+            fields = [f"{link.label_field}_id", "feature_id" if link.has_feature else "pk"]
+            for label_id, feature_id in link.through.objects.filter(
+                **{link.host_field: other}
+            ).values_list(*fields):
+                by_feature.setdefault(feature_id if link.has_feature else None, []).append(label_id)
+            features = Feature.objects.in_bulk([f for f in by_feature if f is not None])
+            for feature_id, ids in by_feature.items():
+                labels = list(link.model.objects.filter(pk__in=ids))
+                self.add(labels, feature=features.get(feature_id) if feature_id else None)
 
     def all(self) -> QuerySet:
-        """Every label linked to the host.
+        """Every ULabel linked to the host (other registries: ``artifact.cell_types.all()``).
 
         Example:
             >>> artifact.labels.all().df()  # doctest: +SKIP
@@ -317,20 +375,26 @@ class FeatureManager:
         _require_saved(host, "features")
         if getattr(host, "accessor", None) != "AnnData":
             raise InvalidArgument(f"{type(host).__name__} {host.uid} holds no AnnData.")
-        for field in (var_field, obs_field):
+        models = {}
+        for slot, field in (("var", var_field), ("obs", obs_field)):
             name = getattr(getattr(field, "field", None), "name", field)
             model = getattr(getattr(field, "field", None), "model", Feature)
-            if field is not None and (model is not Feature or name != "name"):
+            members = model is not Feature and "feature_sets" in {
+                f.name for f in model._meta.get_fields()
+            }
+            if field is not None and not members and name != "name":
                 raise InvalidArgument(
-                    f"Fields other than ln.Feature.name ({field!r}) need the registry's module "
-                    "(e.g. schema='bionty'); match by ln.Feature.name here."
+                    f"Feature sets hold Features or registries with feature sets (bt.Gene); "
+                    f"{field!r} is neither: match by ln.Feature.name, or a field of bt.Gene."
                 )
+            models[slot] = (model, field_name(model, field))
         with host.open() as adata:
             var_names = [str(name) for name in adata.var_names]
             obs_columns = [str(column) for column in adata.obs.columns]
             dtype = adata.X.dtype if adata.X is not None else None
         for slot, names in (("var", var_names), ("obs", obs_columns)):
-            found = list(Feature.objects.filter(name__in=names))
+            model, name = models[slot]
+            found = list(model.objects.filter(**{f"{name}__in": names}))
             if not found:
                 logger.info(f"no registered feature in slot {slot!r}: skip linking it")
                 continue
@@ -535,16 +599,28 @@ class Annotated:
         >>> artifact.labels, artifact.features  # doctest: +SKIP
     """
 
-    def _annotate_table(self, df: Any, categoricals: list[str]) -> None:
-        """Link a saved table's features (slot ``columns``) and its categoricals' labels."""
+    def _annotate_table(self, df: Any, categoricals: list[str] | dict[str, Any]) -> None:
+        """Link a saved table's features (slot ``columns``) and its categoricals' labels.
+
+        ``categoricals``: the columns (values are ULabel names), or ``{column:
+        field}`` for values of other registries (``bt.CellType.name``).
+        """
         features = list(Feature.objects.filter(name__in=[str(c) for c in df.columns]))
         if features:
             self.features.add(features, slot="columns")
-        by_name = {feature.name: feature for feature in features}
-        for column in categoricals:
+        self._link_column_labels(df, categoricals, {feature.name: feature for feature in features})
+
+    def _link_column_labels(
+        self, df: Any, categoricals: list[str] | dict[str, Any], features: dict[str, Any]
+    ) -> None:
+        """Link the records named by each categorical column's values, under its feature."""
+        fields = categoricals if isinstance(categoricals, dict) else dict.fromkeys(categoricals)
+        for column, field in fields.items():
+            model = getattr(getattr(field, "field", None), "model", None) or ULabel
+            name = field_name(model, field if model is not ULabel else None)
             values = [str(v) for v in df[column].dropna().unique()]
-            ids = ids_by_value(ULabel.objects.all(), "name", values).values()
-            self.labels._link_ids(ids, by_name.get(column))
+            ids = ids_by_value(model.objects.all(), name, values).values()
+            self.labels._link_ids(ids, features.get(column), model)
 
     @property
     def labels(self) -> LabelManager:

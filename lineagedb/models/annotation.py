@@ -27,6 +27,7 @@ from lineagedb._base62 import base62
 from lineagedb._logger import logger
 from lineagedb._settings import settings
 from lineagedb.errors import InvalidArgument, WrongType
+from lineagedb.label_links import registry_name
 from lineagedb.models.record import Record
 from lineagedb.storage.hashing import encode_digest
 
@@ -60,18 +61,6 @@ def feature_uid() -> str:
 def feature_set_uid() -> str:
     """A new FeatureSet uid (20 characters)."""
     return base62(20)
-
-
-def registry_name(model: type) -> str:
-    """The "name with schema" of a registry: ``core.ULabel``, ``core.Feature``, …
-
-    Example:
-        >>> from lineagedb.models.annotation import ULabel
-        >>> registry_name(ULabel)
-        'core.ULabel'
-    """
-    module = getattr(model, "_schema_module", "core")
-    return f"{module}.{model.__name__}"
 
 
 def _named(cls: type[Record], name: Any, record: Record) -> Record | None:
@@ -440,8 +429,13 @@ class FeatureSet(Record):
         try:
             with transaction.atomic():
                 super().save(*args, **kwargs)
-                link = Feature.feature_sets.through
-                link.objects.bulk_create([link(featureset=self, feature=m) for m in members])
+                model = type(members[0])
+                link = model.feature_sets.through
+                member_field = model.__name__.lower()
+                link.objects.bulk_create(
+                    [link(**{"featureset": self, member_field: m}) for m in members],
+                    batch_size=5000,
+                )
         except IntegrityError:
             existing = FeatureSet.objects.filter(hash=self.hash).first()
             if existing is None:
@@ -459,7 +453,9 @@ class FeatureSet(Record):
         pending = self.__dict__.get("_pending_members")
         if pending is not None:
             return pending
-        return self.features.all()
+        if self.registry == "core.Feature":
+            return self.features.all()
+        return member_model(self).objects.filter(feature_sets=self)
 
 
 def _members(features: Any) -> list[Feature]:
@@ -470,19 +466,45 @@ def _members(features: Any) -> list[Feature]:
     members = list(features)
     if not members:
         raise InvalidArgument("FeatureSet() needs at least one feature.")
-    if not all(isinstance(m, Feature) for m in members):
-        wrong = next(m for m in members if not isinstance(m, Feature))
+    kind = type(members[0])
+    allowed = kind is Feature or _has_feature_sets(kind)
+    if not allowed or not all(type(m) is kind for m in members):
+        wrong = next(m for m in members if type(m) is not kind or not allowed)
         raise WrongType(
-            f"FeatureSet() holds Feature records, not {type(wrong).__name__} ({wrong!r}); "
+            f"FeatureSet() holds Feature records (or records of one registry with feature sets, "
+            f"such as bt.Gene), not {type(wrong).__name__} ({wrong!r}); "
             "use ln.Feature.from_values() or ln.Feature(name=…, type=…) first."
         )
-    unsaved = [m.name for m in members if m._state.adding]
+    unsaved = [str(m) for m in members if m._state.adding]
     if unsaved:
         raise InvalidArgument(
             f"Features {unsaved[:5]} are not saved; save them first (ln.save(features))."
         )
     unique = {m.pk: m for m in members}
     return list(unique.values())
+
+
+def _has_feature_sets(model: Any) -> bool:
+    """Whether records of ``model`` can be members of a feature set (bt.Gene)."""
+    return any(f.name == "feature_sets" and f.many_to_many for f in model._meta.get_fields())
+
+
+def member_model(feature_set: FeatureSet) -> Any:
+    """The registry of a feature set's members, from its ``registry`` (``bionty.Gene``).
+
+    Example:
+        >>> member_model(feature_set).__name__  # doctest: +SKIP
+        'Feature'
+    """
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if registry_name(model) == feature_set.registry:
+            return model
+    raise InvalidArgument(
+        f"Feature set {feature_set.uid} holds {feature_set.registry} records, a registry "
+        "of a schema module this instance lacks."
+    )
 
 
 def members_hash(members: Iterable[Record]) -> str:

@@ -76,6 +76,10 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
         one_by_one, new = new + one_by_one, []
     for record in new:
         record._finish_save()
+    for registry in {type(record) for record in new}:
+        after = getattr(registry, "_after_bulk_save", None)  # bionty: save ontology parents
+        if after is not None:
+            after([record for record in new if type(record) is registry])
     for record in one_by_one:
         record.save()
     return records

@@ -11,11 +11,12 @@ from typing import Any
 
 from lineagedb._config import set_storage_options
 from lineagedb._session import session
-from lineagedb.setup._connect import connect, delete, init
+from lineagedb.setup._connect import add_module, connect, delete, init
 from lineagedb.setup._settings import settings
 from lineagedb.setup._user import login, logout
 
 __all__ = [
+    "add_module",
     "cleanup",
     "connect",
     "delete",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,10 @@ from lineagedb._config import (
 )
 from lineagedb._logger import logger
 from lineagedb._session import session
-from lineagedb.errors import InstanceError, NotConnected
+from lineagedb.errors import InstanceError, InvalidArgument, NotConnected
 from lineagedb.setup._instance import InstanceSettings, postgres_database
+from lineagedb.setup._modules import parse as parse_modules
+from lineagedb.setup._modules import resolve_all
 from lineagedb.storage.location import Location
 from lineagedb.storage.paths import default_instance_name, is_local, normalize_root, protocol_of
 
@@ -31,6 +34,8 @@ def init(
     db: str | None = None,
     name: str | None = None,
     storage_options: dict[str, Any] | None = None,
+    schema: str | list[str] | None = None,
+    modules: str | list[str] | None = None,
 ) -> None:
     """Create an instance (or connect to it if it exists with the same settings).
 
@@ -44,11 +49,16 @@ def init(
         name: Instance name; defaults to the storage folder's name.
         storage_options: fsspec options for a bucket ``storage`` (endpoint,
             credentials, project), kept for this user: see ``set_storage_options``.
+        schema: Schema modules beyond the core registries, e.g. ``"bionty"`` or
+            ``"bionty,mylab"`` (a module's package is ``lnschema_<name>`` or
+            ``<name>``). On an existing instance, modules it lacks are added.
+        modules: LaminDB 2's name of ``schema``.
 
     Example:
         >>> import lineagedb as ln
         >>> ln.setup.init(storage="./lamin-tutorial")  # doctest: +SKIP
         • connected lineagedb: anonymous/lamin-tutorial
+        >>> ln.setup.init(storage="./lamin-tutorial", schema="bionty")  # doctest: +SKIP
         >>> ln.setup.init(
         ...     storage="s3://lab-bucket",
         ...     storage_options={"endpoint_url": "https://minio.lab.org"},
@@ -57,26 +67,37 @@ def init(
     root = normalize_root(storage)
     if db is not None:
         postgres_database(db)  # validates the URL before anything is written
+    if schema is not None and modules is not None:
+        raise InvalidArgument("Pass schema= or modules= (LaminDB 2's name), not both.")
+    names = parse_modules(schema if schema is not None else modules)
+    resolve_all(names)  # an unknown module: ImportError before anything is created
     if storage_options is not None:
         previous_options = _config.storage_options(root)
         _config.set_storage_options(root, storage_options)
         try:
-            init(storage=storage, db=db, name=name)
+            init(storage=storage, db=db, name=name, schema=names)
         except Exception:
             _config.set_storage_options(root, previous_options or None)
             raise
         return
     instance = InstanceSettings(
-        name=validate_name(name or default_instance_name(root)), storage_root=root, db=db
+        name=validate_name(name or default_instance_name(root)),
+        storage_root=root,
+        db=db,
+        modules=tuple(names),
     )
     if instance_file(instance.name).exists():
         existing = InstanceSettings.load(instance.name)
-        if existing != instance:
+        if (existing.storage_root, existing.db) != (instance.storage_root, instance.db):
             raise InstanceError(
                 f"Instance {instance.name!r} already exists with storage "
                 f"{existing.storage_root!r} and database {existing.db_display!r}. "
                 f"Connect to it with ln.connect({instance.name!r}), or pass another name=."
             )
+        added = [module for module in names if module not in existing.modules]
+        instance = replace(instance, modules=(*existing.modules, *added))
+        if added:
+            logger.info(f"adding schema module(s) {added} to instance {instance.name!r}")
     created = is_local(root) and not os.path.lexists(root)
     Location(root).ensure_writable_root()
     try:
@@ -91,9 +112,42 @@ def init(
     from lineagedb.models.cleanup import claim
 
     claim(session.storage_record)  # its managed folder is this instance's to clean up
+    _write_module_data(instance.modules)
     instance.save()
     write_current_name(instance.name)
     logger.info(f"connected lineagedb: {session.user.handle}/{instance.name}")
+
+
+def add_module(name: str) -> None:
+    """Add a schema module to the connected instance: its tables are created, and kept.
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.setup.add_module("bionty")  # doctest: +SKIP
+        • added schema module 'bionty' to instance lamin-tutorial
+    """
+    session.ensure_connected()
+    instance = session.instance
+    assert instance is not None
+    names = parse_modules(name)
+    resolve_all(names)
+    added = [module for module in names if module not in instance.modules]
+    if not added:
+        logger.info(f"instance {instance.name!r} has schema module(s) {names} already")
+        return
+    extended = replace(instance, modules=(*instance.modules, *added))
+    _activate(extended)
+    _write_module_data(added)
+    extended.save()
+    logger.info(f"added schema module(s) {added} to instance {instance.name}")
+
+
+def _write_module_data(modules: tuple[str, ...] | list[str]) -> None:
+    """Rows a module's registries start with: bionty's Source rows."""
+    if "bionty" in modules:
+        from lineagedb.bionty.registry import write_sources
+
+        write_sources()
 
 
 def connect(name: str, *, quiet: bool = False) -> None:

@@ -15,6 +15,9 @@ from typing import Any
 from django.apps import AppConfig
 
 from lineagedb.setup._instance import InstanceSettings
+from lineagedb.setup._modules import Module, resolve_all
+
+CORE_APP = "lineagedb.setup._django.LineageDBConfig"
 
 
 class LineageDBConfig(AppConfig):
@@ -34,6 +37,8 @@ def configure(instance: InstanceSettings) -> None:
     """
     from django.conf import settings
 
+    modules = resolve_all(instance.modules)
+    installed = [CORE_APP, *(module.package for module in modules)]
     database = instance.django_database()
     if database["ENGINE"].endswith("sqlite3"):
         instance.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -42,7 +47,7 @@ def configure(instance: InstanceSettings) -> None:
         # unless told that this process is not serving async requests.
         os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         settings.configure(
-            INSTALLED_APPS=["lineagedb.setup._django.LineageDBConfig"],
+            INSTALLED_APPS=installed,
             DATABASES={"default": database},
             MIGRATION_MODULES={"lineagedb": "lineagedb.models.migrations"},
             USE_TZ=True,
@@ -56,10 +61,29 @@ def configure(instance: InstanceSettings) -> None:
         apps.populate(settings.INSTALLED_APPS)
     else:
         _swap_default_database(database)
+        if list(settings.INSTALLED_APPS) != installed:
+            _install_apps(installed)
     from lineagedb._db import register_lookups
 
     register_lookups()
-    migrate()
+    migrate(modules)
+
+
+def _install_apps(installed: list[str]) -> None:
+    """Make ``installed`` the app registry's apps (another instance has other modules).
+
+    Models of a module imported before stay importable, but the registry —
+    hence every reverse relation, delete cascade and ``ln.view`` — knows only
+    the apps of the connected instance.
+    """
+    from django.apps import apps
+    from django.conf import settings
+
+    apps.clear_cache()  # expire the cached relations of the models known so far
+    settings.INSTALLED_APPS = installed
+    apps.app_configs = {}
+    apps.apps_ready = apps.models_ready = apps.ready = apps.loading = False
+    apps.populate(installed)
 
 
 def _swap_default_database(database: dict[str, Any]) -> None:
@@ -75,30 +99,40 @@ def _swap_default_database(database: dict[str, Any]) -> None:
     connections._connections = Local(connections.thread_critical)
 
 
-def migrate() -> None:
-    """Apply the shipped migrations that the database lacks (one query when none)."""
+def migrate(modules: list[Module] | None = None) -> None:
+    """Apply the shipped migrations the database lacks, core's then each module's.
+
+    One plain query on every connect when nothing is to be applied.
+
+    Example:
+        >>> migrate()  # doctest: +SKIP
+    """
+    import importlib
+
     from django.db import DatabaseError, connection
 
-    import lineagedb.models.migrations as migrations_package
-
-    shipped = {module.name for module in pkgutil.iter_modules(migrations_package.__path__)}
-    # One plain query on every connect; Django's migration machinery (tens of
-    # milliseconds to import) loads only when something is to be applied.
+    apps = [("lineagedb", "lineagedb.models.migrations")]
+    apps += [(module.label, f"{module.package}.migrations") for module in modules or []]
+    # Django's migration machinery (tens of milliseconds to import) loads only
+    # when something is to be applied.
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT name FROM django_migrations WHERE app = %s", ["lineagedb"])
-            applied = {row[0] for row in cursor.fetchall()}
+            cursor.execute("SELECT app, name FROM django_migrations")
+            applied = set(cursor.fetchall())
     except DatabaseError:  # a new database: no migrations table yet
         applied = set()
-    if not shipped <= applied:
-        from django.core.management import call_command
+    for label, package in apps:
+        path = importlib.import_module(package).__path__
+        shipped = {(label, module.name) for module in pkgutil.iter_modules(path)}
+        if not shipped <= applied:
+            from django.core.management import call_command
 
-        from lineagedb._db import migration_lock
+            from lineagedb._db import migration_lock
 
-        # Processes creating one instance at once: the first migrates, the
-        # others find the tables there when they get the lock.
-        with migration_lock():
-            call_command("migrate", "lineagedb", verbosity=0, interactive=False)
+            # Processes creating one instance at once: the first migrates, the
+            # others find the tables there when they get the lock.
+            with migration_lock():
+                call_command("migrate", label, verbosity=0, interactive=False)
 
 
 def disconnect() -> None:

@@ -33,6 +33,11 @@ class InstanceSettings:
     name: str
     storage_root: str
     db: str | None = None  # None: the embedded SQLite file
+    # Schema modules beyond the core registries, e.g. ("bionty",): see setup/_modules.py.
+    modules: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "modules", tuple(self.modules))  # JSON gives a list
 
     @property
     def dialect(self) -> str:
@@ -55,9 +60,10 @@ class InstanceSettings:
 
     def __repr__(self) -> str:
         # Never show the password of db=: reprs end up in logs and tracebacks.
+        modules = f", modules={list(self.modules)!r}" if self.modules else ""
         return (
             f"InstanceSettings(name={self.name!r}, storage_root={self.storage_root!r}, "
-            f"db={self.db_display!r})"
+            f"db={self.db_display!r}{modules})"
         )
 
     def django_database(self) -> dict[str, Any]:

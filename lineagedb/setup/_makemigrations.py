@@ -1,5 +1,7 @@
 """Developer tool: write a migration for model changes (``make migrations``).
 
+Covers the core registries and the bionty module.
+
 Example:
     $ python -m lineagedb.setup._makemigrations
 """
@@ -15,5 +17,6 @@ from lineagedb.setup._django import configure
 from lineagedb.setup._instance import InstanceSettings
 
 if __name__ == "__main__":
-    configure(InstanceSettings(name="makemigrations", storage_root=tempfile.mkdtemp()))
-    call_command("makemigrations", "lineagedb", *sys.argv[1:])
+    root = tempfile.mkdtemp()
+    configure(InstanceSettings(name="makemigrations", storage_root=root, modules=("bionty",)))
+    call_command("makemigrations", "lineagedb", "bionty", *sys.argv[1:])

@@ -1,0 +1,524 @@
+"""Public ontologies, offline: the terms a bionty registry can take records from.
+
+``bt.CellType.public()`` is a :class:`PublicOntology` over one table of
+terms (ontology_id, name, definition, synonyms, parents). Ontology tables
+are converted once from cellxgene-ontology-guide's zstd-compressed JSON into
+parquet under the cache folder (``ln.settings.cache_dir / "ontologies"``);
+a later process reads the parquet. Gene and organism tables ship with
+lineagedb. Validation, synonyms, search and lookup work on the table in
+memory, with the same rules and ranking as on a registry.
+
+Example:
+    >>> public = PublicOntology.for_entity("CellType")  # doctest: +SKIP
+    >>> public.validate(["T cell", "T-cell"])  # doctest: +SKIP
+    array([ True, False])
+    >>> public.search("t cel").head(2)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from lineagedb._config import cache_dir
+from lineagedb._logger import logger
+from lineagedb.bionty.sources import (
+    DATA,
+    ORGANISM,
+    SOURCES,
+    STAGES,
+    SourceInfo,
+    gene_source,
+    ontology_dir,
+    ontology_versions,
+    organisms,
+)
+from lineagedb.errors import InvalidArgument
+from lineagedb.lookup import Lookup
+from lineagedb.search import field_score, record_score
+from lineagedb.validation import InspectResult, is_empty, log_summary
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_INSTALL = "pip install 'lineagedb[bionty]'"
+ONTOLOGY_COLUMNS = ["ontology_id", "name", "definition", "synonyms", "parents"]
+
+
+# -- tables --------------------------------------------------------------------------------
+
+
+def ontology_table(prefix: str, version: str) -> pd.DataFrame:
+    """The terms of ontology ``prefix`` at ``version``: converted once, then read from the cache.
+
+    Deprecated terms are left out. ``synonyms`` and ``parents`` (direct
+    parents) are ``|``-joined.
+
+    Example:
+        >>> ontology_table("CL", "v2026-03-26").loc[0, "ontology_id"]  # doctest: +SKIP
+        'CL:0000000'
+    """
+    folder = ontology_dir()
+    if folder is None:
+        raise ImportError(f"The public ontologies are not installed: {_INSTALL}.")
+    source = folder / f"{prefix}-ontology-{version}.json.zst"
+    if not source.exists():
+        known = ", ".join(ontology_versions(prefix)) or "none"
+        raise InvalidArgument(
+            f"No {prefix} ontology version {version!r} in {folder}; versions there: {known}."
+        )
+    stat = source.stat()
+    return _cached_table(str(source), stat.st_size, stat.st_mtime_ns)
+
+
+@cache
+def _cached_table(source: str, size: int, mtime_ns: int) -> pd.DataFrame:
+    import pandas as pd
+
+    name = os.path.basename(source).removesuffix(".json.zst")
+    target = cache_dir() / "ontologies" / f"{name}-{size}.parquet"
+    if target.exists():
+        return pd.read_parquet(target)
+    frame = convert(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    frame.to_parquet(partial, index=False, compression="zstd")
+    os.replace(partial, target)  # a reader never sees half a table
+    logger.debug(f"converted {name} into {target} ({target.stat().st_size / 1e6:.2f} MB)")
+    return frame
+
+
+def convert(source: str) -> pd.DataFrame:
+    """One cellxgene-ontology-guide file (``<ONT>-ontology-<version>.json.zst``) as a table.
+
+    Example:
+        >>> convert(".../CL-ontology-v2026-03-26.json.zst").shape  # doctest: +SKIP
+        (3324, 5)
+    """
+    import pandas as pd
+    import zstandard
+
+    with open(source, "rb") as handle:
+        terms = json.loads(zstandard.ZstdDecompressor().stream_reader(handle).read())
+    rows = [
+        (
+            term_id,
+            term.get("label") or term_id,
+            term.get("description"),
+            "|".join(term.get("synonyms") or []) or None,
+            "|".join(t for t, distance in (term.get("ancestors") or {}).items() if distance == 1)
+            or None,
+        )
+        for term_id, term in terms.items()
+        if not term.get("deprecated")
+    ]
+    return pd.DataFrame(rows, columns=ONTOLOGY_COLUMNS)
+
+
+@cache
+def gene_table(organism: str) -> pd.DataFrame:
+    """The genes of ``organism`` (ensembl_gene_id, symbol, biotype), as shipped.
+
+    Example:
+        >>> len(gene_table("human")) > 70_000
+        True
+    """
+    import pandas as pd
+
+    scientific = organisms()[organism]["scientific_name"]
+    return pd.read_parquet(DATA / f"genes_{scientific}.parquet")
+
+
+@cache
+def organism_table() -> pd.DataFrame:
+    """The organisms with shipped gene lists (name, scientific_name, ontology_id).
+
+    Example:
+        >>> organism_table().set_index("name").loc["mouse", "ontology_id"]
+        'NCBITaxon:10090'
+    """
+    import pandas as pd
+
+    rows = [
+        (row["name"], row["scientific_name"], row["ontology_id"]) for row in organisms().values()
+    ]
+    return pd.DataFrame(rows, columns=["name", "scientific_name", "ontology_id"])
+
+
+# -- the public ontology of a registry -----------------------------------------------------
+
+
+class PublicOntology:
+    """The public terms of one registry from one source: validate, inspect, search, lookup.
+
+    Example:
+        >>> public = bt.CellType.public()  # doctest: +SKIP
+        >>> public  # doctest: +SKIP
+        PublicOntology(entity='CellType', source='cl', version='v2026-03-26', organism='all')
+        >>> public.lookup().t_cell.ontology_id  # doctest: +SKIP
+        'CL:0000084'
+    """
+
+    def __init__(self, info: SourceInfo, version: str, key: str, name_field: str) -> None:
+        self.info = info
+        self.entity = info.entity
+        self.source = info.source
+        self.organism = info.organism
+        self.version = version
+        self._key = key  # the column identifying a term: ontology_id, ensembl_gene_id
+        self._name_field = name_field
+        self._frame: pd.DataFrame | None = None
+        self._cache: dict[Any, list[Any]] = {}  # column values for search, built on first use
+
+    @classmethod
+    def for_entity(
+        cls, entity: str, organism: str | None = None, version: str | None = None
+    ) -> PublicOntology:
+        """The public ontology of a registry (``"CellType"``), for ``organism`` where it matters.
+
+        Example:
+            >>> PublicOntology.for_entity("Gene", organism="mouse").source
+            'gencode'
+        """
+        if entity == "Gene":
+            if organism not in organisms():
+                raise InvalidArgument(
+                    f"No gene list for organism {organism!r}; shipped: {sorted(organisms())}."
+                )
+            info = gene_source(organism)
+            release = organisms()[organism]["gene_release"]
+            return cls(info, release.split("-", 1)[1], "ensembl_gene_id", "symbol")
+        if entity == "Organism":
+            return cls(ORGANISM, "2026-05-13", "ontology_id", "name")
+        if entity == "DevelopmentalStage":
+            organism = organism or "human"
+            if organism not in STAGES:
+                raise InvalidArgument(
+                    f"Developmental stages exist for {sorted(STAGES)}, not {organism!r}."
+                )
+            info = STAGES[organism]
+        elif entity in SOURCES:
+            info = SOURCES[entity]
+        else:
+            raise InvalidArgument(
+                f"No public ontology for {entity!r}; there are for {_entities()}."
+            )
+        versions = ontology_versions(info.prefix)
+        if not versions:
+            raise ImportError(
+                f"The {info.source_name} ({info.prefix}) is not installed: {_INSTALL}."
+            )
+        return cls(info, version or versions[0], "ontology_id", "name")
+
+    def __repr__(self) -> str:
+        return (
+            f"PublicOntology(entity={self.entity!r}, source={self.source!r}, "
+            f"version={self.version!r}, organism={self.organism!r})"
+        )
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The table of terms (loaded once per object)."""
+        if self._frame is None:
+            if self.entity == "Gene":
+                self._frame = gene_table(self.organism)
+            elif self.entity == "Organism":
+                self._frame = organism_table()
+            else:
+                self._frame = ontology_table(self.info.prefix, self.version)
+        return self._frame
+
+    def df(self) -> pd.DataFrame:
+        """The terms, indexed by ontology id (genes: Ensembl id); ``parents`` as lists.
+
+        Example:
+            >>> bt.CellType.public().df().loc["CL:0000084", "name"]  # doctest: +SKIP
+            'T cell'
+        """
+        frame = self.frame.copy()
+        if "parents" in frame.columns:
+            frame["parents"] = [p.split("|") if p else [] for p in frame["parents"]]
+        return frame.set_index(self._key)
+
+    def _column(self, field: Any) -> str:
+        name = _field_name(field) or self._name_field
+        if name not in self.frame.columns:
+            raise InvalidArgument(
+                f"The public {self.entity} table has no column {name!r}; "
+                f"it has {list(self.frame.columns)}."
+            )
+        return name
+
+    def _synonyms(self, column: str) -> dict[str, list[str]]:
+        """{synonym: [standard values]} (a synonym of several terms is ambiguous)."""
+        if "synonyms" not in self.frame.columns:
+            return {}
+        index: dict[str, list[str]] = {}
+        for value, synonyms in zip(self.frame[column], self.frame["synonyms"], strict=True):
+            if synonyms:
+                for synonym in synonyms.split("|"):
+                    index.setdefault(synonym, []).append(value)
+        return index
+
+    def validate(self, values: Any, field: Any = None, mute: bool = False) -> Any:
+        """One bool per value: is it a term's ``field`` (default: name), exactly?
+
+        Example:
+            >>> bt.CellType.public().validate(["T cell", "T-cell"])  # doctest: +SKIP
+            array([ True, False])
+        """
+        import numpy as np
+
+        column = self._column(field)
+        known = set(self.frame[column].dropna())
+        listed = [values] if isinstance(values, str) else list(values)
+        result = np.array([not is_empty(v) and str(v) in known for v in listed], dtype=bool)
+        if not mute:
+            n_bad = len({str(v) for v, ok in zip(listed, result, strict=True) if not ok})
+            logger.info(f"{n_bad} unique values are not public {self.entity} {column}s")
+        return result[0] if isinstance(values, str) else result
+
+    def inspect(self, values: Any, field: Any = None, mute: bool = False) -> InspectResult:
+        """Which values are terms; which are synonyms or case variants of terms.
+
+        Example:
+            >>> bt.CellType.public().inspect(["T-cell"]).synonyms_mapper  # doctest: +SKIP
+            {'T-cell': 'T cell'}
+        """
+        import pandas as pd
+
+        column = self._column(field)
+        listed = [values] if isinstance(values, str) else list(values)
+        texts = [None if is_empty(v) else str(v) for v in listed]
+        unique = [t for t in dict.fromkeys(texts) if t is not None]
+        known_values = set(self.frame[column].dropna())
+        known = {v for v in unique if v in known_values}
+        missing = [v for v in unique if v not in known]
+        synonyms = self._synonyms(column) if missing else {}
+        synonyms_mapper = {v: synonyms[v][0] for v in missing if len(synonyms.get(v, [])) == 1}
+        ambiguous = {v: synonyms[v] for v in missing if len(synonyms.get(v, [])) > 1}
+        rest = [v for v in missing if v not in synonyms_mapper]
+        lowered: dict[str, str] = {}
+        if rest:
+            for value in self.frame[column].dropna():
+                lowered.setdefault(value.lower(), value)
+        case_mapper = {v: lowered[v.lower()] for v in rest if v.lower() in lowered}
+        frame = pd.DataFrame(
+            {
+                "__validated__": [v in known for v in unique],
+                "standardized": [
+                    v if v in known else synonyms_mapper.get(v, case_mapper.get(v)) for v in unique
+                ],
+            },
+            index=pd.Index(unique, name=column),
+        )
+        result = InspectResult(
+            validated=[v for v in unique if v in known],
+            non_validated=missing,
+            n_empty=texts.count(None),
+            n_unique=len(unique),
+            synonyms_mapper=synonyms_mapper,
+            case_mapper=case_mapper,
+            df=frame,
+        )
+        result.ambiguous = ambiguous  # type: ignore[attr-defined]
+        if not mute:
+            log_summary(
+                f"bt.{self.entity}",
+                column,
+                unique,
+                known,
+                result.n_empty,
+                synonyms_mapper,
+                case_mapper,
+            )
+            if ambiguous:
+                shown = ", ".join(f"{k!r} → {v}" for k, v in list(ambiguous.items())[:20])
+                logger.warning(f"ambiguous synonyms (several terms have them): {shown}")
+        return result
+
+    def standardize(
+        self,
+        values: Any,
+        field: Any = None,
+        return_field: Any = None,
+        return_mapper: bool = False,
+        case_sensitive: bool = False,
+        mute: bool = False,
+    ) -> Any:
+        """Values mapped to the terms' own: synonyms (unambiguous ones) and, unless asked, case.
+
+        Example:
+            >>> bt.CellType.public().standardize(["T-cell", "t cell"])  # doctest: +SKIP
+            ['T cell', 'T cell']
+        """
+        column = self._column(field)
+        result = self.inspect(values, field=column, mute=True)
+        mapper = {v: v for v in result.validated}
+        mapper.update(result.synonyms_mapper)
+        if not case_sensitive:
+            mapper.update(result.case_mapper)
+        if return_field is not None:
+            target = self._column(return_field)
+            table = dict(zip(self.frame[column], self.frame[target], strict=True))
+            mapper = {k: table[v] for k, v in mapper.items() if v in table}
+        left = [v for v in result.non_validated if v not in mapper]
+        if left and not mute:
+            shown = ", ".join(repr(v) for v in left[:20])
+            logger.warning(f"{len(left)} terms are not standardized (nothing matches): {shown}")
+        if return_mapper:
+            return {k: v for k, v in mapper.items() if k != v}
+        listed = [values] if isinstance(values, str) else list(values)
+        out = [mapper.get(str(v), v) if not is_empty(v) else v for v in listed]
+        return out[0] if isinstance(values, str) else out
+
+    def rows(self, values: Iterable[str], field: Any = None) -> dict[str, dict[str, Any]]:
+        """{value: row as a dict} for the values that are terms' ``field``.
+
+        Example:
+            >>> bt.CellType.public().rows(["T cell"])["T cell"]["ontology_id"]  # doctest: +SKIP
+            'CL:0000084'
+        """
+        column = self._column(field)
+        wanted = set(values)
+        frame = self.frame[self.frame[column].isin(wanted)]
+        found: dict[str, dict[str, Any]] = {}
+        for row in frame.to_dict("records"):
+            found.setdefault(row[column], row)
+        return found
+
+    def search(self, string: str, field: Any = None, limit: int = 20) -> pd.DataFrame:
+        """Terms ranked by how well ``field`` (default: name, synonyms, id) matches ``string``.
+
+        The ranking is the registries': exact 100 > whole word > prefix >
+        substring > typo. Typo candidates are the terms sharing the most
+        trigrams with ``string``, looked for only when fewer than ``limit``
+        terms contain it.
+
+        Example:
+            >>> bt.Tissue.public().search("livr").head(1).index[0]  # doctest: +SKIP
+            'UBERON:0002107'
+        """
+        import pandas as pd
+
+        columns = [self._column(field)] if field is not None else self._search_columns()
+        values = [self._values(column) for column in columns]
+        folded = self._folded(tuple(columns))
+        text = string.strip() if isinstance(string, str) else ""
+        scored: list[tuple[float, int]] = []
+        if text:
+            needle = text.casefold()
+            positions = [p for p, row in enumerate(folded) if needle in row]
+            for p in positions:
+                row = [piece for column in values for piece in _pieces(column[p])]
+                scored.append((max(field_score(text, v, fuzzy=False) for v in row), p))
+            if len(scored) < limit:
+                taken = set(positions)
+                for p in _sharing_trigrams(folded, needle, taken):
+                    row = [piece for column in values for piece in _pieces(column[p])]
+                    score = record_score(text, row)
+                    if score > 0:
+                        scored.append((score, p))
+        scored.sort(key=lambda item: (-item[0], item[1]))
+        top = scored[:limit]
+        result = self.frame.iloc[[p for _, p in top]].copy()
+        result["score"] = [round(score, 1) for score, _ in top]
+        return pd.DataFrame(result).set_index(self._key)
+
+    def _search_columns(self) -> list[str]:
+        wanted = [self._name_field, "synonyms", self._key]
+        return [c for c in wanted if c in self.frame.columns]
+
+    def _values(self, column: str) -> list[Any]:
+        cached = self._cache.get(column)
+        if cached is None:
+            cached = self._cache[column] = self.frame[column].tolist()
+        return cached  # type: ignore[no-any-return]
+
+    def _folded(self, columns: tuple[str, ...]) -> list[str]:
+        """Per term, the casefolded text of ``columns`` joined by newlines (searched at once)."""
+        key = ("folded", *columns)
+        cached = self._cache.get(key)
+        if cached is None:
+            lists = [self._values(column) for column in columns]
+            cached = self._cache[key] = [
+                "\n".join(v.casefold() for v in row if isinstance(v, str))
+                for row in zip(*lists, strict=True)
+            ]
+        return cached  # type: ignore[no-any-return]
+
+    def lookup(self, field: Any = None) -> Lookup:
+        """Terms by sanitized ``field`` (default: name), for tab completion; values are rows.
+
+        Example:
+            >>> bt.CellType.public().lookup().t_cell.ontology_id  # doctest: +SKIP
+            'CL:0000084'
+        """
+        from collections import namedtuple
+
+        column = self._column(field)
+        frame = self.frame
+        Row = namedtuple(self.entity, list(frame.columns))  # type: ignore[misc]
+
+        def load(positions: list[int]) -> dict[int, Any]:
+            return {p: Row(*frame.iloc[p].tolist()) for p in positions}
+
+        items = ((value, position) for position, value in enumerate(frame[column]))
+        return Lookup(self.entity, items, load=load)
+
+
+def _field_name(field: Any) -> str | None:
+    if field is None or isinstance(field, str):
+        return field
+    return getattr(getattr(field, "field", None), "name", None)
+
+
+def _pieces(value: Any) -> list[str | None]:
+    """A value, or each synonym of a ``|``-joined synonyms value, on its own."""
+    if isinstance(value, str):
+        return list(value.split("|"))
+    return [None]
+
+
+def _sharing_trigrams(folded: list[str], needle: str, taken: set[int]) -> list[int]:
+    """Up to 100 terms sharing the most trigrams with ``needle``, leaving out ``taken``.
+
+    The terms' texts are searched as one string (C speed); a hit's offset
+    gives its term by bisection.
+    """
+    import bisect
+
+    joined, starts = _joined(tuple(folded))
+    grams = {needle[i : i + 3] for i in range(len(needle) - 2)} or {needle}
+    counts: dict[int, int] = {}
+    for gram in grams:
+        seen: set[int] = set()
+        offset = joined.find(gram)
+        while offset >= 0:
+            position = bisect.bisect_right(starts, offset) - 1
+            seen.add(position)
+            offset = joined.find(
+                gram, starts[position + 1] if position + 1 < len(starts) else len(joined)
+            )
+        for position in seen - taken:
+            counts[position] = counts.get(position, 0) + 1
+    enough = max(1, len(grams) // 2)  # like the databases' trigram similarity threshold
+    ranked = sorted((p for p, n in counts.items() if n >= enough), key=lambda p: -counts[p])
+    return ranked[:100]
+
+
+@cache
+def _joined(folded: tuple[str, ...]) -> tuple[str, list[int]]:
+    """The texts joined by NUL, and where each starts."""
+    starts, offset = [], 0
+    for text in folded:
+        starts.append(offset)
+        offset += len(text) + 1
+    return "\x00".join(folded), starts
+
+
+def _entities() -> list[str]:
+    return sorted([*SOURCES, "DevelopmentalStage", "Gene", "Organism"])

@@ -1,0 +1,107 @@
+"""Which registries label artifacts and collections, and through which link tables.
+
+ULabel always does; a schema module's registries do when they link to
+artifacts or collections (``artifacts = ManyToManyField("lineagedb.Artifact",
+through=...)``). Only the connected instance's modules count: the registries
+come from Django's app registry, which holds that instance's apps.
+
+Example:
+    >>> [link.accessor for link in label_links(ln.Artifact)]  # doctest: +SKIP
+    ['ulabels', 'cell_types', 'tissues']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from lineagedb.errors import WrongType
+
+
+@dataclass(frozen=True)
+class LabelLink:
+    """How one label registry links to one host registry (Artifact or Collection).
+
+    Example:
+        >>> link_for(ln.Artifact, ln.ULabel).label_field  # doctest: +SKIP
+        'ulabel'
+    """
+
+    model: Any  # the label registry
+    through: Any  # the link table's model
+    host_field: str  # its foreign key to the host: "artifact"
+    label_field: str  # its foreign key to the label: "ulabel", "celltype"
+    has_feature: bool  # whether a link records the feature it is under
+    accessor: str  # the host's attribute: "ulabels", "cell_types"
+
+    @property
+    def name_field(self) -> str:
+        """The label registry's naming field (``name``; ``symbol`` for genes)."""
+        return str(self.model._name_field)
+
+
+def registry_name(model: Any) -> str:
+    """The "name with schema" of a registry: ``core.ULabel``, ``bionty.CellType``, …
+
+    Example:
+        >>> registry_name(ln.ULabel)  # doctest: +SKIP
+        'core.ULabel'
+    """
+    label = model._meta.app_label
+    module = "core" if label == "lineagedb" else label.removeprefix("lnschema_")
+    return f"{module}.{model.__name__}"
+
+
+def label_links(host_model: Any) -> list[LabelLink]:
+    """Every label registry of ``host_model``, ULabel first.
+
+    Example:
+        >>> label_links(ln.Collection)[0].model.__name__  # doctest: +SKIP
+        'ULabel'
+    """
+    links = []
+    for field in host_model._meta.get_fields():
+        if not field.many_to_many:
+            continue
+        model = field.related_model
+        through = field.through if field.auto_created else field.remote_field.through
+        foreign = {
+            f.related_model: f.name
+            for f in through._meta.concrete_fields
+            if f.is_relation and f.related_model in (host_model, model)
+        }
+        names = {f.name for f in through._meta.concrete_fields}
+        is_module = model._meta.app_label != "lineagedb"
+        if model is host_model or len(foreign) != 2 or not ("feature" in names or is_module):
+            continue
+        if model._meta.app_label == "lineagedb" and model.__name__ != "ULabel":
+            continue  # feature sets, values, runs: not labels
+        links.append(
+            LabelLink(
+                model=model,
+                through=through,
+                host_field=foreign[host_model],
+                label_field=foreign[model],
+                has_feature="feature" in names,
+                accessor=field.get_accessor_name() if field.auto_created else field.name,
+            )
+        )
+    links.sort(key=lambda link: link.model._meta.app_label != "lineagedb")
+    return links
+
+
+def link_for(host_model: Any, model: Any) -> LabelLink:
+    """The link of label registry ``model`` to ``host_model``, or a clear error.
+
+    Example:
+        >>> link_for(ln.Artifact, bt.CellType).accessor  # doctest: +SKIP
+        'cell_types'
+    """
+    for link in label_links(host_model):
+        if link.model is model:
+            return link
+    known = ", ".join(link.model.__name__ for link in label_links(host_model))
+    raise WrongType(
+        f"{model.__name__} records do not label {host_model.__name__.lower()}s; registries that "
+        f"do: {known}."
+    )
