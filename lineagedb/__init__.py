@@ -89,26 +89,41 @@ def view(limit: int = 7, schema: str | None = None, registries: list[str] | None
 
     Args:
         limit: How many records per registry.
-        schema: The schema module whose registries to show; ``"core"`` (the
-            only one so far) or None for all.
+        schema: The schema module whose registries to show: ``"core"``, one of
+            the instance's modules (``"bionty"``), or None for all.
         registries: Which registries, e.g. ``["Artifact", "Run"]``; all by default.
 
     Example:
         >>> import lineagedb as ln
         >>> ln.view(limit=3, registries=["Artifact"])  # doctest: +SKIP
+        >>> ln.view(schema="bionty")  # doctest: +SKIP
     """
     from lineagedb._session import session
 
-    if schema not in (None, "core"):
-        raise errors.InvalidArgument(
-            f"ln.view(schema={schema!r}): this instance has the schema module 'core' only."
-        )
     session.ensure_connected()
+    instance = session.instance
+    assert instance is not None
+    if schema not in (None, "core", *instance.modules):
+        raise errors.InvalidArgument(
+            f"ln.view(schema={schema!r}): this instance has the schema modules "
+            f"{['core', *instance.modules]}."
+        )
+    from django.apps import apps
+
     from lineagedb import models
     from lineagedb.display.view import REGISTRIES
     from lineagedb.display.view import view as print_view
+    from lineagedb.setup._modules import resolve
 
-    print_view({name: getattr(models, name) for name in REGISTRIES}, limit, registries)
+    by_name: dict[str, Any] = {}
+    if schema in (None, "core"):
+        by_name.update({name: getattr(models, name) for name in REGISTRIES})
+    for name in instance.modules:
+        if schema in (None, name):
+            for model in apps.get_app_config(resolve(name).label).get_models():
+                if issubclass(model, models.Record):
+                    by_name[model.__name__] = model
+    print_view(by_name, limit, registries)
 
 
 def _reconnect() -> None:

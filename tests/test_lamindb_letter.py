@@ -120,7 +120,7 @@ def test_html_loads_as_its_path_and_view_takes_a_schema(
     assert Path(page.load()).read_text() == "<h1>hi</h1>"
     ln.view(schema="core", registries=["Artifact"])
     assert "report.html" in capsys.readouterr().out
-    with pytest.raises(ValueError, match=r"schema module 'core' only"):
+    with pytest.raises(ValueError, match=r"schema modules \['core'\]"):
         ln.view(schema="bionty")
     assert ln.core.exceptions.NotFound is ln.errors.NotFound
 

@@ -107,7 +107,8 @@ def test_the_example_scripts_run_as_make_demo_runs_them(tmp_path: Path) -> None:
     examples = Path(__file__).resolve().parent.parent / "examples"
     env = {**os.environ, "LINEAGEDB_HOME": str(tmp_path / "home")}
     outputs = {}
-    for script in ("tutorial.py", "tutorial2.py", "arrays.py"):
+    env["LINEAGEDB_CACHE_DIR"] = str(tmp_path / "cache")
+    for script in ("tutorial.py", "tutorial2.py", "arrays.py", "bionty.py"):
         done = subprocess.run(
             [sys.executable, str(examples / script)],
             cwd=tmp_path,
@@ -123,3 +124,6 @@ def test_the_example_scripts_run_as_make_demo_runs_them(tmp_path: Path) -> None:
     assert "🔗 iris_organism_name (3, core.ULabel): 'setosa', 'versicolor', 'virginica'" in second
     assert "Labels:\n  📎 ulabels (4, core.ULabel)" in second
     assert "AnnDataAccessor object with n_obs × n_vars = 2000 × 500" in outputs["arrays.py"]
+    curated = outputs["bionty.py"]
+    assert "🔗 cell_type (3, bionty.CellType): 'B cell', 'T cell', 'natural killer cell'" in curated
+    assert "var: FeatureSet" in curated and "CD4" in curated

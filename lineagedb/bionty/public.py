@@ -51,14 +51,16 @@ ONTOLOGY_COLUMNS = ["ontology_id", "name", "definition", "synonyms", "parents"]
 # -- tables --------------------------------------------------------------------------------
 
 
-def ontology_table(prefix: str, version: str) -> pd.DataFrame:
-    """The terms of ontology ``prefix`` at ``version``: converted once, then read from the cache.
+def ontology_table(prefix: str, version: str) -> dict[str, list[Any]]:
+    """The terms of ontology ``prefix`` at ``version``, by column: converted once, then cached.
 
     Deprecated terms are left out. ``synonyms`` and ``parents`` (direct
-    parents) are ``|``-joined.
+    parents) are ``|``-joined. The cache is columnar JSON, zstd-compressed:
+    reading it needs neither pandas nor pyarrow (whose imports alone take
+    longer than reading any of these tables).
 
     Example:
-        >>> ontology_table("CL", "v2026-03-26").loc[0, "ontology_id"]  # doctest: +SKIP
+        >>> ontology_table("CL", "v2026-03-26")["ontology_id"][0]  # doctest: +SKIP
         'CL:0000000'
     """
     folder = ontology_dir()
@@ -75,47 +77,44 @@ def ontology_table(prefix: str, version: str) -> pd.DataFrame:
 
 
 @cache
-def _cached_table(source: str, size: int, mtime_ns: int) -> pd.DataFrame:
-    import pandas as pd
+def _cached_table(source: str, size: int, mtime_ns: int) -> dict[str, list[Any]]:
+    import zstandard
 
     name = os.path.basename(source).removesuffix(".json.zst")
-    target = cache_dir() / "ontologies" / f"{name}-{size}.parquet"
+    target = cache_dir() / "ontologies" / f"{name}-{size}.columns.json.zst"
     if target.exists():
-        return pd.read_parquet(target)
-    frame = convert(source)
+        return json.loads(zstandard.decompress(target.read_bytes()))  # type: ignore[no-any-return]
+    columns = convert(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}")
-    frame.to_parquet(partial, index=False, compression="zstd")
+    partial.write_bytes(zstandard.compress(json.dumps(columns).encode(), 10))
     os.replace(partial, target)  # a reader never sees half a table
     logger.debug(f"converted {name} into {target} ({target.stat().st_size / 1e6:.2f} MB)")
-    return frame
+    return columns
 
 
-def convert(source: str) -> pd.DataFrame:
-    """One cellxgene-ontology-guide file (``<ONT>-ontology-<version>.json.zst``) as a table.
+def convert(source: str) -> dict[str, list[Any]]:
+    """One cellxgene-ontology-guide file (``<ONT>-ontology-<version>.json.zst``) by column.
 
     Example:
-        >>> convert(".../CL-ontology-v2026-03-26.json.zst").shape  # doctest: +SKIP
-        (3324, 5)
+        >>> len(convert(".../CL-ontology-v2026-03-26.json.zst")["name"])  # doctest: +SKIP
+        3324
     """
-    import pandas as pd
     import zstandard
 
     with open(source, "rb") as handle:
         terms = json.loads(zstandard.ZstdDecompressor().stream_reader(handle).read())
-    rows = [
-        (
-            term_id,
-            term.get("label") or term_id,
-            term.get("description"),
-            "|".join(term.get("synonyms") or []) or None,
-            "|".join(t for t, distance in (term.get("ancestors") or {}).items() if distance == 1)
-            or None,
-        )
-        for term_id, term in terms.items()
-        if not term.get("deprecated")
-    ]
-    return pd.DataFrame(rows, columns=ONTOLOGY_COLUMNS)
+    columns: dict[str, list[Any]] = {name: [] for name in ONTOLOGY_COLUMNS}
+    for term_id, term in terms.items():
+        if term.get("deprecated"):
+            continue
+        ancestors = term.get("ancestors") or {}
+        columns["ontology_id"].append(term_id)
+        columns["name"].append(term.get("label") or term_id)
+        columns["definition"].append(term.get("description"))
+        columns["synonyms"].append("|".join(term.get("synonyms") or []) or None)
+        columns["parents"].append("|".join(t for t, d in ancestors.items() if d == 1) or None)
+    return columns
 
 
 @cache
@@ -133,19 +132,18 @@ def gene_table(organism: str) -> pd.DataFrame:
 
 
 @cache
-def organism_table() -> pd.DataFrame:
-    """The organisms with shipped gene lists (name, scientific_name, ontology_id).
+def organism_table() -> dict[str, list[Any]]:
+    """The organisms with shipped gene lists, by column (name, scientific_name, ontology_id).
 
     Example:
-        >>> organism_table().set_index("name").loc["mouse", "ontology_id"]
+        >>> organism_table()["ontology_id"][organism_table()["name"].index("mouse")]
         'NCBITaxon:10090'
     """
-    import pandas as pd
-
-    rows = [
-        (row["name"], row["scientific_name"], row["ontology_id"]) for row in organisms().values()
-    ]
-    return pd.DataFrame(rows, columns=["name", "scientific_name", "ontology_id"])
+    rows = list(organisms().values())
+    return {
+        column: [row[column] for row in rows]
+        for column in ("name", "scientific_name", "ontology_id")
+    }
 
 
 # -- the public ontology of a registry -----------------------------------------------------
@@ -170,8 +168,9 @@ class PublicOntology:
         self.version = version
         self._key = key  # the column identifying a term: ontology_id, ensembl_gene_id
         self._name_field = name_field
+        self._columns: dict[str, list[Any]] | None = None
         self._frame: pd.DataFrame | None = None
-        self._cache: dict[Any, list[Any]] = {}  # column values for search, built on first use
+        self._cache: dict[Any, list[Any]] = {}  # search texts, built on first use
 
     @classmethod
     def for_entity(
@@ -220,16 +219,29 @@ class PublicOntology:
         )
 
     @property
-    def frame(self) -> pd.DataFrame:
-        """The table of terms (loaded once per object)."""
-        if self._frame is None:
+    def columns(self) -> dict[str, list[Any]]:
+        """The table of terms, by column (loaded once per object; no pandas needed)."""
+        if self._columns is None:
             if self.entity == "Gene":
-                self._frame = gene_table(self.organism)
+                table = gene_table(self.organism)
+                self._columns = {c: table[c].tolist() for c in table.columns}
             elif self.entity == "Organism":
-                self._frame = organism_table()
+                self._columns = organism_table()
             else:
-                self._frame = ontology_table(self.info.prefix, self.version)
+                self._columns = ontology_table(self.info.prefix, self.version)
+        return self._columns
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The table of terms as a DataFrame (built on first use)."""
+        if self._frame is None:
+            import pandas as pd
+
+            self._frame = pd.DataFrame(self.columns)
         return self._frame
+
+    def __len__(self) -> int:
+        return len(self.columns[self._key])
 
     def df(self) -> pd.DataFrame:
         """The terms, indexed by ontology id (genes: Ensembl id); ``parents`` as lists.
@@ -245,19 +257,19 @@ class PublicOntology:
 
     def _column(self, field: Any) -> str:
         name = _field_name(field) or self._name_field
-        if name not in self.frame.columns:
+        if name not in self.columns:
             raise InvalidArgument(
                 f"The public {self.entity} table has no column {name!r}; "
-                f"it has {list(self.frame.columns)}."
+                f"it has {list(self.columns)}."
             )
         return name
 
     def _synonyms(self, column: str) -> dict[str, list[str]]:
         """{synonym: [standard values]} (a synonym of several terms is ambiguous)."""
-        if "synonyms" not in self.frame.columns:
+        if "synonyms" not in self.columns:
             return {}
         index: dict[str, list[str]] = {}
-        for value, synonyms in zip(self.frame[column], self.frame["synonyms"], strict=True):
+        for value, synonyms in zip(self.columns[column], self.columns["synonyms"], strict=True):
             if synonyms:
                 for synonym in synonyms.split("|"):
                     index.setdefault(synonym, []).append(value)
@@ -273,7 +285,7 @@ class PublicOntology:
         import numpy as np
 
         column = self._column(field)
-        known = set(self.frame[column].dropna())
+        known = {v for v in self.columns[column] if v is not None}
         listed = [values] if isinstance(values, str) else list(values)
         result = np.array([not is_empty(v) and str(v) in known for v in listed], dtype=bool)
         if not mute:
@@ -294,7 +306,7 @@ class PublicOntology:
         listed = [values] if isinstance(values, str) else list(values)
         texts = [None if is_empty(v) else str(v) for v in listed]
         unique = [t for t in dict.fromkeys(texts) if t is not None]
-        known_values = set(self.frame[column].dropna())
+        known_values = {v for v in self.columns[column] if v is not None}
         known = {v for v in unique if v in known_values}
         missing = [v for v in unique if v not in known]
         synonyms = self._synonyms(column) if missing else {}
@@ -303,8 +315,9 @@ class PublicOntology:
         rest = [v for v in missing if v not in synonyms_mapper]
         lowered: dict[str, str] = {}
         if rest:
-            for value in self.frame[column].dropna():
-                lowered.setdefault(value.lower(), value)
+            for value in self.columns[column]:
+                if value is not None:
+                    lowered.setdefault(value.lower(), value)
         case_mapper = {v: lowered[v.lower()] for v in rest if v.lower() in lowered}
         frame = pd.DataFrame(
             {
@@ -363,7 +376,7 @@ class PublicOntology:
             mapper.update(result.case_mapper)
         if return_field is not None:
             target = self._column(return_field)
-            table = dict(zip(self.frame[column], self.frame[target], strict=True))
+            table = dict(zip(self.columns[column], self.columns[target], strict=True))
             mapper = {k: table[v] for k, v in mapper.items() if v in table}
         left = [v for v in result.non_validated if v not in mapper]
         if left and not mute:
@@ -384,10 +397,11 @@ class PublicOntology:
         """
         column = self._column(field)
         wanted = set(values)
-        frame = self.frame[self.frame[column].isin(wanted)]
+        names = list(self.columns)
         found: dict[str, dict[str, Any]] = {}
-        for row in frame.to_dict("records"):
-            found.setdefault(row[column], row)
+        for position, value in enumerate(self.columns[column]):
+            if value in wanted and value not in found:
+                found[value] = {name: self.columns[name][position] for name in names}
         return found
 
     def search(self, string: str, field: Any = None, limit: int = 20) -> pd.DataFrame:
@@ -430,13 +444,10 @@ class PublicOntology:
 
     def _search_columns(self) -> list[str]:
         wanted = [self._name_field, "synonyms", self._key]
-        return [c for c in wanted if c in self.frame.columns]
+        return [c for c in wanted if c in self.columns]
 
     def _values(self, column: str) -> list[Any]:
-        cached = self._cache.get(column)
-        if cached is None:
-            cached = self._cache[column] = self.frame[column].tolist()
-        return cached  # type: ignore[no-any-return]
+        return self.columns[column]
 
     def _folded(self, columns: tuple[str, ...]) -> list[str]:
         """Per term, the casefolded text of ``columns`` joined by newlines (searched at once)."""
@@ -460,13 +471,13 @@ class PublicOntology:
         from collections import namedtuple
 
         column = self._column(field)
-        frame = self.frame
-        Row = namedtuple(self.entity, list(frame.columns))  # type: ignore[misc]
+        columns = self.columns
+        Row = namedtuple(self.entity, list(columns))  # type: ignore[misc]
 
         def load(positions: list[int]) -> dict[int, Any]:
-            return {p: Row(*frame.iloc[p].tolist()) for p in positions}
+            return {p: Row(*(values[p] for values in columns.values())) for p in positions}
 
-        items = ((value, position) for position, value in enumerate(frame[column]))
+        items = ((value, position) for position, value in enumerate(columns[column]))
         return Lookup(self.entity, items, load=load)
 
 

@@ -289,7 +289,7 @@ def save_ancestors(cls: Any, records: list[Any]) -> None:
         public = cls.public()
     except (ImportError, InvalidArgument):
         return
-    table = public.frame
+    table = public.columns
     parents_of = dict(zip(table["ontology_id"], table["parents"], strict=True))
     wanted: set[str] = set()
     todo = [r.ontology_id for r in terms]
@@ -432,6 +432,6 @@ def organism_record(organism: Any, registry: str) -> Any:
         return found
     record = Organism.from_public(name=name)
     if record is None:
-        known = ", ".join(sorted(PublicOntology.for_entity("Organism").frame["name"]))
+        known = ", ".join(sorted(PublicOntology.for_entity("Organism").columns["name"]))
         raise InvalidArgument(f"Unknown organism {name!r}; known: {known}.")
     return record.save()

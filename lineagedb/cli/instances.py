@@ -28,14 +28,17 @@ from lineagedb.cli._base import (
 @click.option("--storage", required=True, help="Local folder or bucket URL (s3://bucket).")
 @click.option("--db", default=None, help="postgresql://user:password@host:port/dbname")
 @click.option("--name", default=None, help="Instance name (default: the storage folder's).")
-def init(storage: str, db: str | None, name: str | None) -> None:
+@click.option(
+    "--schema", "--modules", "schema", default=None, help="Schema modules, e.g. bionty,mylab."
+)
+def init(storage: str, db: str | None, name: str | None, schema: str | None) -> None:
     """Create an instance and connect to it.
 
     Example:
 
-        lineagedb init --storage ./lamin-tutorial
+        lineagedb init --storage ./lamin-tutorial --schema bionty
     """
-    _ln().setup.init(storage=storage, db=db, name=name)
+    _ln().setup.init(storage=storage, db=db, name=name, schema=schema)
     _say_switched()
 
 
@@ -74,6 +77,7 @@ def info(as_json: bool) -> None:
         "instance": instance.name,
         "storage": ln.setup.settings.storage.root_as_str,
         "database": instance.db_display,
+        "modules": list(instance.modules),
         "user": ln.setup.settings.user.handle,
         "counts": {name: _registry(name).filter().count() for name in REGISTRIES},
     }
@@ -83,6 +87,8 @@ def info(as_json: bool) -> None:
     for key, value in details.items():
         if key == "counts":
             value = ", ".join(f"{n}: {c}" for n, c in value.items())
+        if key == "modules":
+            value = ", ".join(value) or "none (core registries only)"
         if key == "instance":
             value = f"{value}  (current: later commands use it; switch: lineagedb connect NAME)"
         click.echo(f"{key:<9} {value}")

@@ -22,7 +22,8 @@ def view(
 ) -> None:
     """Print the ``limit`` newest records of each registry that has any.
 
-    ``by_name`` maps registry names to registries (the caller's models).
+    ``by_name`` maps registry names to registries (the caller's models), in
+    the order to show them.
     Link tables are not shown. ``registries`` restricts the output, e.g.
     ``["Artifact", "Run"]``.
 
@@ -34,14 +35,13 @@ def view(
     """
     import pandas as pd
 
-    names = list(registries) if registries is not None else list(REGISTRIES)
-    unknown = [name for name in names if name not in REGISTRIES]
+    names = list(registries) if registries is not None else list(by_name)
+    unknown = [name for name in names if name not in by_name]
     if unknown:
         from lineagedb.errors import InvalidArgument
 
         raise InvalidArgument(
-            f"Unknown registry {', '.join(map(repr, unknown))}. "
-            f"Use some of {', '.join(REGISTRIES)}."
+            f"Unknown registry {', '.join(map(repr, unknown))}. Use some of {', '.join(by_name)}."
         )
     with pd.option_context(
         "display.max_columns", None, "display.width", 250, "display.max_colwidth", 40

@@ -99,6 +99,16 @@ def test_from_values_maps_synonyms_and_reports_ambiguous(
     assert [r.pk for r in again] == [bt.CellType.get(name="T cell").pk]
 
 
+def test_view_shows_the_modules_registries(
+    bionty: ModuleType, capsys: pytest.CaptureFixture
+) -> None:
+    bionty.CellType.from_public(ontology_id="CL:0000576").save(parents=False)
+    capsys.readouterr()
+    ln.view(schema="bionty")
+    out = capsys.readouterr().out
+    assert "CellType" in out and "monocyte" in out and "Artifact" not in out
+
+
 def test_inspect_reports_public_terms(bionty: ModuleType) -> None:
     bt = bionty
     bt.CellType(name="my cell").save()
@@ -199,6 +209,54 @@ def test_whole_uberon_converts_and_searches(tmp_path: Path) -> None:
     from lineagedb.bionty.public import PublicOntology
 
     public = PublicOntology.for_entity("Tissue")
-    assert len(public.frame) > 14_000  # non-deprecated terms
+    assert len(public) > 14_000  # non-deprecated terms
     assert public.search("liver").iloc[0]["name"] == "liver"
     assert public.lookup().liver.ontology_id == "UBERON:0002107"
+
+
+def test_a_custom_module_end_to_end(
+    database: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    from lineagedb.cli.modules import write_module
+
+    project = write_module("mylab", tmp_path / "modules")
+    assert (project / "lnschema_mylab" / "migrations" / "0001_initial.py").exists()
+    # Installed: importable from the project folder (as `pip install -e` would make it).
+    monkeypatch.syspath_prepend(str(project))
+    ln.setup.init(storage=tmp_path / "data", db=database, schema="mylab")
+    from lnschema_mylab.models import Sample
+
+    sample = Sample(name="donor 1").save()
+    path = tmp_path / "counts.csv"
+    path.write_text("gene,count\nCD4,3\n")
+    artifact = ln.Artifact(str(path), description="counts").save()
+    donor = ln.Feature(name="donor", type="category").save()
+    artifact.labels.add(sample, feature=donor)
+    assert ln.Artifact.filter(samples__name="donor 1").one() == artifact
+    assert artifact.labels.get(donor, flat_names=True) == ["donor 1"]
+    assert donor.registries == "mylab.Sample"
+    from lineagedb.setup._django import disconnect
+
+    disconnect()
+    if database is None:  # the skeleton's own test passes, in its own process
+        env = {"PYTHONPATH": str(project), "PATH": "/usr/bin:/bin"}
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                str(project / "tests"),
+            ],
+            env={**env, "HOME": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=project,
+        )
+        assert done.returncode == 0, done.stdout[-2000:]
