@@ -50,8 +50,8 @@ test-fast: lint
 	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
-	$(PYTHON) -m ruff check lineagedb tests benchmarks examples conftest.py
-	$(PYTHON) -m ruff format --check lineagedb tests benchmarks examples conftest.py
+	$(PYTHON) -m ruff check lineagedb tests benchmarks examples scripts conftest.py
+	$(PYTHON) -m ruff format --check lineagedb tests benchmarks examples scripts conftest.py
 	$(PYTHON) -m mypy lineagedb
 
 # Rebuilds the gene and organism tables the bionty module ships (developers only): reads
@@ -86,6 +86,10 @@ bench-details: $(VENV)/.installed
 # Arrays: from_anndata().save(), backed slices (local, S3) and mapped() beside LaminDB.
 bench-arrays: $(VENV)/.installed
 	$(PYTHON) benchmarks/arrays.py
+
+# The bionty module's floors (public ontologies offline): benchmarks/results/bionty.md.
+bench-bionty: $(VENV)/.installed
+	$(PYTHON) benchmarks/bionty.py
 
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed

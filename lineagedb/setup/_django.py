@@ -37,7 +37,7 @@ def configure(instance: InstanceSettings) -> None:
     """
     from django.conf import settings
 
-    modules = resolve_all(instance.modules)
+    modules = resolve_all(instance.modules, extras=False)  # init checked them
     installed = [CORE_APP, *(module.package for module in modules)]
     database = instance.django_database()
     if database["ENGINE"].endswith("sqlite3"):

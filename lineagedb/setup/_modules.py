@@ -80,8 +80,12 @@ def _importable(package: str) -> bool:
         return False
 
 
-def resolve(name: str) -> Module:
+def resolve(name: str, extras: bool = True) -> Module:
     """The module called ``name``; ImportError naming the packages tried if none is installed.
+
+    ``extras=False`` skips the check for what a built-in module needs beyond
+    lineagedb (connecting to an instance works without bionty's ontologies;
+    only ``public()`` of an ontology needs them, and says so).
 
     Example:
         >>> resolve("no-such-module")
@@ -91,7 +95,7 @@ def resolve(name: str) -> Module:
     """  # noqa: E501
     if name in BUILTIN:
         needed, extra = _NEEDS[name]
-        if not _importable(needed):
+        if extras and not _importable(needed):
             raise ImportError(
                 f"The {name!r} module needs its public ontologies (the package "
                 f"{needed.replace('_', '-')}): pip install 'lineagedb[{extra}]'."
@@ -108,11 +112,11 @@ def resolve(name: str) -> Module:
     )
 
 
-def resolve_all(names: list[str] | tuple[str, ...]) -> list[Module]:
+def resolve_all(names: list[str] | tuple[str, ...], extras: bool = True) -> list[Module]:
     """Every module of ``names``, resolved before anything is created.
 
     Example:
         >>> [module.label for module in resolve_all(["bionty"])]
         ['bionty']
     """
-    return [resolve(name) for name in names]
+    return [resolve(name, extras) for name in names]
