@@ -198,11 +198,11 @@ class DataFrameCurator:
             if not result.public_validated:
                 continue
             records = model.from_values(result.public_validated, field=field)
-            save([r for r in records if r._state.adding])
-            added += records
+            new = [r for r in records if r._state.adding]
+            save(new)
+            added += new
             logger.success(
-                f"added {len(records)} {model.__name__} records from the public ontology "
-                f"for {column!r}"
+                f"added {len(new)} {model.__name__} records from the public ontology for {column!r}"
             )
         self._fingerprint = None
         return added
@@ -347,10 +347,11 @@ class AnnDataCurator(DataFrameCurator):
         names = list(self.adata.var_names)
         result = model.inspect(names, field=self._var_index, mute=True)
         records = model.from_values(result.public_validated, field=self._var_index)
-        save([r for r in records if r._state.adding])
-        logger.success(f"added {len(records)} {model.__name__} records from the public list")
+        new = [r for r in records if r._state.adding]
+        save(new)
+        logger.success(f"added {len(new)} {model.__name__} records from the public list")
         self._fingerprint = None
-        return records
+        return new
 
     def add_new_from_var_index(self, **fields: Any) -> list[Feature]:
         """Create a Feature (type ``number``) for every var name not in the registry yet.

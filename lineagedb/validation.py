@@ -215,8 +215,6 @@ def inspect(query: Any, values: Any, field: Any = None, mute: bool = False) -> I
         >>> inspect(ln.ULabel.objects.all(), ["setosa", "Setosa"]).case_mapper  # doctest: +SKIP
         {'Setosa': 'setosa'}
     """
-    import pandas as pd
-
     name = field_name(query.model, field)
     texts = _texts(values)
     unique = [t for t in dict.fromkeys(texts) if t is not None]
@@ -226,24 +224,7 @@ def inspect(query: Any, values: Any, field: Any = None, mute: bool = False) -> I
     synonyms_mapper = {v: synonyms[v] for v in missing if v in synonyms}
     rest = [v for v in missing if v not in synonyms_mapper]
     case_mapper = _case_index(query, name, rest) if rest else {}
-    frame = pd.DataFrame(
-        {
-            "__validated__": [v in known for v in unique],
-            "standardized": [
-                v if v in known else synonyms_mapper.get(v, case_mapper.get(v)) for v in unique
-            ],
-        },
-        index=pd.Index(unique, name=name),
-    )
-    result = InspectResult(
-        validated=[v for v in unique if v in known],
-        non_validated=missing,
-        n_empty=texts.count(None),
-        n_unique=len(unique),
-        synonyms_mapper=synonyms_mapper,
-        case_mapper=case_mapper,
-        df=frame,
-    )
+    result = inspect_result(name, texts, known, synonyms_mapper, case_mapper)
     if not mute:
         log_summary(
             qualified_name(query.model),
@@ -255,6 +236,42 @@ def inspect(query: Any, values: Any, field: Any = None, mute: bool = False) -> I
             case_mapper,
         )
     return result
+
+
+def inspect_result(
+    name: str,
+    texts: list[str | None],
+    known: set[str],
+    synonyms_mapper: dict[str, str],
+    case_mapper: dict[str, str],
+) -> InspectResult:
+    """The InspectResult of ``texts`` (None: empty), given which are known and which map.
+
+    Example:
+        >>> inspect_result("name", ["a", "A", None], {"a"}, {}, {"A": "a"}).non_validated
+        ['A']
+    """
+    import pandas as pd
+
+    unique = [t for t in dict.fromkeys(texts) if t is not None]
+    frame = pd.DataFrame(
+        {
+            "__validated__": [v in known for v in unique],
+            "standardized": [
+                v if v in known else synonyms_mapper.get(v, case_mapper.get(v)) for v in unique
+            ],
+        },
+        index=pd.Index(unique, name=name),
+    )
+    return InspectResult(
+        validated=[v for v in unique if v in known],
+        non_validated=[v for v in unique if v not in known],
+        n_empty=texts.count(None),
+        n_unique=len(unique),
+        synonyms_mapper=synonyms_mapper,
+        case_mapper=case_mapper,
+        df=frame,
+    )
 
 
 def qualified_name(model: Any) -> str:

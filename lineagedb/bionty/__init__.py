@@ -53,19 +53,7 @@ __all__ = [
     "settings",
 ]
 
-_REGISTRIES = {
-    "CellLine",
-    "CellType",
-    "DevelopmentalStage",
-    "Disease",
-    "Ethnicity",
-    "ExperimentalFactor",
-    "Gene",
-    "Organism",
-    "Phenotype",
-    "Source",
-    "Tissue",
-}
+_REGISTRIES = set(__all__) - {"PublicSource", "settings"}
 
 
 def __getattr__(name: str) -> Any:

@@ -39,7 +39,7 @@ from lineagedb.bionty.sources import (
 from lineagedb.errors import InvalidArgument
 from lineagedb.lookup import Lookup
 from lineagedb.search import field_score, record_score
-from lineagedb.validation import InspectResult, is_empty, log_summary
+from lineagedb.validation import InspectResult, inspect_result, is_empty, log_summary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -300,8 +300,6 @@ class PublicOntology:
             >>> bt.CellType.public().inspect(["T-cell"]).synonyms_mapper  # doctest: +SKIP
             {'T-cell': 'T cell'}
         """
-        import pandas as pd
-
         column = self._column(field)
         listed = [values] if isinstance(values, str) else list(values)
         texts = [None if is_empty(v) else str(v) for v in listed]
@@ -319,24 +317,7 @@ class PublicOntology:
                 if value is not None:
                     lowered.setdefault(value.lower(), value)
         case_mapper = {v: lowered[v.lower()] for v in rest if v.lower() in lowered}
-        frame = pd.DataFrame(
-            {
-                "__validated__": [v in known for v in unique],
-                "standardized": [
-                    v if v in known else synonyms_mapper.get(v, case_mapper.get(v)) for v in unique
-                ],
-            },
-            index=pd.Index(unique, name=column),
-        )
-        result = InspectResult(
-            validated=[v for v in unique if v in known],
-            non_validated=missing,
-            n_empty=texts.count(None),
-            n_unique=len(unique),
-            synonyms_mapper=synonyms_mapper,
-            case_mapper=case_mapper,
-            df=frame,
-        )
+        result = inspect_result(column, texts, known, synonyms_mapper, case_mapper)
         result.ambiguous = ambiguous  # type: ignore[attr-defined]
         if not mute:
             log_summary(

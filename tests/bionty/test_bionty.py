@@ -260,3 +260,29 @@ def test_a_custom_module_end_to_end(
             cwd=project,
         )
         assert done.returncode == 0, done.stdout[-2000:]
+
+
+def test_without_the_extra_init_says_what_to_install(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # A Python where cellxgene-ontology-guide is not installed: an import hook hides it.
+    script = f"""
+import sys
+class Hide:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] == "cellxgene_ontology_guide":
+            raise ModuleNotFoundError(name)
+sys.meta_path.insert(0, Hide())
+import lineagedb as ln
+try:
+    ln.setup.init(storage={str(tmp_path / "data")!r}, schema="bionty")
+except ImportError as error:
+    print(error)
+"""
+    env = {"LINEAGEDB_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    assert "pip install 'lineagedb[bionty]'" in done.stdout
+    assert not (tmp_path / "data").exists()
