@@ -15,6 +15,7 @@ from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 
 from lineagedb.errors import InvalidArgument, MultipleFound, NotFound, UnknownField
+from lineagedb.label_links import LabelLink, label_links, registry_name
 from lineagedb.lookup import Lookup
 
 if TYPE_CHECKING:
@@ -85,8 +86,11 @@ class QuerySet(models.QuerySet):
         """
         kwargs, per_feature = self._feature_lookups(kwargs)
         result = self._filter(*args, **kwargs)
-        for ids in per_feature:  # each feature its own condition
-            result = result._filter(pk__in=ids)
+        for options in per_feature:  # each feature its own condition
+            condition = models.Q()
+            for ids in options:  # a label feature: its labels in any of its registries
+                condition |= models.Q(pk__in=ids)
+            result = result._filter(condition)
         return result
 
     def _filter(self, *args: Any, **kwargs: Any) -> QuerySet:
@@ -116,14 +120,13 @@ class QuerySet(models.QuerySet):
         if not heads or "feature_value_links" not in fields:
             return kwargs, []
         value_links = meta.get_field("feature_value_links")
-        label_links = meta.get_field("ulabel_links")
         value_model = value_links.related_model._meta.get_field("featurevalue").related_model
         feature_model = value_model._meta.get_field("feature").related_model
         features = {f.name: f for f in feature_model.objects.filter(name__in=heads)}
         if not features:
             return kwargs, []
         plain: dict[str, Any] = {}
-        per_feature: list[Any] = []
+        per_feature: list[list[Any]] = []
         for key, value in kwargs.items():
             head, _, lookup = key.partition("__")
             feature = features.get(head)
@@ -135,11 +138,18 @@ class QuerySet(models.QuerySet):
                 records = hasattr(value, "_meta") or (
                     isinstance(value, (list, tuple)) and value and hasattr(value[0], "_meta")
                 )
-                target = f"ulabel{suffix}" if records else f"ulabel__name{suffix}"
-                links = label_links.related_model.objects.filter(
-                    feature_id=feature.pk, **{target: value}
-                )
-                per_feature.append(links.values(label_links.field.name))
+                options = []
+                for link in _feature_label_links(self.model, feature):
+                    field = (
+                        link.label_field if records else f"{link.label_field}__{link.name_field}"
+                    )
+                    if records and not _records_of(value, link.model):
+                        continue
+                    links = link.through.objects.filter(
+                        feature_id=feature.pk, **{f"{field}{suffix}": value}
+                    )
+                    options.append(links.values(link.host_field))
+                per_feature.append(options)
                 continue
             column = {"number": "number", "bool": "number", "dict": "value"}.get(
                 feature.type, "text"
@@ -152,7 +162,7 @@ class QuerySet(models.QuerySet):
                 feature_id=feature.pk, **{f"{column}{suffix}": value}
             ).values("pk")
             links = value_links.related_model.objects.filter(featurevalue_id__in=matching)
-            per_feature.append(links.values(value_links.field.name))
+            per_feature.append([links.values(value_links.field.name)])
         return plain, per_feature
 
     def _fans_out(self, lookup: str) -> bool:
@@ -380,12 +390,20 @@ class QuerySet(models.QuerySet):
                     "feature_value_links__featurevalue__value",
                 )
             )
-        if "ulabel_links" in fields:
-            sources.append(("ulabel_links__feature__name", "ulabel_links__ulabel__name"))
         for name_lookup, value_lookup in sources:
             for pk, name, value in base.values_list("pk", name_lookup, value_lookup):
                 if name is not None:
                     found.setdefault(name, {}).setdefault(pk, []).append(value)
+        for link in label_links(self.model):  # ULabel's, and the schema modules' registries
+            if not link.has_feature:
+                continue
+            rows = link.through.objects.filter(
+                **{f"{link.host_field}_id__in": ids}, feature__isnull=False
+            ).values_list(
+                f"{link.host_field}_id", "feature__name", f"{link.label_field}__{link.name_field}"
+            )
+            for pk, name, value in rows:
+                found.setdefault(name, {}).setdefault(pk, []).append(value)
         return {
             name: {
                 pk: (sorted(items, key=str) if len(items) > 1 else items[0])
@@ -523,3 +541,17 @@ def _field_name(field: str | Any) -> str:
         return field
     # A model field attribute such as ln.User.handle (a DeferredAttribute).
     return field.field.name
+
+
+def _feature_label_links(model: Any, feature: Any) -> list[LabelLink]:
+    """The label links of ``model`` whose registries ``feature`` takes values from (ULabel's
+    when it names none)."""
+    registries = (feature.registries or "core.ULabel").split("|")
+    links = [link for link in label_links(model) if link.has_feature]
+    return [link for link in links if registry_name(link.model) in registries] or links[:1]
+
+
+def _records_of(value: Any, model: Any) -> bool:
+    """Whether ``value`` (a record or a list of them) holds records of ``model``."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return any(isinstance(item, model) for item in items)

@@ -168,6 +168,13 @@ def test_labels_queries_and_curation_end_to_end(bionty: ModuleType, tmp_path: Pa
     assert sorted(g.symbol for g in var_set.members) == ["CD4", "TCF7"]
     feature = ln.Feature.get(name="cell_type")
     assert artifact.labels.get(feature, flat_names=True) == ["T cell", "monocyte"]
+    # Feature names as filter keys, by name or by record; features as columns.
+    t_cell = bt.CellType.get(name="T cell")
+    assert ln.Artifact.filter(cell_type="monocyte").one() == artifact
+    assert ln.Artifact.filter(cell_type=t_cell).one() == artifact
+    assert ln.Artifact.filter(cell_type__in=["B cell"]).count() == 0
+    table = ln.Artifact.filter(pk=artifact.pk).to_dataframe(include="features")
+    assert table.iloc[0]["cell_type"] == ["T cell", "monocyte"]
 
 
 def test_unknown_module_creates_nothing(tmp_path: Path) -> None:
