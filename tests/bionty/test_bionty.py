@@ -137,6 +137,11 @@ def test_public_search_lookup_and_validate(bionty: ModuleType) -> None:
     best = typo[typo["score"] == typo["score"].max()]
     assert "lymphocyte" in best["name"].tolist()  # ties with "T lymphocyte" (T cell's synonym)
     assert public.lookup().t_cell.ontology_id == "CL:0000084"
+    monocyte = bionty.CellType(public.lookup().monocyte)  # a lookup row makes a record
+    assert (monocyte.name, monocyte.ontology_id) == ("monocyte", "CL:0000576")
+    assert monocyte._state.adding
+    assert "t_cell" in dir(public.lookup())  # tab completion
+    assert bionty.PublicSource is bionty.Source  # LaminDB 0.70's name
     assert public.validate(["T cell", "T-cell"]).tolist() == [True, False]
     assert public.standardize(["T-cell", "t cell"]) == ["T cell", "T cell"]
 
