@@ -409,6 +409,182 @@ class AnnDataCurator(DataFrameCurator):
         return artifact
 
 
+class MuDataCurator:
+    """Check a MuData: each modality's var index and obs columns, and the global obs.
+
+    Args:
+        mdata: The MuData.
+        var_index: ``{modality: field}`` its var names must be values of
+            (``{"rna": bt.Gene.ensembl_gene_id}``).
+        categoricals: ``{column: field}``; ``"rna:cell_type"`` is column
+            ``cell_type`` of modality ``rna``'s obs, a name without ``:`` a column
+            of the global obs.
+
+    Example:
+        >>> curator = ln.curators.MuDataCurator(
+        ...     mdata, var_index={"rna": ln.Feature.name}, categoricals={"rna:cell_type": "name"}
+        ... )  # doctest: +SKIP
+        >>> curator.validate()  # doctest: +SKIP
+        >>> curator.save_artifact(key="citeseq.h5mu")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        mdata: Any,
+        var_index: dict[str, Any] | None = None,
+        categoricals: dict[str, Any] | None = None,
+    ) -> None:
+        if type(mdata).__name__ != "MuData":
+            raise InvalidArgument(f"MuDataCurator checks a MuData, not {type(mdata).__name__}.")
+        self.mdata = mdata
+        modalities = list(mdata.mod)
+        by_modality: dict[str | None, dict[str, Any]] = {}
+        for key, field in (categoricals or {}).items():
+            modality, _, column = key.rpartition(":")
+            if modality and modality not in modalities:
+                raise InvalidArgument(
+                    f"Categorical {key!r} names modality {modality!r}; the MuData has "
+                    f"{modalities}. Use '<modality>:<column>', or a global obs column."
+                )
+            by_modality.setdefault(modality or None, {})[column] = field
+        unknown = sorted(set(var_index or {}) - set(modalities))
+        if unknown:
+            raise InvalidArgument(
+                f"var_index names modalities {unknown} the MuData lacks; it has {modalities}."
+            )
+        self._modalities = {
+            name: AnnDataCurator(
+                mdata[name],
+                categoricals=by_modality.get(name),
+                var_index=(var_index or {}).get(name),
+            )
+            for name in modalities
+            if name in (var_index or {}) or name in by_modality
+        }
+        self._global = DataFrameCurator(mdata.obs, categoricals=by_modality.get(None))
+
+    def _curator(self, key: str) -> tuple[Any, str]:
+        """The sub-curator of ``"modality:column"`` (or a global column) and the column."""
+        modality, _, column = key.rpartition(":")
+        if not modality:
+            return self._global, column
+        if modality not in self._modalities:
+            raise InvalidArgument(f"No categoricals or var index for modality {modality!r}.")
+        return self._modalities[modality], column
+
+    def _problems(self) -> list[str]:
+        problems = [f"obs: {p}" for p in self._global._problems()]
+        for name, curator in self._modalities.items():
+            problems += [f"[{name!r}] {p}" for p in curator._problems()]
+        return problems
+
+    def validate(self) -> None:
+        """Raise ValidationError naming every failing modality, column and value; else return.
+
+        Example:
+            >>> curator.validate()  # doctest: +SKIP
+        """
+        problems = self._problems()
+        if problems:
+            raise ValidationError("The MuData does not validate:\n  - " + "\n  - ".join(problems))
+        logger.success("the MuData is validated")
+
+    def standardize(self, key: str) -> None:
+        """Replace synonyms and case variants in ``"modality:column"`` (or a global column).
+
+        Example:
+            >>> curator.standardize("rna:cell_type")  # doctest: +SKIP
+        """
+        curator, column = self._curator(key)
+        curator.standardize(column)
+        if curator is self._global:
+            self.mdata.obs = curator.df
+
+    def add_new_from(self, key: str, **fields: Any) -> list[Any]:
+        """Create records for the non-validated values of ``"modality:column"``.
+
+        Example:
+            >>> curator.add_new_from("rna:donor")  # doctest: +SKIP
+        """
+        curator, column = self._curator(key)
+        return list(curator.add_new_from(column, **fields))
+
+    def add_validated_from(self, key: str) -> list[Any]:
+        """Save the public ontology's records for the values of ``"modality:column"``.
+
+        Example:
+            >>> curator.add_validated_from("rna:cell_type")  # doctest: +SKIP
+        """
+        curator, column = self._curator(key)
+        return curator.add_validated_from(column)
+
+    def add_validated_from_var_index(self, modality: str) -> list[Any]:
+        """Save the public list's records for ``modality``'s var names (bt.Gene).
+
+        Example:
+            >>> curator.add_validated_from_var_index("rna")  # doctest: +SKIP
+        """
+        return self._modality(modality).add_validated_from_var_index()
+
+    def add_new_from_var_index(self, modality: str, **fields: Any) -> list[Feature]:
+        """Create a Feature for every var name of ``modality`` not in the registry yet.
+
+        Example:
+            >>> curator.add_new_from_var_index("adt")  # doctest: +SKIP
+        """
+        return self._modality(modality).add_new_from_var_index(**fields)
+
+    def _modality(self, modality: str) -> AnnDataCurator:
+        if modality not in self._modalities:
+            raise InvalidArgument(
+                f"No var index for modality {modality!r}; give one with var_index={{...}}."
+            )
+        return self._modalities[modality]
+
+    def save_artifact(
+        self, key: str | None = None, description: str | None = None, revises: Any = None
+    ) -> Artifact:
+        """Save the validated MuData (``.h5mu``): var feature sets per modality, obs labels.
+
+        Slots are LaminDB's: ``['rna'].var``, ``['rna'].obs``, ``obs``.
+
+        Example:
+            >>> curator.save_artifact(key="citeseq.h5mu")  # doctest: +SKIP
+        """
+        from django.db import transaction
+
+        self.validate()
+        artifact = Artifact.from_mudata(
+            self.mdata, key=key, description=description, revises=revises
+        )
+        with transaction.atomic():
+            artifact.save()
+            for name, curator in self._modalities.items():
+                field = curator._var_index
+                if field is not None:
+                    model = _registry(field)
+                    model = Feature if model is ULabel else model
+                    column = field_name(model, field if model is not Feature else None)
+                    names = [str(v) for v in curator.adata.var_names]
+                    members = list(model.objects.filter(**{f"{column}__in": names}))
+                    if members:
+                        artifact.features.add(FeatureSet(members), slot=f"[{name!r}].var")
+                self._link_obs(artifact, curator, f"[{name!r}].obs")
+            self._link_obs(artifact, self._global, "obs")
+        return artifact
+
+    @staticmethod
+    def _link_obs(artifact: Artifact, curator: DataFrameCurator, slot: str) -> None:
+        """Link the features of a curator's categorical columns in ``slot``, and their labels."""
+        columns = list(curator._categoricals)
+        features = list(Feature.objects.filter(name__in=columns))
+        if features:
+            artifact.features.add(features, slot=slot)
+        artifact._link_column_labels(
+            curator.df, curator._categoricals, {feature.name: feature for feature in features}
+        )
+
+
 class AnnotateDataFrame(DataFrameCurator):
     """LaminDB 0.70's ``ln.Annotate.from_df(...)``: ``validate()`` returns a bool.
 
@@ -487,6 +663,20 @@ class Annotate:
             >>> ln.Annotate.from_anndata(adata, var_index=ln.Feature.name)  # doctest: +SKIP
         """
         return AnnDataCurator(adata, categoricals=categoricals, var_index=var_index)
+
+    @staticmethod
+    def from_mudata(
+        mdata: Any,
+        var_index: dict[str, Any] | None = None,
+        categoricals: dict[str, Any] | None = None,
+        **_: Any,
+    ) -> MuDataCurator:
+        """A curator for a MuData (its ``validate()`` raises ValidationError).
+
+        Example:
+            >>> ln.Annotate.from_mudata(mdata, var_index={"rna": ln.Feature.name})  # doctest: +SKIP
+        """
+        return MuDataCurator(mdata, var_index=var_index, categoricals=categoricals)
 
     @staticmethod
     def from_df(

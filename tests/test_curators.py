@@ -97,6 +97,57 @@ def test_anndata_curation_checks_obs_and_var_and_saves_features_and_labels(
     assert isinstance(ln.Annotate.from_anndata(adata), ln.curators.AnnDataCurator)
 
 
+def test_mudata_curation_per_modality_and_global_obs(schema: tuple) -> None:
+    ad = pytest.importorskip("anndata")
+    md = pytest.importorskip("mudata")
+    import numpy as np
+
+    ln, _ = schema
+    md.set_options(pull_on_update=False)
+    cells = ["c1", "c2", "c3"]
+    rna = ad.AnnData(
+        np.ones((3, 2), dtype="float32"),
+        obs=pd.DataFrame({"cell_type": ["T cell", "b cell", "T cell"]}, index=cells),
+        var=pd.DataFrame(index=["CD4", "CD8A"]),
+    )
+    adt = ad.AnnData(
+        np.ones((3, 2), dtype="float32"),
+        obs=pd.DataFrame(index=cells),
+        var=pd.DataFrame(index=["CD4-protein", "CD3-protein"]),
+    )
+    mdata = md.MuData({"rna": rna, "adt": adt})
+    mdata.obs["donor"] = ["donor 1", "donor 1", "donor 2"]
+    ln.save([ln.Feature(name=name, type="number") for name in ("CD4", "CD8A", "CD4-protein")])
+    ln.Feature(name="donor", type="category").save()
+    with pytest.raises(ln.errors.InvalidArgument, match=r"modality 'atac'"):
+        ln.curators.MuDataCurator(mdata, categoricals={"atac:peak": ln.ULabel.name})
+    curator = ln.Annotate.from_mudata(
+        mdata,
+        var_index={"rna": ln.Feature.name, "adt": ln.Feature.name},
+        categoricals={"rna:cell_type": ln.ULabel.name, "donor": ln.ULabel.name},
+    )
+    with pytest.raises(ln.errors.ValidationError) as error:
+        curator.validate()
+    message = str(error.value)
+    assert "['rna'] column 'cell_type' has values not in ULabel: 'b cell'" in message
+    assert "['adt'] var names not in the registry: 'CD3-protein'" in message
+    assert "obs: column 'donor' has values not in ULabel: 'donor 1', 'donor 2'" in message
+    assert ln.Artifact.filter().count() == 0
+    curator.standardize("rna:cell_type")
+    assert list(mdata["rna"].obs["cell_type"]) == ["T cell", "B cell", "T cell"]
+    curator.add_new_from("donor")
+    curator.add_new_from_var_index("adt")
+    artifact = curator.save_artifact(key="citeseq.h5mu")
+    slots = artifact.features.by_slot()
+    assert (slots["['rna'].var"].n, slots["['adt'].var"].n) == (2, 2)
+    assert [f.name for f in slots["obs"].members] == ["donor"]
+    donor = ln.Feature.get(name="donor")
+    assert artifact.labels.get(donor, flat_names=True) == ["donor 1", "donor 2"]
+    cell_type = ln.Feature.get(name="cell_type")
+    assert artifact.labels.get(cell_type, flat_names=True) == ["B cell", "T cell"]
+    assert artifact.load()["rna"].obs["cell_type"].tolist() == ["T cell", "B cell", "T cell"]
+
+
 def test_from_df_with_a_schema_validates_on_construction(schema: tuple, tmp_path: Path) -> None:
     ln, schema_set = schema
     with pytest.raises(ln.errors.ValidationError, match=r"nothing was written") as error:
