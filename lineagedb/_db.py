@@ -100,6 +100,49 @@ def migration_lock(using: str = "default") -> Iterator[None]:
 _MIGRATION_LOCK_KEY = 0x6C696E65  # "line": any constant shared by every lineagedb process
 
 
+def in_list(connection: Any, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """SQL for ``<column> IN values`` after the column, and its parameters.
+
+    PostgreSQL: one array parameter (``= ANY(%s)``) — psycopg parses every
+    placeholder of a query on the client, ~60 ms for 10,000. SQLite: one
+    placeholder per value.
+
+    Example:
+        >>> in_list(connection, [1, 2])  # doctest: +SKIP
+        ('IN (%s, %s)', [1, 2])
+    """
+    if connection.vendor == "postgresql":
+        return "= ANY(%s)", [list(values)]
+    return f"IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def insert_ignoring_conflicts(
+    cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert integer rows (ids) into ``table``, skipping rows a unique constraint refuses.
+
+    PostgreSQL: one statement over arrays (``unnest``); a pipelined ``executemany``
+    of 10,000 rows took ~140 ms there. SQLite: ``executemany``.
+
+    Example:
+        >>> insert_ignoring_conflicts(cursor, "t", ["a", "b"], [(1, 2)])  # doctest: +SKIP
+    """
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if cursor.db.vendor == "postgresql":
+        arrays = ", ".join(["%s::bigint[]"] * len(columns))
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    cursor.executemany(
+        f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows
+    )
+
+
 def by_code_point(field: str, using: str = "default") -> Collate:
     """Order ``field`` by code point ('0' < 'A' < 'a'), whatever the database's locale.
 

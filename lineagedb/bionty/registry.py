@@ -29,7 +29,6 @@ class BioRegistry:
     """Mixin of the bionty registries (see the module docstring)."""
 
     _uid_length: ClassVar[int] = 8
-    _key_field: ClassVar[str] = "ontology_id"  # the public table's id column
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if len(args) == 1 and hasattr(args[0], "_asdict"):  # a row of public().lookup()

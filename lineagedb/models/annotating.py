@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import transaction
 
+from lineagedb._db import in_list, insert_ignoring_conflicts
 from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument, ValidationError, WrongType
 from lineagedb.label_links import label_links, link_for
@@ -138,9 +139,7 @@ class LabelManager:
         label_column = label_model._meta.get_field(link.label_field).column
         label_id = label_model._meta.get_field(link.label_field).attname
         feature_id = feature.pk if feature is not None and link.has_feature else None
-        columns = f"{host_column}, {label_column}" + (", feature_id" if link.has_feature else "")
-        marks = "%s, %s" + (", %s" if link.has_feature else "")
-        insert = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"
+        columns = [host_column, label_column, *(["feature_id"] if link.has_feature else [])]
         with transaction.atomic():
             # What the host has: a label has one feature per host, so a label linked
             # under another feature moves; one linked under this feature stays.
@@ -161,20 +160,17 @@ class LabelManager:
             new = [pk for pk in unique if pk not in linked] + moved
             with connection.cursor() as cursor:
                 for start in range(0, len(moved), 10_000):
-                    chunk = moved[start : start + 10_000]
-                    marks = ", ".join(["%s"] * len(chunk))
+                    clause, values = in_list(connection, moved[start : start + 10_000])
                     cursor.execute(  # plain SQL: Django's IN costs ~30 ms per 10,000 ids
-                        f"DELETE FROM {table} WHERE {host_column} = %s "
-                        f"AND {label_column} IN ({marks})",
-                        [host.pk, *chunk],
+                        f"DELETE FROM {table} WHERE {host_column} = %s AND {label_column} {clause}",
+                        [host.pk, *values],
                     )
                 for start in range(0, len(new), 10_000):
-                    chunk = new[start : start + 10_000]
                     rows = [
                         (host.pk, pk, feature_id) if link.has_feature else (host.pk, pk)
-                        for pk in chunk
+                        for pk in new[start : start + 10_000]
                     ]
-                    cursor.executemany(insert, rows)
+                    insert_ignoring_conflicts(cursor, table, columns, rows)
             if feature is not None:
                 self._note_registry(feature, registry_name(link.model))
                 self._host_features._ensure_feature(feature)

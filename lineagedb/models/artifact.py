@@ -293,6 +293,7 @@ class Artifact(Annotated, VersionedRecord):
             return
         if key_in_storage is None and key is not None and revises is None:
             revises = _version_family_of(storage, key)
+            self.__dict__["_family_by_key"] = revises is not None
         if key_in_storage is not None:
             logger.hint(f"path in storage '{storage.root}' with key '{key_in_storage}'")
         elif key is None and revises is not None:
@@ -415,6 +416,7 @@ class Artifact(Annotated, VersionedRecord):
                 raise _Existing
             if key is not None and revises is None:
                 revises = _version_family_of(storage, key)
+                self.__dict__["_family_by_key"] = revises is not None
                 if description is None and revises is not None:
                     description = revises.description
             super().__init__(

@@ -235,8 +235,22 @@ class VersionedRecord(Record):
         )
         if self.version is None:
             self._version_given = False
-            self.version = next_version(member.version or "1" for member in family)
+            self.version = self._auto_version(member.version or "1" for member in family)
         self._revises = revises
+
+    def _auto_version(self, versions: Iterable[str | None]) -> str | None:
+        """The next whole-number version; for a family joined by key whose versions are
+        free text, none (saving new content under a key must not fail on an old label)."""
+        try:
+            return next_version(versions)
+        except InvalidArgument:
+            if not self.__dict__.get("_family_by_key"):
+                raise
+            logger.info(
+                "the versions of this key's artifacts are not whole numbers, so the new one "
+                "gets none; name it with version='...'"
+            )
+            return None
 
     def _insert_version(self, insert: Callable[[], object]) -> None:
         """Run ``insert`` for a new record, as the next member of its family if it has one.
@@ -273,7 +287,7 @@ class VersionedRecord(Record):
             self._revises.version = "1"
             unversioned[0].version = "1"
         if not self._version_given:
-            self.version = next_version(member.version for member in family)
+            self.version = self._auto_version(member.version for member in family)
 
     def _refresh_latest(self, stem: str | None = None) -> None:
         """Mark the visible member with the highest suffix as the family's latest."""

@@ -35,7 +35,10 @@ def test_artifact_fields_round_trip(
     key: str | None,
 ) -> None:
     ln = instance
-    path = tmp_path / "inputs" / f"{next(_counter)}.bin"
+    number = next(_counter)
+    path = tmp_path / "inputs" / f"{number}.bin"
+    if key is not None:  # one key per example: a key used before would make a new version
+        key = f"{number}/{key}"
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(content + path.name.encode())  # unique content: no dedupe
     if key is None and not description:

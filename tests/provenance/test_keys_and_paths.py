@@ -39,6 +39,18 @@ def test_new_content_under_a_key_is_the_next_version(instance: ModuleType, tmp_p
     assert explicit.stem_uid == other.stem_uid
 
 
+def test_a_key_whose_versions_are_free_text_still_takes_new_content(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    ln = instance
+    first = ln.Artifact(write(tmp_path / "a.txt", "1"), key="notes.txt", version="final").save()
+    second = ln.Artifact(write(tmp_path / "b.txt", "2"), key="notes.txt").save()
+    assert second.stem_uid == first.stem_uid and second.version is None
+    assert ln.Artifact.get(key="notes.txt") == second
+    with pytest.raises(ln.errors.InvalidArgument, match="not a whole number"):
+        ln.Artifact(write(tmp_path / "c.txt", "3"), revises=first)  # asked for: said so
+
+
 def test_dataframes_under_a_key_version_too(instance: ModuleType) -> None:
     import pandas as pd
 
