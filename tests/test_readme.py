@@ -37,8 +37,11 @@ def normalized(lines: list[str]) -> list[str]:
         stems.setdefault(head, f"<uid{len(stems)}>")
         return stems[head] + tail
 
+    # A uid has 12, 16 or 20 base62 characters, with a digit or both cases (a random
+    # one may lack digits: 3 % of 20-character uids do); plain words have neither.
     uid = re.compile(
-        r"(?<![\w-])(?=[0-9A-Za-z]*[0-9])(?=[0-9A-Za-z]*[A-Za-z])[0-9A-Za-z]{12,20}(?![\w-])"
+        r"(?<![\w-])(?=[0-9A-Za-z]*(?:[0-9]|[A-Z][0-9A-Za-z]*[a-z]|[a-z][0-9A-Za-z]*[A-Z]))"
+        r"(?:[0-9A-Za-z]{20}|[0-9A-Za-z]{16}|[0-9A-Za-z]{12})(?![\w-])"
     )
     time = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d( UTC)?")
     return [uid.sub(stem, time.sub("<time>", line)).rstrip() for line in lines]

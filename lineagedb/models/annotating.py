@@ -24,8 +24,8 @@ from django.db import transaction
 from lineagedb._db import in_list, insert_ignoring_conflicts
 from lineagedb._logger import logger
 from lineagedb.errors import InvalidArgument, ValidationError, WrongType
-from lineagedb.label_links import label_links, link_for
-from lineagedb.models.annotation import Feature, FeatureSet, ULabel, registry_name
+from lineagedb.label_links import label_links, link_for, registry_name
+from lineagedb.models.annotation import Feature, FeatureSet, ULabel
 from lineagedb.models.feature_values import jsonable, stored_values, value_hash, value_rows
 from lineagedb.models.links import (
     ArtifactFeatureSet,
@@ -108,13 +108,16 @@ class LabelManager:
                 "from, or pass records: ln.ULabel.from_values([...])."
             )
         by_model: dict[Any, list[Any]] = {}
+        named = _registry_of_names(type(host), feature)
         for label in labels:
-            model = ULabel if isinstance(label, (str, ULabel)) else type(label)
+            model = named if isinstance(label, str) else type(label)
             by_model.setdefault(model, []).append(label)
         with transaction.atomic():
             for model, group in by_model.items():
                 if model is ULabel:
                     group = _labels_for(feature, group)
+                elif any(isinstance(label, str) for label in group):
+                    group = _records_named(model, group)
                 else:
                     link_for(type(host), model)  # a clear error for a registry that is no label
                     unsaved = [str(label) for label in group if label._state.adding]
@@ -533,6 +536,31 @@ def _delete_if_unused(feature_set: FeatureSet) -> None:
     if feature_set.artifact_links.exists() or feature_set.collection_links.exists():
         return
     feature_set.delete()
+
+
+def _registry_of_names(host_model: Any, feature: Feature | None) -> Any:
+    """The registry that label names given with ``feature`` come from: the first of the
+    feature's registries that labels the host (``bionty.CellType``), else ULabel."""
+    registries = (feature.registries or "").split("|") if feature is not None else []
+    for link in label_links(host_model):
+        if registry_name(link.model) in registries:
+            return link.model
+    return ULabel
+
+
+def _records_named(model: Any, items: list[Any]) -> list[Any]:
+    """Records of ``model`` for names (by its name field) and records; a clear error for
+    names it lacks, before anything is written."""
+    field = model._name_field
+    names = [item for item in items if isinstance(item, str)]
+    found = {getattr(r, field): r for r in model.objects.filter(**{f"{field}__in": names})}
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise InvalidArgument(
+            f"No {model.__name__} has {field} {missing[:10]}; nothing was written. Create "
+            f"them first, e.g. ln.save({model.__name__}.from_values({missing[:3]!r}))."
+        )
+    return [item for item in items if not isinstance(item, str)] + [found[n] for n in names]
 
 
 def _labels_for(feature: Feature | None, value: Any) -> list[ULabel]:

@@ -99,6 +99,21 @@ def test_from_values_maps_synonyms_and_reports_ambiguous(
     assert [r.pk for r in again] == [bt.CellType.get(name="T cell").pk]
 
 
+def test_label_names_come_from_the_features_registry(bionty: ModuleType, tmp_path: Path) -> None:
+    bt = bionty
+    ln.save(bt.CellType.from_values(["T cell", "monocyte"]))
+    path = tmp_path / "x.csv"
+    path.write_text("a\n1\n")
+    artifact = ln.Artifact(str(path), description="x").save()
+    feature = ln.Feature(name="cell_type", dtype="cat[bionty.CellType]").save()
+    artifact.labels.add(["T cell", "monocyte"], feature=feature)
+    assert sorted(artifact.cell_types.values_list("name", flat=True)) == ["T cell", "monocyte"]
+    with pytest.raises(ln.errors.InvalidArgument, match=r"No CellType has name \['nope'\]"):
+        artifact.labels.add(["nope"], feature=feature)
+    assert artifact.cell_types.count() == 2
+    assert not ln.ULabel.filter().exists()
+
+
 def test_view_shows_the_modules_registries(
     bionty: ModuleType, capsys: pytest.CaptureFixture
 ) -> None:
