@@ -33,6 +33,12 @@ def _registry(field: Any) -> Any:
     return model if model is not None else ULabel
 
 
+def _var_registry(field: Any) -> Any:
+    """The registry var names are checked against: the field's (bt.Gene), else Feature."""
+    model = getattr(getattr(field, "field", None), "model", None)
+    return model if model is not None else Feature
+
+
 def _fingerprint(df: Any) -> int:
     """A hash of a table's values, index and column names."""
     import pandas as pd
@@ -308,8 +314,7 @@ class AnnDataCurator(DataFrameCurator):
     def _problems(self) -> list[str]:
         problems = super()._problems()
         if self._var_index is not None:
-            model = _registry(self._var_index) if self._var_index != "name" else Feature
-            model = Feature if model is ULabel else model
+            model = _var_registry(self._var_index)
             result = model.objects.all().inspect(
                 list(self.adata.var_names), field=self._var_index, mute=True
             )
@@ -341,7 +346,7 @@ class AnnDataCurator(DataFrameCurator):
         """
         from lineagedb.models import save
 
-        model = _registry(self._var_index)
+        model = _var_registry(self._var_index)
         if not hasattr(model, "public"):
             return []
         names = list(self.adata.var_names)
@@ -562,8 +567,7 @@ class MuDataCurator:
             for name, curator in self._modalities.items():
                 field = curator._var_index
                 if field is not None:
-                    model = _registry(field)
-                    model = Feature if model is ULabel else model
+                    model = _var_registry(field)
                     column = field_name(model, field if model is not Feature else None)
                     names = [str(v) for v in curator.adata.var_names]
                     members = list(model.objects.filter(**{f"{column}__in": names}))
