@@ -120,7 +120,7 @@ def view(limit: int = 7, schema: str | None = None, registries: list[str] | None
         by_name.update({name: getattr(models, name) for name in REGISTRIES})
     for name in instance.modules:
         if schema in (None, name):
-            for model in apps.get_app_config(resolve(name).label).get_models():
+            for model in apps.get_app_config(resolve(name, extras=False).label).get_models():
                 if issubclass(model, models.Record):
                     by_name[model.__name__] = model
     print_view(by_name, limit, registries)

@@ -400,7 +400,7 @@ class PublicOntology:
         import pandas as pd
 
         columns = [self._column(field)] if field is not None else self._search_columns()
-        values = [self._values(column) for column in columns]
+        values = [self.columns[column] for column in columns]
         folded = self._folded(tuple(columns))
         text = string.strip() if isinstance(string, str) else ""
         scored: list[tuple[float, int]] = []
@@ -427,15 +427,12 @@ class PublicOntology:
         wanted = [self._name_field, "synonyms", self._key]
         return [c for c in wanted if c in self.columns]
 
-    def _values(self, column: str) -> list[Any]:
-        return self.columns[column]
-
     def _folded(self, columns: tuple[str, ...]) -> list[str]:
         """Per term, the casefolded text of ``columns`` joined by newlines (searched at once)."""
         key = ("folded", *columns)
         cached = self._cache.get(key)
         if cached is None:
-            lists = [self._values(column) for column in columns]
+            lists = [self.columns[column] for column in columns]
             cached = self._cache[key] = [
                 "\n".join(v.casefold() for v in row if isinstance(v, str))
                 for row in zip(*lists, strict=True)

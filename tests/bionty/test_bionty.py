@@ -112,6 +112,9 @@ def test_label_names_come_from_the_features_registry(bionty: ModuleType, tmp_pat
         artifact.labels.add(["nope"], feature=feature)
     assert artifact.cell_types.count() == 2
     assert not ln.ULabel.filter().exists()
+    assert artifact.features.get_values() == {"cell_type": ["T cell", "monocyte"]}
+    artifact.features.remove_values("cell_type", value="monocyte")
+    assert list(artifact.cell_types.values_list("name", flat=True)) == ["T cell"]
 
 
 def test_view_shows_the_modules_registries(
