@@ -1,0 +1,72 @@
+"""Curators: check a DataFrame, AnnData or MuData against features and registries before saving.
+
+``ln.curators.DataFrameCurator(df, schema)`` (LaminDB 2) and
+``ln.Annotate.from_df(df, categoricals=...)`` (LaminDB 0.70) check that the
+columns a schema requires are there and of their feature's type, and that
+the values of categorical columns are in their registry. ``validate()``
+raises :class:`lineagedb.errors.ValidationError` naming every failing column
+and its bad values (0.70's ``Annotate`` returns False instead); synonyms
+are never accepted silently — ``standardize(key)`` maps them when asked.
+``save_artifact()`` saves the table with its features and labels, and
+refuses data that does not validate. ``_dataframe.py`` holds the DataFrame
+curators, ``_arrays.py`` the AnnData and MuData ones.
+
+Example:
+    >>> curator = ln.curators.DataFrameCurator(df, schema)  # doctest: +SKIP
+    >>> curator.validate()  # doctest: +SKIP
+    >>> curator.standardize("cell_type")  # doctest: +SKIP
+    >>> curator.save_artifact(key="samples.parquet")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lineagedb.curators._arrays import AnnDataCurator, MuDataCurator
+from lineagedb.curators._dataframe import AnnotateDataFrame, DataFrameCurator
+
+__all__ = ["AnnDataCurator", "Annotate", "AnnotateDataFrame", "DataFrameCurator", "MuDataCurator"]
+
+
+class Annotate:
+    """LaminDB 0.70's entry point: ``ln.Annotate.from_df(df, categoricals=..., columns=...)``.
+
+    Example:
+        >>> ln.Annotate.from_df(df, categoricals={"cell_type": ln.ULabel.name})  # doctest: +SKIP
+    """
+
+    @staticmethod
+    def from_anndata(
+        adata: Any, var_index: Any = None, categoricals: dict[str, Any] | None = None, **_: Any
+    ) -> AnnDataCurator:
+        """A curator for an AnnData (its ``validate()`` raises ValidationError).
+
+        Example:
+            >>> ln.Annotate.from_anndata(adata, var_index=ln.Feature.name)  # doctest: +SKIP
+        """
+        return AnnDataCurator(adata, categoricals=categoricals, var_index=var_index)
+
+    @staticmethod
+    def from_mudata(
+        mdata: Any,
+        var_index: dict[str, Any] | None = None,
+        categoricals: dict[str, Any] | None = None,
+        **_: Any,
+    ) -> MuDataCurator:
+        """A curator for a MuData (its ``validate()`` raises ValidationError).
+
+        Example:
+            >>> ln.Annotate.from_mudata(mdata, var_index={"rna": ln.Feature.name})  # doctest: +SKIP
+        """
+        return MuDataCurator(mdata, var_index=var_index, categoricals=categoricals)
+
+    @staticmethod
+    def from_df(
+        df: Any, categoricals: dict[str, Any] | None = None, columns: Any = None, **_: Any
+    ) -> AnnotateDataFrame:
+        """A curator for a DataFrame whose ``validate()`` returns a bool.
+
+        Example:
+            >>> ln.Annotate.from_df(df, categoricals={"species": ln.ULabel.name})  # doctest: +SKIP
+        """
+        return AnnotateDataFrame(df, categoricals=categoricals, columns=columns)

@@ -1,0 +1,334 @@
+"""The DataFrame curator: columns of a schema, categoricals in their registries.
+
+``DataFrameCurator`` (LaminDB 2, ``validate()`` raises) and
+``AnnotateDataFrame`` (LaminDB 0.70's ``ln.Annotate.from_df``, ``validate()``
+returns a bool); the helpers the AnnData and MuData curators share.
+
+Example:
+    >>> ln.curators.DataFrameCurator(df, schema).validate()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lineagedb._logger import logger
+from lineagedb.errors import InvalidArgument, ValidationError
+from lineagedb.models import Artifact, Feature, FeatureSet, ULabel
+from lineagedb.validation import field_name, table_problems
+
+
+def registry_of(field: Any) -> Any:
+    """The registry a categorical's field belongs to (a name such as ``"name"``: ULabel)."""
+    model = getattr(getattr(field, "field", None), "model", None)
+    return model if model is not None else ULabel
+
+
+def var_registry(field: Any) -> Any:
+    """The registry var names are checked against: the field's (bt.Gene), else Feature."""
+    model = getattr(getattr(field, "field", None), "model", None)
+    return model if model is not None else Feature
+
+
+def fingerprint(df: Any) -> int:
+    """A hash of a table's values, index and column names."""
+    import pandas as pd
+
+    values = int(pd.util.hash_pandas_object(df, index=True).sum())
+    return hash((values, tuple(map(str, df.columns))))
+
+
+class _Categoricals:
+    """``curator.cat``: the categorical columns' registry operations (LaminDB 2)."""
+
+    def __init__(self, curator: DataFrameCurator) -> None:
+        self._curator = curator
+
+    def add_new_from(self, key: str, **fields: Any) -> list[ULabel]:
+        """Create registry records for the values of ``key`` that are not validated (``"all"``).
+
+        Example:
+            >>> curator.cat.add_new_from("cell_type")  # doctest: +SKIP
+        """
+        return self._curator.add_new_from(key, **fields)
+
+    def standardize(self, key: str) -> None:
+        """Replace synonyms and case variants in column ``key`` by the registry's values.
+
+        Example:
+            >>> curator.cat.standardize("cell_type")  # doctest: +SKIP
+        """
+        self._curator.standardize(key)
+
+
+class DataFrameCurator:
+    """Check a DataFrame against a schema (a FeatureSet) or a dict of categoricals.
+
+    Args:
+        df: The table.
+        schema: A FeatureSet (``ln.Schema``) of the required columns' features;
+            category features take their values from ULabel (by name).
+        categoricals: ``{column: field}``, e.g. ``{"cell_type": ln.ULabel.name}``
+            (default from the schema's category features).
+        columns: The field naming columns (``ln.Feature.name``).
+
+    Example:
+        >>> features = ln.Feature.filter(name__in=["cell_type", "count"])  # doctest: +SKIP
+        >>> schema = ln.Schema(features).save()  # doctest: +SKIP
+        >>> ln.curators.DataFrameCurator(df, schema).validate()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        df: Any,
+        schema: FeatureSet | None = None,
+        categoricals: dict[str, Any] | None = None,
+        columns: Any = None,
+    ) -> None:
+        import pandas as pd
+
+        if not isinstance(df, pd.DataFrame):
+            raise InvalidArgument(f"A curator checks a pandas DataFrame, not {type(df).__name__}.")
+        if schema is not None and not isinstance(schema, FeatureSet):
+            raise InvalidArgument("schema must be a FeatureSet (ln.Schema) of Feature records.")
+        self.df = df
+        self.schema = schema
+        self._required: list[Feature] = list(schema.members) if schema is not None else []
+        self._categoricals: dict[str, Any] = dict(categoricals or {})
+        for feature in self._required:
+            if feature.type == "category" and feature.name not in self._categoricals:
+                self._categoricals[feature.name] = "name"
+        self.cat = _Categoricals(self)
+        self._validated: bool | None = None
+        # What the table looked like when it last validated: save_artifact() checks again
+        # only if it changed since.
+        self.fingerprint: int | None = None
+
+    # -- checks ---------------------------------------------------------------------------
+
+    def _problems(self) -> list[str]:
+        required = [(feature.name, feature.type) for feature in self._required]
+        extra_allowed = self.schema is None or not self.schema.maximal_set
+        queries = {c: registry_of(f).objects.all() for c, f in self._categoricals.items()}
+        return table_problems(self.df, required, self._categoricals, queries, extra_allowed)
+
+    def validate(self) -> None:
+        """Raise ValidationError naming every failing column and its bad values; else return.
+
+        Example:
+            >>> curator.validate()  # doctest: +SKIP
+        """
+        problems = self._problems()
+        self._validated = not problems
+        self.fingerprint = fingerprint(self.df) if not problems else None
+        if problems:
+            raise ValidationError(
+                "The DataFrame does not validate:\n  - " + "\n  - ".join(problems)
+            )
+        logger.success("the DataFrame is validated")
+
+    # -- fixes ----------------------------------------------------------------------------
+
+    def standardize(self, key: str) -> None:
+        """Replace synonyms and case variants in ``key`` (or ``"all"``) by registry values.
+
+        Example:
+            >>> curator.standardize("cell_type")  # doctest: +SKIP
+        """
+        for column in self._keys(key):
+            field = self._categoricals[column]
+            before = self.df[column]
+            mapper = (
+                registry_of(field)
+                .objects.all()
+                .standardize(before, field=field, return_mapper=True, mute=True)
+            )
+            if mapper:
+                self.df[column] = before.map(lambda v, m=mapper: m.get(v, v))
+                logger.info(f"standardized {len(mapper)} values in {column!r}: {mapper}")
+
+    def add_new_from(self, key: str, **fields: Any) -> list[ULabel]:
+        """Create ULabels for the non-validated values of ``key`` (or ``"all"``); synonyms excepted.
+
+        Example:
+            >>> curator.add_new_from("donor")  # doctest: +SKIP
+        """
+        from lineagedb.models import save
+
+        created: list[Any] = []
+        for column in self._keys(key):
+            field = self._categoricals[column]
+            model = registry_of(field)
+            result = model.objects.all().inspect(self.df[column], field=field, mute=True)
+            mapped = {**result.synonyms_mapper, **result.case_mapper}
+            new = [v for v in result.non_validated if v not in mapped]
+            if mapped:
+                logger.warning(
+                    f"not created for {column!r}: {sorted(mapped)} are synonyms or case "
+                    f"variants; standardize({column!r}) first"
+                )
+            name = field_name(model, field)
+            records = [model(**{name: value}, **fields) for value in new]
+            save(records)
+            created += records
+            logger.success(f"created {len(records)} {model.__name__} records for {column!r}")
+        return created
+
+    def add_validated_from(self, key: str) -> list[Any]:
+        """Save records for the values of ``key`` (or ``"all"``) that a public ontology has.
+
+        For registries without a public ontology (ULabel) there is nothing to
+        add: validated values are records already.
+
+        Example:
+            >>> curator.add_validated_from("cell_type")  # doctest: +SKIP
+        """
+        from lineagedb.models import save
+
+        added: list[Any] = []
+        for column in self._keys(key):
+            field = self._categoricals[column]
+            model = registry_of(field)
+            if not hasattr(model, "public"):
+                continue
+            result = model.inspect(self.df[column], field=field, mute=True)
+            if not result.public_validated:
+                continue
+            records = model.from_values(result.public_validated, field=field)
+            new = [r for r in records if r._state.adding]
+            save(new)
+            added += new
+            logger.success(
+                f"added {len(new)} {model.__name__} records from the public ontology for {column!r}"
+            )
+        self.fingerprint = None
+        return added
+
+    def _keys(self, key: str) -> list[str]:
+        if key == "all":
+            return list(self._categoricals)
+        if key not in self._categoricals:
+            raise InvalidArgument(
+                f"{key!r} is not a categorical column; they are {list(self._categoricals)}."
+            )
+        return [key]
+
+    # -- saving ---------------------------------------------------------------------------
+
+    def save_artifact(
+        self, key: str | None = None, description: str | None = None, revises: Any = None
+    ) -> Artifact:
+        """Save the validated table with its features (slot ``columns``) and labels.
+
+        Refuses (ValidationError) a table that does not validate; nothing is written then.
+
+        Example:
+            >>> artifact = curator.save_artifact(key="samples.parquet")  # doctest: +SKIP
+        """
+        from django.db import transaction
+
+        if self.fingerprint != fingerprint(self.df):  # not validated as it is now
+            self.validate()
+        artifact = Artifact.from_df(self.df, key=key, description=description, revises=revises)
+        with transaction.atomic():
+            artifact.save()
+            artifact._annotate_table(self.df, self._categoricals)
+        return artifact
+
+    def save_collection(
+        self,
+        artifact: Artifact,
+        name: str,
+        description: str | None = None,
+        reference: str | None = None,
+        reference_type: str | None = None,
+    ) -> Any:
+        """A saved collection of a curated artifact, with its feature sets and labels.
+
+        The artifact comes from ``save_artifact()``; an existing collection of
+        the same artifacts is returned as it is (LaminDB 0.70's behaviour).
+
+        Example:
+            >>> artifact = curator.save_artifact(key="cells.parquet")  # doctest: +SKIP
+            >>> curator.save_collection(artifact, name="cells")  # doctest: +SKIP
+        """
+        from lineagedb.models import Collection
+
+        if not isinstance(artifact, Artifact) or artifact._state.adding:
+            raise InvalidArgument(
+                "save_collection() takes the saved artifact that save_artifact() returned."
+            )
+        collection = Collection(
+            artifact,
+            name=name,
+            description=description,
+            reference=reference,
+            reference_type=reference_type,
+        )
+        if collection._state.adding:
+            collection.save()
+            collection.labels.add_from(artifact)
+        else:
+            logger.warning(f"collection {collection.uid} of these artifacts exists already")
+        return collection
+
+
+class AnnotateDataFrame(DataFrameCurator):
+    """LaminDB 0.70's ``ln.Annotate.from_df(...)``: ``validate()`` returns a bool.
+
+    Example:
+        >>> cats = {"cell_type": ln.ULabel.name}  # doctest: +SKIP
+        >>> annotate = ln.Annotate.from_df(df, categoricals=cats)  # doctest: +SKIP
+        >>> annotate.validate()  # doctest: +SKIP
+        False
+    """
+
+    def validate(self) -> bool:  # type: ignore[override]
+        """True if the table validates; else False, with the problems logged.
+
+        Example:
+            >>> annotate.validate()  # doctest: +SKIP
+            True
+        """
+        problems = self._problems()
+        self._validated = not problems
+        self.fingerprint = fingerprint(self.df) if not problems else None
+        for problem in problems:
+            logger.warning(problem)
+        return not problems
+
+    def add_new_from_columns(self) -> list[Feature]:
+        """Register a Feature for every column that has none (typed from its dtype).
+
+        Example:
+            >>> annotate.add_new_from_columns()  # doctest: +SKIP
+        """
+        from lineagedb.models import save
+
+        known = set(
+            Feature.objects.filter(name__in=list(self.df.columns)).values_list("name", flat=True)
+        )
+        missing = self.df[[c for c in self.df.columns if c not in known]]
+        features = [f for f in Feature.from_df(missing) if f._state.adding]
+        save(features)
+        return features
+
+    def lookup(self) -> Any:
+        """ULabel names as attributes (``annotate.lookup().setosa``).
+
+        Example:
+            >>> annotate.lookup()  # doctest: +SKIP
+        """
+        return ULabel.lookup()
+
+    def save_artifact(  # type: ignore[override]
+        self, description: str | None = None, key: str | None = None, **kwargs: Any
+    ) -> Artifact:
+        """Save the validated table with its features and labels.
+
+        Example:
+            >>> annotate.save_artifact(description="iris")  # doctest: +SKIP
+        """
+        if not self.validate():
+            raise ValidationError("The DataFrame does not validate; see the warnings above.")
+        return DataFrameCurator.save_artifact(self, key=key, description=description, **kwargs)
