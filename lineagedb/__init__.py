@@ -17,8 +17,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from lineagedb import errors
-from lineagedb._session import session as _current_session
-from lineagedb._settings import settings
+from lineagedb._base.session import session as _current_session
+from lineagedb._base.settings import settings
 
 if TYPE_CHECKING:
     from upath import UPath
@@ -98,7 +98,7 @@ def view(limit: int = 7, schema: str | None = None, registries: list[str] | None
         >>> ln.view(limit=3, registries=["Artifact"])  # doctest: +SKIP
         >>> ln.view(schema="bionty")  # doctest: +SKIP
     """
-    from lineagedb._session import session
+    from lineagedb._base.session import session
 
     session.ensure_connected()
     instance = session.instance

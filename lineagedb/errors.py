@@ -59,7 +59,20 @@ class WrongType(LineageDBError, TypeError):
 
 
 class ValidationError(InvalidArgument):
-    """Data do not validate against their schema or registries (a curator's ``validate()``)."""
+    """Data do not validate against their schema or registries (a curator's ``validate()``).
+
+    ``problems`` lists what is wrong, one text per column or value group, so
+    callers (the CLI's ``--json``, a UI) need not parse the message.
+
+    Example:
+        >>> error = ValidationError("Does not validate", problems=["missing columns ['a']"])
+        >>> error.problems
+        ["missing columns ['a']"]
+    """
+
+    def __init__(self, message: str = "", *, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems: list[str] = list(problems or [])
 
 
 class UnknownField(InvalidArgument, AttributeError):
@@ -95,11 +108,39 @@ class TrackingError(LineageDBError):
 
 
 class NotFound(LineageDBError, LookupError):
-    """A query that must match a record matched none."""
+    """A query that must match a record matched none.
+
+    ``model`` is the registry that was asked (None where no registry was).
+
+    Example:
+        >>> NotFound("No artifact with uid 'abc'", model="Artifact").model
+        'Artifact'
+    """
+
+    model: object = None
+
+    def __init__(self, message: str = "", *, model: object = None) -> None:
+        super().__init__(message)
+        if model is not None:
+            self.model = model
 
 
 class MultipleFound(LineageDBError, LookupError):
-    """A query that must match exactly one record matched several."""
+    """A query that must match exactly one record matched several.
+
+    ``model`` is the registry that was asked.
+
+    Example:
+        >>> MultipleFound("2 artifacts match", model="Artifact").model
+        'Artifact'
+    """
+
+    model: object = None
+
+    def __init__(self, message: str = "", *, model: object = None) -> None:
+        super().__init__(message)
+        if model is not None:
+            self.model = model
 
 
 class UnknownLookupName(NotFound, AttributeError):

@@ -30,7 +30,7 @@ import pytest
 from servers import GCS, S3, free_port
 
 import lineagedb as ln
-from lineagedb._session import session
+from lineagedb._base.session import session
 
 DATABASES = ["sqlite", "postgresql"]
 

@@ -14,8 +14,8 @@ import lineagedb
 
 PACKAGE = Path(lineagedb.__file__).parent
 
-# Top to bottom, as in docs/architecture.md. A module may import its own
-# layer or any layer below it.
+# Top to bottom, as in docs/architecture.md: one folder per layer. A module
+# may import its own layer or any layer below it.
 LAYERS = [
     ["lineagedb.cli", "lineagedb.__main__"],
     ["lineagedb"],
@@ -26,20 +26,13 @@ LAYERS = [
     ["lineagedb.bionty"],
     ["lineagedb.models"],
     ["lineagedb.display"],
-    [
-        "lineagedb.query",
-        "lineagedb.search",
-        "lineagedb.validation",
-        "lineagedb.lookup",
-        "lineagedb.label_links",
-    ],
-    ["lineagedb._db"],
     ["lineagedb.arrays"],
     ["lineagedb.storage"],
-    ["lineagedb._session", "lineagedb._settings"],
-    ["lineagedb._config"],
-    ["lineagedb._logger", "lineagedb.errors", "lineagedb._base62"],
+    ["lineagedb._base"],
+    ["lineagedb.errors"],
 ]
+# What the package's top level holds besides the layers' folders.
+TOP_LEVEL_FILES = {"__init__.py", "__main__.py", "errors.py", "py.typed"}
 
 
 def module_name(path: Path) -> str:
@@ -97,6 +90,14 @@ def imports_of(path: Path) -> set[str]:
 
     visit(ast.parse(path.read_text()))
     return found
+
+
+def test_the_top_level_holds_one_folder_per_layer() -> None:
+    files = {p.name for p in PACKAGE.iterdir() if p.is_file()}
+    folders = {f"lineagedb.{p.name}" for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert files <= TOP_LEVEL_FILES, f"loose modules at the top: {sorted(files - TOP_LEVEL_FILES)}"
+    layered = {prefix for layer in LAYERS for prefix in layer}
+    assert folders <= layered, f"folders in no layer: {sorted(folders - layered)}"
 
 
 def test_imports_point_down_the_layers() -> None:

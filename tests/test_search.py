@@ -104,14 +104,14 @@ def test_hostile_strings_never_error(
 def test_text_in_thousands_of_records_gives_the_newest(
     instance: ModuleType, vocabulary: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import lineagedb._db
+    import lineagedb.models.query.dialects
 
     ln = instance
     if ln.setup.settings.instance.dialect != "sqlite":
         pytest.skip("PostgreSQL takes the first matches its GIN index yields")
     # At a million records "thousands" is 5,000; here 2 stands for it.
-    monkeypatch.setattr(lineagedb._db, "_SCAN_LIMIT", 2)
-    monkeypatch.setattr(lineagedb._db, "CANDIDATES", 2)
+    monkeypatch.setattr(lineagedb.models.query.dialects, "_SCAN_LIMIT", 2)
+    monkeypatch.setattr(lineagedb.models.query.dialects, "CANDIDATES", 2)
     result = ln.Artifact.search("meta", limit=2)
     newest = [vocabulary["premeta.txt"], vocabulary["study0/meta.csv"]]
     assert sorted(result.index) == sorted(newest)
@@ -120,12 +120,12 @@ def test_text_in_thousands_of_records_gives_the_newest(
 def test_typos_in_common_words_are_found_too(
     instance: ModuleType, vocabulary: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import lineagedb._db
+    import lineagedb.models.query.dialects
 
     ln = instance
     # Make every trigram and piece "common", as at a million records: SQLite then takes
     # the newest holders unranked, PostgreSQL reads holders in table order.
-    monkeypatch.setattr(lineagedb._db, "_SCAN_LIMIT", 1)
-    monkeypatch.setattr(lineagedb._db, "_SAMPLE_HITS", 1)
+    monkeypatch.setattr(lineagedb.models.query.dialects, "_SCAN_LIMIT", 1)
+    monkeypatch.setattr(lineagedb.models.query.dialects, "_SAMPLE_HITS", 1)
     assert "meta.csv" in list(ln.Artifact.search("metta")["key"])[:3]
     assert "collection.txt" in list(ln.Artifact.search("colection")["key"])[:3]

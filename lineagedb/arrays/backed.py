@@ -34,15 +34,13 @@ from lineagedb.arrays._index import Selection
 from lineagedb.arrays._ranges import Bytes, LocalBytes, RemoteBytes
 from lineagedb.arrays._subset import AnnDataAccessorSubset, RawAccessor
 from lineagedb.errors import InvalidArgument
+from lineagedb.storage.formats import BACKED_SUFFIXES, format_of
 from lineagedb.storage.paths import is_local, local_path
-from lineagedb.storage.serializers import FOLDER_SUFFIXES
 
 if TYPE_CHECKING:
     import anndata as ad
     from upath import UPath
 
-BACKED_SUFFIXES = (".h5ad", ".h5", ".hdf5", *FOLDER_SUFFIXES)
-_ZARR_SUFFIXES = FOLDER_SUFFIXES
 SPARSE = ("csr_matrix", "csc_matrix")
 # Bytes of a cloud object h5py reads at a time (its metadata, and non-raw reads).
 _REMOTE_BLOCK = 256 * 1024
@@ -73,11 +71,13 @@ def open_backed(path: Path | UPath, name: str | None = None) -> AnnDataAccessor 
     """
     suffix = Path(str(path)).suffix
     check_backed_suffix(suffix, f"'{path}'")
+    stored = format_of(suffix)
+    assert stored is not None
     name = name or Path(str(path)).name
     connection: Any = None
     source: Bytes | None = None
     try:
-        if suffix in _ZARR_SUFFIXES:
+        if stored.backed == "zarr":
             storage = _open_zarr(path)
         else:
             import h5py
@@ -94,12 +94,12 @@ def open_backed(path: Path | UPath, name: str | None = None) -> AnnDataAccessor 
     except (OSError, ValueError) as error:
         if connection is not None:
             connection.close()
-        kind = "a zarr store" if suffix in _ZARR_SUFFIXES else "an HDF5 file"
+        kind = "a zarr store" if stored.backed == "zarr" else "an HDF5 file"
         raise InvalidArgument(
             f"'{path}' cannot be opened as {kind} ({error}). Check that it is complete and of "
             "the format its suffix says."
         ) from None
-    if suffix in (".h5ad", ".zrad") or storage.attrs.get("encoding-type") == "anndata":
+    if stored.anndata or storage.attrs.get("encoding-type") == "anndata":
         import scipy.sparse  # noqa: F401 (slices come back as its matrices: import it up front)
 
         return AnnDataAccessor(storage, connection, source, name)

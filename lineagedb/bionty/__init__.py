@@ -61,7 +61,7 @@ def __getattr__(name: str) -> Any:
         name = "Source"
     if name not in _REGISTRIES:
         raise AttributeError(f"module 'lineagedb.bionty' has no attribute {name!r}")
-    from lineagedb._session import session
+    from lineagedb._base.session import session
     from lineagedb.errors import NotConnected
 
     session.ensure_connected()

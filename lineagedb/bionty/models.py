@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from django.db import models
 
-from lineagedb._base62 import hashed_base62
+from lineagedb._base.base62 import hashed_base62
 from lineagedb.bionty import registry
 from lineagedb.models.record import Record
 

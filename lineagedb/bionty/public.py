@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from lineagedb._config import cache_dir
-from lineagedb._logger import logger
+from lineagedb._base.config import cache_dir
+from lineagedb._base.logger import logger
 from lineagedb.bionty.sources import (
     DATA,
     ORGANISM,
@@ -37,9 +37,9 @@ from lineagedb.bionty.sources import (
     organisms,
 )
 from lineagedb.errors import InvalidArgument
-from lineagedb.lookup import Lookup
-from lineagedb.search import field_score, record_score
-from lineagedb.validation import InspectResult, inspect_result, is_empty, log_summary
+from lineagedb.models.query.lookup import Lookup
+from lineagedb.models.query.search import field_score, record_score
+from lineagedb.models.query.validation import InspectResult, inspect_result, is_empty, log_summary
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from lineagedb._base62 import hashed_base62
-from lineagedb._logger import logger
+from lineagedb._base.base62 import hashed_base62
+from lineagedb._base.logger import logger
 from lineagedb.bionty._settings import settings
 from lineagedb.bionty.public import PublicOntology
 from lineagedb.errors import InvalidArgument
-from lineagedb.validation import field_name
+from lineagedb.models.query.validation import field_name
 
 # Public table column → record field, where they differ.
 _RENAMED = {"definition": "description"}
@@ -147,8 +147,8 @@ class BioRegistry:
             ... # doctest: +SKIP
             >>> ln.save(records)  # doctest: +SKIP
         """
-        from lineagedb.validation import from_values as saved_records
-        from lineagedb.validation import is_empty
+        from lineagedb.models.query.validation import from_values as saved_records
+        from lineagedb.models.query.validation import is_empty
 
         name = field_name(cls, field)
         query = cls.objects.all()  # type: ignore[attr-defined]

@@ -188,7 +188,7 @@ def main(debug: bool, quiet: bool) -> None:
     """
     if quiet:
         _ln().settings.verbosity = "error"
-    from lineagedb._session import session
+    from lineagedb._base.session import session
 
     # Each command connects to the last instance: say so on init/connect only.
     session.reconnect = _quiet_reconnect

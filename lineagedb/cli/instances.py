@@ -118,7 +118,7 @@ def instances(as_json: bool) -> None:
 
         lineagedb instances
     """
-    from lineagedb._config import list_instances, read_current_name
+    from lineagedb._base.config import list_instances, read_current_name
     from lineagedb.setup._instance import InstanceSettings
 
     current = read_current_name()

@@ -74,7 +74,9 @@ def save(
         .Artifact(path, key=key, description=description, version=version, revises=previous)
         .save()
     )
-    not_applied = artifact.__dict__.get("_not_applied") or {}
+    from lineagedb.models.artifact import not_applied as values_not_applied
+
+    not_applied = values_not_applied(artifact)
     if update and not_applied:
         if "key" in not_applied and not artifact.key_is_virtual:
             raise InvalidArgument(
@@ -165,7 +167,9 @@ def ls(
     from django.core.exceptions import FieldError, ValidationError
 
     model = _registry(registry)
-    from lineagedb.query import public_columns  # Django's: loaded once a command needs it
+    from lineagedb.models.query.queryset import (
+        public_columns,  # Django's: loaded once a command needs it
+    )
 
     every = public_columns(model)
     if columns == "all" or (columns is None and as_json):
@@ -268,17 +272,17 @@ def describe(uid_or_key: str, registry: str | None) -> None:
         lineagedb describe Jcs76l0nQW6Oi1go0aeP
     """
     record = _record(uid_or_key, registry)  # connects first: display imports the registries
-    from lineagedb.display.describe import describe as text
     from lineagedb.display.describe import summary
+    from lineagedb.models import Collection, Run
+    from lineagedb.models.annotations.summary import describe_text
 
-    click.echo(text(record))
-    kind = type(record).__name__
-    if kind == "Collection":
+    click.echo(describe_text(record))
+    if isinstance(record, Collection):
         members = list(record.artifacts.all()[:MAX_LISTED])
         click.echo(f"\nArtifacts ({record.artifacts.count()}):")
         for member in members:
             click.echo(f"  {summary(member)}")
-    if kind == "Run":
+    if isinstance(record, Run):
         outputs = [*record.output_artifacts.all()[:MAX_LISTED]]
         outputs += [*record.output_collections.all()[:MAX_LISTED]]
         click.echo(f"\nOutputs ({len(outputs)}{'+' if len(outputs) >= MAX_LISTED else ''}):")
@@ -390,7 +394,7 @@ def status(path: str, as_json: bool) -> None:
         lineagedb status ./data/runs
     """
     _ln().Artifact  # noqa: B018  (connects to the current instance)
-    from lineagedb.models.status import status as folder_status
+    from lineagedb.cli._status import status as folder_status
 
     report = folder_status(path)
     if as_json:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 from lineagedb.curators._dataframe import DataFrameCurator, fingerprint, var_registry
 from lineagedb.errors import InvalidArgument, ValidationError
 from lineagedb.models import Artifact, Feature, FeatureSet
-from lineagedb.validation import field_name
+from lineagedb.models.annotations.tables import link_column_labels
+from lineagedb.models.artifact import annotate_on_save
+from lineagedb.models.query.validation import field_name
+from lineagedb.storage.serializers import accessor_of
 
 
 class AnnDataCurator(DataFrameCurator):
@@ -38,7 +41,7 @@ class AnnDataCurator(DataFrameCurator):
         categoricals: dict[str, Any] | None = None,
         var_index: Any = None,
     ) -> None:
-        if type(adata).__name__ != "AnnData":
+        if accessor_of(adata) != "AnnData":
             raise InvalidArgument(f"AnnDataCurator checks an AnnData, not {type(adata).__name__}.")
         super().__init__(adata.obs, schema, categoricals)
         self.adata = adata
@@ -130,21 +133,20 @@ class AnnDataCurator(DataFrameCurator):
         Example:
             >>> curator.save_artifact(key="pbmc.h5ad")  # doctest: +SKIP
         """
-        from django.db import transaction
-
         if self.fingerprint != fingerprint(self.df):
             self.validate()
         artifact = Artifact.from_anndata(
             self.adata, key=key, description=description, revises=revises
         )
-        with transaction.atomic():
-            artifact.save()
-            artifact.features.add_from_anndata(
-                var_field=self._var_index if self._var_index is not None else None
-            )
-            by_name = {f.name: f for f in Feature.objects.filter(name__in=list(self._categoricals))}
-            artifact._link_column_labels(self.df, self._categoricals, by_name)
-        return artifact
+        df, categoricals, var_field = self.df, self._categoricals, self._var_index
+
+        def annotate(host: Artifact) -> None:
+            host.features.add_from_anndata(var_field=var_field)
+            by_name = {f.name: f for f in Feature.objects.filter(name__in=list(categoricals))}
+            link_column_labels(host, df, categoricals, by_name)
+
+        annotate_on_save(artifact, annotate)
+        return artifact.save()
 
 
 class MuDataCurator:
@@ -172,7 +174,7 @@ class MuDataCurator:
         var_index: dict[str, Any] | None = None,
         categoricals: dict[str, Any] | None = None,
     ) -> None:
-        if type(mdata).__name__ != "MuData":
+        if accessor_of(mdata) != "MuData":
             raise InvalidArgument(f"MuDataCurator checks a MuData, not {type(mdata).__name__}.")
         self.mdata = mdata
         modalities = list(mdata.mod)
@@ -224,7 +226,10 @@ class MuDataCurator:
         """
         problems = self._problems()
         if problems:
-            raise ValidationError("The MuData does not validate:\n  - " + "\n  - ".join(problems))
+            raise ValidationError(
+                "The MuData does not validate:\n  - " + "\n  - ".join(problems),
+                problems=problems,
+            )
         logger.success("the MuData is validated")
 
     def standardize(self, key: str) -> None:
@@ -289,14 +294,13 @@ class MuDataCurator:
         Example:
             >>> curator.save_artifact(key="citeseq.h5mu")  # doctest: +SKIP
         """
-        from django.db import transaction
 
         self.validate()
         artifact = Artifact.from_mudata(
             self.mdata, key=key, description=description, revises=revises
         )
-        with transaction.atomic():
-            artifact.save()
+
+        def annotate(host: Artifact) -> None:
             for name, curator in self._modalities.items():
                 field = curator._var_index
                 if field is not None:
@@ -305,10 +309,12 @@ class MuDataCurator:
                     names = [str(v) for v in curator.adata.var_names]
                     members = list(model.objects.filter(**{f"{column}__in": names}))
                     if members:
-                        artifact.features.add(FeatureSet(members), slot=f"[{name!r}].var")
-                self._link_obs(artifact, curator, f"[{name!r}].obs")
-            self._link_obs(artifact, self._global, "obs")
-        return artifact
+                        host.features.add(FeatureSet(members), slot=f"[{name!r}].var")
+                self._link_obs(host, curator, f"[{name!r}].obs")
+            self._link_obs(host, self._global, "obs")
+
+        annotate_on_save(artifact, annotate)
+        return artifact.save()
 
     @staticmethod
     def _link_obs(artifact: Artifact, curator: DataFrameCurator, slot: str) -> None:
@@ -317,6 +323,6 @@ class MuDataCurator:
         features = list(Feature.objects.filter(name__in=columns))
         if features:
             artifact.features.add(features, slot=slot)
-        artifact._link_column_labels(
-            curator.df, curator._categoricals, {feature.name: feature for feature in features}
+        link_column_labels(
+            artifact, curator.df, curator._categoricals, {f.name: f for f in features}
         )

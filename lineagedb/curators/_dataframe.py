@@ -12,22 +12,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument, ValidationError
 from lineagedb.models import Artifact, Feature, FeatureSet, ULabel
-from lineagedb.validation import field_name, table_problems
+from lineagedb.models.annotations.field_ref import FieldRef
+from lineagedb.models.annotations.tables import annotate_with_table, table_problems_for
+from lineagedb.models.artifact import annotate_on_save
+from lineagedb.models.query.validation import field_name
 
 
 def registry_of(field: Any) -> Any:
     """The registry a categorical's field belongs to (a name such as ``"name"``: ULabel)."""
-    model = getattr(getattr(field, "field", None), "model", None)
-    return model if model is not None else ULabel
+    return FieldRef.of(field).or_model(ULabel).model
 
 
 def var_registry(field: Any) -> Any:
     """The registry var names are checked against: the field's (bt.Gene), else Feature."""
-    model = getattr(getattr(field, "field", None), "model", None)
-    return model if model is not None else Feature
+    return FieldRef.of(field).or_model(Feature).model
 
 
 def fingerprint(df: Any) -> int:
@@ -107,10 +108,8 @@ class DataFrameCurator:
     # -- checks ---------------------------------------------------------------------------
 
     def _problems(self) -> list[str]:
-        required = [(feature.name, feature.type) for feature in self._required]
         extra_allowed = self.schema is None or not self.schema.maximal_set
-        queries = {c: registry_of(f).objects.all() for c, f in self._categoricals.items()}
-        return table_problems(self.df, required, self._categoricals, queries, extra_allowed)
+        return table_problems_for(self.df, self._required, self._categoricals, extra_allowed)
 
     def validate(self) -> None:
         """Raise ValidationError naming every failing column and its bad values; else return.
@@ -123,7 +122,8 @@ class DataFrameCurator:
         self.fingerprint = fingerprint(self.df) if not problems else None
         if problems:
             raise ValidationError(
-                "The DataFrame does not validate:\n  - " + "\n  - ".join(problems)
+                "The DataFrame does not validate:\n  - " + "\n  - ".join(problems),
+                problems=problems,
             )
         logger.success("the DataFrame is validated")
 
@@ -225,15 +225,12 @@ class DataFrameCurator:
         Example:
             >>> artifact = curator.save_artifact(key="samples.parquet")  # doctest: +SKIP
         """
-        from django.db import transaction
-
         if self.fingerprint != fingerprint(self.df):  # not validated as it is now
             self.validate()
         artifact = Artifact.from_df(self.df, key=key, description=description, revises=revises)
-        with transaction.atomic():
-            artifact.save()
-            artifact._annotate_table(self.df, self._categoricals)
-        return artifact
+        df, categoricals = self.df, self._categoricals
+        annotate_on_save(artifact, lambda host: annotate_with_table(host, df, categoricals))
+        return artifact.save()
 
     def save_collection(
         self,

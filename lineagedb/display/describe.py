@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from lineagedb.display.format import format_value
-from lineagedb.label_links import label_links, registry_name
 
 MAX_INPUTS = 10
 # Foreign keys shown under "Provenance:", in this order, when set.
@@ -36,13 +37,51 @@ def summary(record: Any, *, with_updated_at: bool = False) -> str:
     return f"{type(record).__name__}({', '.join(parts)})"
 
 
-def describe(record: Any) -> str:
-    """The text ``describe()`` prints: the record, then its provenance.
+@dataclass
+class FeatureLine:
+    """One feature of a host's feature set, with what the host has under it."""
 
-    Works on unsaved records too: links that are not set are left out.
+    name: str
+    type: str
+    unit: str | None = None
+    registries: str | None = None
+    labels: list[str] = dataclasses.field(default_factory=list)  # label names linked under it
+    values: list[Any] = dataclasses.field(default_factory=list)  # feature values (numbers, text)
+
+
+@dataclass
+class SlotLines:
+    """A host's feature set in one slot: its features, or (genes, …) its members' names."""
+
+    slot: str | None
+    feature_set: Any
+    features: list[FeatureLine] = dataclasses.field(default_factory=list)
+    members: list[str] | None = None
+
+
+@dataclass
+class Annotations:
+    """What ``describe()`` shows of a host's features and labels, gathered by the models.
 
     Example:
-        >>> print(describe(artifact))  # doctest: +SKIP
+        >>> features_section(Annotations(slots=[], labels=[]))
+        []
+    """
+
+    slots: list[SlotLines]
+    # (accessor, registry name, label names) per label registry with links.
+    labels: list[tuple[str, str, list[str]]]
+
+
+def describe(record: Any, run: Any = None, annotations: Annotations | None = None) -> str:
+    """The text ``describe()`` prints: the record, then its provenance.
+
+    ``run`` is the run whose inputs are shown (the record itself for a Run);
+    ``annotations`` its features and labels. Works on unsaved records too:
+    links that are not set are left out.
+
+    Example:
+        >>> print(describe(artifact, artifact.run))  # doctest: +SKIP
     """
     lines = [summary(record, with_updated_at=True)]
     linked = []
@@ -54,7 +93,6 @@ def describe(record: Any) -> str:
         linked.append(f"  📎 {name}: {summary(getattr(record, name))}")
     if linked:
         lines += ["", "Provenance:", *linked]
-    run = record if type(record).__name__ == "Run" else getattr(record, "run", None)
     if run is not None and run.pk is not None:
         inputs = [
             *run.input_artifacts.all()[:MAX_INPUTS],
@@ -63,8 +101,8 @@ def describe(record: Any) -> str:
         if inputs:
             lines += ["", "Inputs of the run:" if run is not record else "Inputs:"]
             lines += [f"  ⬇ {summary(item)}" for item in inputs]
-    if hasattr(record, "feature_set_links") and record.pk is not None:
-        for section in (features_section(record), labels_section(record)):
+    if annotations is not None:
+        for section in (features_section(annotations), labels_section(annotations)):
             if section:
                 lines += ["", *section]
     return "\n".join(lines)
@@ -91,93 +129,67 @@ def _short(record: Any) -> str:
     return f"{type(record).__name__}({', '.join(parts)})"
 
 
-def features_section(host: Any) -> list[str]:
+def features_section(annotations: Annotations) -> list[str]:
     """The "Features:" lines of an artifact or collection: per slot, its set and features.
 
     Category features show the labels linked to this host under them.
 
     Example:
-        >>> for line in features_section(artifact):  # doctest: +SKIP
+        >>> for line in features_section(artifact.features._annotations()):  # doctest: +SKIP
         ...     print(line)
         Features:
           columns: FeatureSet(uid='…', n=5, registry='core.Feature')
             🔗 iris_organism_name (3, core.ULabel): 'setosa', 'versicolor', 'virginica'
             petal_length (number)
     """
-    links = list(host.feature_set_links.select_related("featureset").order_by("slot", "id"))
-    if not links:
+    if not annotations.slots:
         return []
-    labels: dict[int, list[str]] = {}
-    for link in label_links(type(host)):
-        if link.has_feature:
-            rows = link.through.objects.filter(**{link.host_field: host}).values_list(
-                "feature_id", f"{link.label_field}__{link.name_field}"
-            )
-            for feature_id, name in rows:
-                labels.setdefault(feature_id, []).append(name)
-    values: dict[int, list[str]] = {}
-    if hasattr(host, "feature_value_links"):
-        pairs = host.feature_value_links.values_list(
-            "featurevalue__feature_id", "featurevalue__value"
-        )
-        for feature_id, value in pairs:
-            values.setdefault(feature_id, []).append(value)
     lines = ["Features:"]
-    for link in links:
-        feature_set = link.featureset
-        lines.append(f"  {link.slot}: {_short(feature_set)}")
-        if feature_set.registry != "core.Feature":
-            names = [_member_name(m) for m in feature_set.members[: MAX_MEMBERS + 1]]
-            lines.append(f"    {_values(names, MAX_MEMBERS)}")
+    for slot in annotations.slots:
+        lines.append(f"  {slot.slot}: {_short(slot.feature_set)}")
+        if slot.members is not None:
+            lines.append(f"    {_values(slot.members, MAX_MEMBERS)}")
             continue
-        for feature in feature_set.features.order_by("name"):
+        for feature in slot.features:
             if feature.type == "category" and feature.registries:
-                found = labels.get(feature.pk, [])
+                found = feature.labels
                 lines.append(
                     f"    🔗 {feature.name} ({len(set(found))}, {feature.registries}): "
                     f"{_values(found)}"
                 )
             else:
                 unit = f", {feature.unit}" if feature.unit else ""
-                given = values.get(feature.pk)
+                given = feature.values
                 shown = f": {_values([str(v) for v in given])}" if given else ""
                 lines.append(f"    {feature.name} ({feature.type}{unit}){shown}")
     return lines
 
 
-def labels_section(host: Any) -> list[str]:
+def labels_section(annotations: Annotations) -> list[str]:
     """The "Labels:" lines of an artifact or collection.
 
     Example:
-        >>> for line in labels_section(artifact):  # doctest: +SKIP
+        >>> groups = [("ulabels", "core.ULabel", ["study0", "setosa", "study0"])]
+        >>> for line in labels_section(Annotations(slots=[], labels=groups)):
         ...     print(line)
         Labels:
-          📎 ulabels (4, core.ULabel): 'setosa', 'study0', 'versicolor', 'virginica'
+          📎 ulabels (2, core.ULabel): 'setosa', 'study0'
     """
-    lines = []
-    for link in label_links(type(host)):
-        names = list(
-            link.through.objects.filter(**{link.host_field: host}).values_list(
-                f"{link.label_field}__{link.name_field}", flat=True
-            )
-        )
-        if names:
-            registry = registry_name(link.model)
-            lines.append(f"  📎 {link.accessor} ({len(set(names))}, {registry}): {_values(names)}")
+    lines = [
+        f"  📎 {accessor} ({len(set(names))}, {registry}): {_values(names)}"
+        for accessor, registry, names in annotations.labels
+        if names
+    ]
     return ["Labels:", *lines] if lines else []
 
 
-def print_describe(record: Any) -> None:
-    """Print :func:`describe` with rich: highlighted in terminals and Jupyter, plain when piped.
+def print_describe(text: str) -> None:
+    """Print the text of :func:`describe` with rich: highlighted in terminals, plain when piped.
 
     Example:
-        >>> print_describe(artifact)  # doctest: +SKIP
+        >>> print_describe("Artifact(uid='Jcs76l0nQW6Oi1go0aeP')")
+        Artifact(uid='Jcs76l0nQW6Oi1go0aeP')
     """
     from rich.console import Console
 
-    Console(soft_wrap=True).print(describe(record), markup=False)
-
-
-def _member_name(member: Any) -> str:
-    """A feature set member by its name (a gene by its symbol)."""
-    return str(getattr(member, member._name_field, None) or member)
+    Console(soft_wrap=True).print(text, markup=False)

@@ -10,20 +10,12 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 
 
 def _label(record: Any) -> str:
-    kind = type(record).__name__
-    if kind == "Artifact":
-        text = record.key or record.description or f"{record.uid}{record.suffix}"
-    elif kind == "Collection":
-        text = f"{record.name} (v{record.version})" if record.version else record.name
-    else:  # Run
-        transform = record.transform
-        when = record.started_at.strftime("%Y-%m-%d %H:%M")
-        text = f"{transform.name}\\n{transform.type} run {when}"
-    return text.replace('"', "'")
+    # Each registry names its node (_lineage_label) and its shape (_lineage_shape).
+    return str(record._lineage_label()).replace('"', "'")
 
 
 def _node_id(record: Any) -> str:
@@ -33,12 +25,15 @@ def _node_id(record: Any) -> str:
 def lineage_graph(record: Any) -> Any:
     """A graphviz Digraph of ``record`` and its upstream runs and inputs.
 
+    Records draw themselves: ``_lineage_label()`` names a node,
+    ``_lineage_shape`` is its Graphviz shape, ``_provenance_run()`` is the run
+    that made it (a Run's is itself).
+
     Example:
         >>> graph = lineage_graph(artifact)  # doctest: +SKIP
         >>> print(graph.source)  # doctest: +SKIP
     """
     graph = _new_graph("lineage")
-    shapes = {"Artifact": "box", "Collection": "box3d", "Run": "ellipse"}
     seen: set[str] = set()
 
     def node(item: Any, highlight: bool = False) -> str:
@@ -46,12 +41,12 @@ def lineage_graph(record: Any) -> Any:
         if identifier not in seen:
             seen.add(identifier)
             style = {"style": "filled", "fillcolor": "#fde68a"} if highlight else {}
-            graph.node(identifier, _label(item), shape=shapes[type(item).__name__], **style)
+            graph.node(identifier, _label(item), shape=item._lineage_shape, **style)
         return identifier
 
     pending = []
     start = node(record, highlight=True)
-    if type(record).__name__ == "Run":
+    if record._provenance_run() is record:  # a Run
         pending.append(record)
     elif record.run_id is not None:
         graph.edge(node(record.run), start)

@@ -8,11 +8,9 @@ Example:
     >>> ln.Artifact.df()  # doctest: +SKIP
 """
 
-from lineagedb.models.annotation import Feature, FeatureSet, ULabel
-from lineagedb.models.artifact import Artifact
-from lineagedb.models.bulk import save
-from lineagedb.models.collection import Collection, CollectionArtifact
-from lineagedb.models.links import (
+from lineagedb.models.annotations.feature import Feature
+from lineagedb.models.annotations.feature_set import FeatureSet
+from lineagedb.models.annotations.links import (
     ArtifactFeatureSet,
     ArtifactFeatureValue,
     ArtifactULabel,
@@ -21,7 +19,11 @@ from lineagedb.models.links import (
     FeatureSetFeature,
     FeatureValue,
 )
-from lineagedb.models.manifest import FolderManifest
+from lineagedb.models.annotations.ulabel import ULabel
+from lineagedb.models.artifact import Artifact
+from lineagedb.models.artifact.manifest import FolderManifest
+from lineagedb.models.bulk import save
+from lineagedb.models.collection import Collection, CollectionArtifact
 from lineagedb.models.record import Record
 from lineagedb.models.run import Run
 from lineagedb.models.storage import Storage

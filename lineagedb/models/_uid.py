@@ -5,8 +5,8 @@ Migrations refer to these functions by path; keep their names stable.
 
 from __future__ import annotations
 
-from lineagedb import _session
-from lineagedb._base62 import BASE62, base62
+from lineagedb._base import session as _session
+from lineagedb._base.base62 import BASE62, base62
 
 __all__ = ["BASE62", "base62"]
 
@@ -46,3 +46,18 @@ def collection_uid() -> str:
 def current_user_id() -> int:
     """The id of the current user's record: the default of every ``created_by``."""
     return _session.current_user_id()
+
+
+def ulabel_uid() -> str:
+    """A new ULabel uid (8 characters)."""
+    return base62(8)
+
+
+def feature_uid() -> str:
+    """A new Feature uid (12 characters)."""
+    return base62(12)
+
+
+def feature_set_uid() -> str:
+    """A new FeatureSet uid (20 characters)."""
+    return base62(20)

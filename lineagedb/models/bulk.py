@@ -1,18 +1,53 @@
-"""``ln.save(records)``: many records in one transaction."""
+"""``ln.save(records)``: many records in one transaction.
+
+Records are told apart by two small protocols, never by their class:
+:class:`HoldsBytes` (artifacts: bytes staged and committed with the
+records) and :class:`SavesAlone` (records whose ``save()`` writes more than
+their row: new versions, feature sets and collections linking members,
+artifacts with a folder manifest or annotations).
+"""
 
 from __future__ import annotations
 
 import graphlib
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from django.db import IntegrityError
 
+from lineagedb.models.artifact.staged_save import Pending, save_staged
 from lineagedb.models.record import Record
-from lineagedb.models.staged_save import save_staged
 
 RecordT = TypeVar("RecordT", bound=Record)
+
+
+@runtime_checkable
+class HoldsBytes(Protocol):
+    """A record with bytes in storage, saved on the one save path (``staged_save``)."""
+
+    def _stage_for_save(self) -> list[Pending]:
+        """Stage the bytes not staged yet; (staged, final location) pairs to commit."""
+
+    def _save_new_relations(self) -> None:
+        """Save records this one points at that are new too (a bucket seen first)."""
+
+    def _discard_staged(self) -> None:
+        """Forget staged bytes after a failed save (the save path removed them)."""
+
+    def _finish_save(self) -> None:
+        """Tidy up after the record and its bytes are saved."""
+
+    def _same_managed_content(self) -> Any:
+        """A saved record holding the same managed bytes (another writer was first), or None."""
+
+
+@runtime_checkable
+class SavesAlone(Protocol):
+    """A record ``ln.save()`` must save with its own ``save()``."""
+
+    def _saves_alone(self) -> bool:
+        """Whether it must, now."""
 
 
 def save(records: Iterable[RecordT]) -> list[RecordT]:
@@ -41,20 +76,16 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     one_by_one = [
         r
         for r in new
-        if getattr(r, "_revises", None)
-        or _content_of(r) in repeated
-        or "_pending_members" in r.__dict__
-        or "_folder_content" in r.__dict__  # its files go into a FolderManifest
-        or "_annotate_with" in r.__dict__  # from_df(..., schema=) links features and labels
-        or getattr(r, "_members", None)
+        if _content_of(r) in repeated or (isinstance(r, SavesAlone) and r._saves_alone())
     ]
     aside = {id(record) for record in one_by_one}
     new = [record for record in new if id(record) not in aside]
+    with_bytes = [record for record in new if isinstance(record, HoldsBytes)]
     updated = [record for record in records if not record._state.adding]
-    pending = [item for record in new for item in record._stage_for_save()]
+    pending = [item for record in with_bytes for item in record._stage_for_save()]
 
     def write() -> None:
-        for record in new:
+        for record in with_bytes:
             record._save_new_relations()
         for registry in _insert_order({type(record) for record in new}):
             group = [record for record in new if type(record) is registry]
@@ -68,13 +99,14 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
         for record in new:
             record.pk = None
             record._state.adding = True
+        for record in with_bytes:
             record._discard_staged()
-        if not (isinstance(error, IntegrityError) and _content_saved_meanwhile(new)):
+        if not (isinstance(error, IntegrityError) and _content_saved_meanwhile(with_bytes)):
             raise
         # Another process saved some of the same content meanwhile: save each
         # record on its own, where such a conflict returns the existing record.
-        one_by_one, new = new + one_by_one, []
-    for record in new:
+        one_by_one, new, with_bytes = new + one_by_one, [], []
+    for record in with_bytes:
         record._finish_save()
     for registry in {type(record) for record in new}:
         after = getattr(registry, "_after_bulk_save", None)  # bionty: save ontology parents
@@ -113,5 +145,5 @@ def _repeated_content(records: list[Any]) -> set[tuple[str, str]]:
     return {content for content, count in counts.items() if content is not None and count > 1}
 
 
-def _content_saved_meanwhile(records: list[Any]) -> bool:
+def _content_saved_meanwhile(records: Iterable[HoldsBytes]) -> bool:
     return any(record._same_managed_content() is not None for record in records)

@@ -6,15 +6,15 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models, transaction
 
-from lineagedb._logger import logger
-from lineagedb._session import current_run, session
+from lineagedb._base.logger import logger
+from lineagedb._base.session import current_run, session
 from lineagedb.errors import InvalidArgument, MixedSuffixes, NoLoader, WrongType
 from lineagedb.models import _uid
-from lineagedb.models.annotating import Annotated
+from lineagedb.models.annotations.features import Annotated
+from lineagedb.models.query.queryset import QuerySet
 from lineagedb.models.record import Record
 from lineagedb.models.versioning import VersionedRecord
-from lineagedb.query import QuerySet
-from lineagedb.storage import serializers
+from lineagedb.storage.formats import format_of
 from lineagedb.storage.hashing import hash_bytes
 
 if TYPE_CHECKING:
@@ -35,10 +35,10 @@ def collection_hash(artifacts: list[Artifact]) -> str:
     return hash_bytes("\n".join(f"{a.hash_type}:{a.hash}" for a in artifacts).encode())
 
 
-# Suffixes that load() concatenates together.
-_KINDS = {suffix: "AnnData" for suffix in serializers.SUFFIXES["AnnData"]} | {
-    suffix: "table" for suffix in (".csv", ".tsv", ".parquet")
-}
+def _joins(suffix: str) -> str:
+    """How load() joins members with this suffix: "table", "AnnData", or the suffix itself."""
+    known = format_of(suffix)
+    return known.joins if known is not None and known.joins is not None else suffix
 
 
 class Collection(Annotated, VersionedRecord):
@@ -66,6 +66,7 @@ class Collection(Annotated, VersionedRecord):
     _search_fields = ("name", "description")
     _name_field = "name"
     _repr_exclude = ("created_at", "updated_at", "is_latest")
+    _lineage_shape = "box3d"
     _delete_with_rules = True
     # Set by the constructor: the members to link on save().
     _members: list[Artifact] | None = None
@@ -97,6 +98,13 @@ class Collection(Annotated, VersionedRecord):
     feature_sets = models.ManyToManyField(
         "FeatureSet", through="CollectionFeatureSet", related_name="collections", blank=True
     )
+
+    def _saves_alone(self) -> bool:
+        # Its save() links its members in order and their feature sets.
+        return super()._saves_alone() or bool(self._members)
+
+    def _lineage_label(self) -> str:
+        return f"{self.name} (v{self.version})" if self.version else str(self.name)
 
     def __init__(
         self,
@@ -213,8 +221,8 @@ class Collection(Annotated, VersionedRecord):
 
     def _link_feature_sets(self, members: list[Artifact]) -> None:
         """Per slot, the union of the members' feature sets (reused by hash)."""
-        from lineagedb.models.annotation import FeatureSet
-        from lineagedb.models.links import (
+        from lineagedb.models.annotations.feature_set import FeatureSet
+        from lineagedb.models.annotations.links import (
             ArtifactFeatureSet,
             CollectionFeatureSet,
             FeatureSetFeature,
@@ -294,7 +302,7 @@ class Collection(Annotated, VersionedRecord):
         session.tracked.record_input(self)
         artifacts = list(self.artifacts)
         suffixes = sorted({artifact.suffix for artifact in artifacts})
-        kinds = {_KINDS.get(suffix, suffix) for suffix in suffixes}
+        kinds = {_joins(suffix) for suffix in suffixes}
         if len(kinds) > 1:
             raise MixedSuffixes(
                 f"Collection {self.uid} mixes suffixes {', '.join(map(repr, suffixes))}; load() "
@@ -366,7 +374,7 @@ class Collection(Annotated, VersionedRecord):
 
         paths: list[Any] = []
         for artifact in self.artifacts:
-            if _KINDS.get(artifact.suffix) != "AnnData":
+            if _joins(artifact.suffix) != "AnnData":
                 logger.warning(
                     f"ignoring artifact {artifact.uid} with suffix {artifact.suffix!r}: "
                     "mapped() reads AnnData stored as .h5ad or .zarr"

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
 
-from lineagedb._session import session
+from lineagedb._base.session import session
 from lineagedb.display.format import format_value
 from lineagedb.errors import InvalidArgument, OtherInstance, UnknownField
-from lineagedb.lookup import Lookup
 from lineagedb.models._uid import current_user_id
-from lineagedb.query import QuerySet
+from lineagedb.models.query.lookup import Lookup
+from lineagedb.models.query.queryset import QuerySet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -124,24 +124,6 @@ class Record(models.Model):
         """
         self._check_instance()
         return super().delete(*args, **kwargs)
-
-    # Hooks of the one save path (models/staged_save.py); Artifact overrides them.
-    def _stage_for_save(self) -> list[Any]:
-        """Stage this record's bytes, if it has any; (staged, final location) pairs."""
-        return []
-
-    def _save_new_relations(self) -> None:
-        """Save records this one points at that are new too (a bucket seen first)."""
-
-    def _discard_staged(self) -> None:
-        """Remove this record's staged bytes after a failed save."""
-
-    def _finish_save(self) -> None:
-        """Tidy up after the record and its bytes are saved."""
-
-    def _same_managed_content(self) -> Record | None:
-        """A saved record holding the same managed bytes (another writer was first), or None."""
-        return None
 
     def _check_text_fields(self) -> None:
         """Refuse text that a database cannot store: too long, NUL characters, lone surrogates.
@@ -384,8 +366,13 @@ class Record(models.Model):
               📎 storage: Storage(uid='kobXuZ1eiiLn', root='/data', type='local')
         """
         from lineagedb.display.describe import print_describe
+        from lineagedb.models.annotations.summary import describe_text
 
-        print_describe(self)
+        print_describe(describe_text(self))
+
+    def _provenance_run(self) -> Any:
+        """The run whose inputs ``describe()`` lists: the one that made this record."""
+        return getattr(self, "run", None)
 
     def view_lineage(self) -> Any:
         """The graph of this record, the run that made it, its inputs and their runs.
@@ -398,12 +385,7 @@ class Record(models.Model):
         """
         from lineagedb.display.lineage import lineage_graph
 
-        if (
-            not any(f.name == "run" for f in self._meta.get_fields())
-            and type(self).__name__ != "Run"
-        ):
-            from lineagedb.errors import InvalidArgument
-
+        if not hasattr(self, "_lineage_shape"):  # Artifact, Collection and Run draw themselves
             raise InvalidArgument(
                 f"{type(self).__name__} records have no lineage; use it on an Artifact, "
                 "Collection or Run."

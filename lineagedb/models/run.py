@@ -70,3 +70,12 @@ class Run(Record):
     input_collections = models.ManyToManyField(
         "Collection", related_name="input_of_runs", blank=True
     )
+
+    _lineage_shape = "ellipse"
+
+    def _lineage_label(self) -> str:
+        when = self.started_at.strftime("%Y-%m-%d %H:%M")
+        return f"{self.transform.name}\\n{self.transform.type} run {when}"
+
+    def _provenance_run(self) -> Run:
+        return self

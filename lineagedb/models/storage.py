@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument, PathNotFound, StorageNotWritable
 from lineagedb.models import _uid
 from lineagedb.models.record import Record

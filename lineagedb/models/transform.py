@@ -6,11 +6,11 @@ from typing import Any
 
 from django.db import models
 
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument
 from lineagedb.models import _uid
+from lineagedb.models.query.queryset import QuerySet
 from lineagedb.models.versioning import VersionedRecord
-from lineagedb.query import QuerySet
 
 TRANSFORM_TYPES = [(name, name) for name in ("notebook", "script", "pipeline", "app")]
 

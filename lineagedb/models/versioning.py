@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import IntegrityError, transaction
 
-from lineagedb._db import by_code_point
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument, WrongType
+from lineagedb.models.query.dialects import by_code_point
+from lineagedb.models.query.queryset import QuerySet
 from lineagedb.models.record import Record
-from lineagedb.query import QuerySet
 
 SUFFIX_LENGTH = 4
 # Suffix digits in code-point order ('0' < 'A' < 'a'), so that the database's
@@ -91,6 +91,9 @@ class VersionedRecord(Record):
     # Set by constructors: the record this one is a new version of.
     _revises: VersionedRecord | None = None
     _version_given: bool = True
+    # Whether a family whose versions are free text gives the new member no version
+    # instead of failing (a family joined by key, not by revises=).
+    _version_lenient: bool = False
 
     if TYPE_CHECKING:  # fields every versioned registry declares
         uid: str
@@ -161,6 +164,11 @@ class VersionedRecord(Record):
         self._delete_permanently(storage)
         self._refresh_latest(stem)
 
+    def _saves_alone(self) -> bool:
+        """Whether ``ln.save()`` must save this record on its own: a new version is
+        numbered under its family's lock."""
+        return self._revises is not None
+
     def _delete_permanently(self, storage: bool | None) -> None:
         with transaction.atomic():
             Record.delete(self)
@@ -220,12 +228,14 @@ class VersionedRecord(Record):
             )
         return revises
 
-    def _preview_version(self, revises: VersionedRecord) -> None:
+    def _preview_version(self, revises: VersionedRecord, lenient: bool = False) -> None:
         """Give an unsaved new version the uid and version it will most likely get.
 
         An unversioned predecessor becomes version "1" now (as in LaminDB):
-        its family then reads 1, 2, … .
+        its family then reads 1, 2, … . ``lenient``: a family whose versions
+        are free text gives this record no version instead of failing.
         """
+        self._version_lenient = lenient
         if revises.version is None:
             revises.version = "1"
             type(revises).objects.filter(pk=revises.pk, version__isnull=True).update(version="1")
@@ -244,7 +254,7 @@ class VersionedRecord(Record):
         try:
             return next_version(versions)
         except InvalidArgument:
-            if not self.__dict__.get("_family_by_key"):
+            if not self._version_lenient:
                 raise
             logger.info(
                 "the versions of this key's artifacts are not whole numbers, so the new one "

@@ -9,8 +9,8 @@ Example:
 
 from typing import Any
 
-from lineagedb._config import set_storage_options
-from lineagedb._session import session
+from lineagedb._base.config import set_storage_options
+from lineagedb._base.session import session
 from lineagedb.setup._connect import add_module, connect, delete, init
 from lineagedb.setup._settings import settings
 from lineagedb.setup._user import login, logout
@@ -37,6 +37,6 @@ def cleanup(dry_run: bool = False, min_age_seconds: float = 900) -> Any:
         []
     """
     session.ensure_connected()
-    from lineagedb.models.cleanup import cleanup as run_cleanup
+    from lineagedb.setup._cleanup import cleanup as run_cleanup
 
     return run_cleanup(dry_run=dry_run, min_age_seconds=min_age_seconds)

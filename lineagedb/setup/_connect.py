@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from lineagedb import _config
-from lineagedb._config import (
+from lineagedb._base import config as _config
+from lineagedb._base.config import (
     ANONYMOUS_HANDLE,
     ANONYMOUS_UID,
     UserSettings,
@@ -18,8 +18,8 @@ from lineagedb._config import (
     validate_name,
     write_current_name,
 )
-from lineagedb._logger import logger
-from lineagedb._session import session
+from lineagedb._base.logger import logger
+from lineagedb._base.session import session
 from lineagedb.errors import InstanceError, InvalidArgument, NotConnected
 from lineagedb.setup._instance import InstanceSettings, postgres_database
 from lineagedb.setup._modules import parse as parse_modules
@@ -109,7 +109,7 @@ def init(
             with contextlib.suppress(OSError):
                 os.rmdir(root)
         raise
-    from lineagedb.models.cleanup import claim
+    from lineagedb.setup._cleanup import claim
 
     claim(session.storage_record)  # its managed folder is this instance's to clean up
     _write_module_data(instance.modules)

@@ -63,7 +63,7 @@ def configure(instance: InstanceSettings) -> None:
         _swap_default_database(database)
         if list(settings.INSTALLED_APPS) != installed:
             _install_apps(installed)
-    from lineagedb._db import register_lookups
+    from lineagedb.models.query.dialects import register_lookups
 
     register_lookups()
     migrate(modules)
@@ -127,7 +127,7 @@ def migrate(modules: list[Module] | None = None) -> None:
         if not shipped <= applied:
             from django.core.management import call_command
 
-            from lineagedb._db import migration_lock
+            from lineagedb.models.query.dialects import migration_lock
 
             # Processes creating one instance at once: the first migrates, the
             # others find the tables there when they get the lock.
@@ -143,7 +143,7 @@ def disconnect() -> None:
     """
     from django.conf import settings
 
-    from lineagedb._session import session
+    from lineagedb._base.session import session
 
     session.tracked.wait_for_environment()  # its thread writes to the current database
     if settings.configured:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lineagedb._config import home_dir, instance_file, list_instances, write_file
+from lineagedb._base.config import home_dir, instance_file, list_instances, write_file
 from lineagedb.errors import InvalidArgument, NotConnected
 from lineagedb.storage.paths import MANAGED_FOLDER, SQLITE_FILENAME
 

@@ -1,6 +1,6 @@
 """``ln.setup.settings``: the connected instance, its default storage and the current user.
 
-A view over :data:`lineagedb._session.session`, which ``setup`` fills when it
+A view over :data:`lineagedb._base.session.session`, which ``setup`` fills when it
 connects and every layer below reads.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lineagedb._config import UserSettings
-from lineagedb._session import session
+from lineagedb._base.config import UserSettings
+from lineagedb._base.session import session
 from lineagedb.setup._instance import InstanceSettings
 from lineagedb.storage.paths import to_upath
 

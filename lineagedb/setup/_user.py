@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import re
 
-from lineagedb._base62 import base62
-from lineagedb._config import ANONYMOUS_HANDLE, UserSettings
-from lineagedb._logger import logger
-from lineagedb._session import session
+from lineagedb._base.base62 import base62
+from lineagedb._base.config import ANONYMOUS_HANDLE, UserSettings
+from lineagedb._base.logger import logger
+from lineagedb._base.session import session
 from lineagedb.errors import InvalidArgument, NotConnected
 
 _HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lineagedb._config import cache_dir
+from lineagedb._base.config import cache_dir
 from lineagedb.errors import InvalidArgument, PathNotFound, StorageMismatch, StorageNotWritable
 from lineagedb.storage import remote
 from lineagedb.storage.hashing import (

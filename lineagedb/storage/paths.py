@@ -11,7 +11,7 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from lineagedb._config import storage_options
+from lineagedb._base.config import storage_options
 from lineagedb.errors import InvalidArgument
 
 if TYPE_CHECKING:

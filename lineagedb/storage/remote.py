@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lineagedb._config import bucket_root
+from lineagedb._base.config import bucket_root
 from lineagedb.errors import AccessDenied, InvalidArgument, PathNotFound, StorageNotWritable
 from lineagedb.storage.hashing import ContentHash, encode_digest, folder_content
 

@@ -1,9 +1,9 @@
 """In-memory objects an artifact can hold, and how each is written to a file or folder.
 
 A DataFrame is written as ``.parquet``, an AnnData as ``.h5ad`` (or a
-``.zarr`` folder), a MuData as ``.h5mu``. The objects are recognised by
-their type's name and module, so nothing heavy is imported to tell them
-from paths.
+``.zarr`` folder), a MuData as ``.h5mu`` (the kinds and their suffixes are
+rows of ``formats.OBJECTS``). The objects are recognised by their type's
+package and name, so nothing heavy is imported to tell them from paths.
 
 Example:
     >>> import pandas as pd
@@ -15,26 +15,17 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lineagedb.errors import InvalidArgument
+from lineagedb.storage.formats import FOLDER_SUFFIXES, OBJECTS, format_of, require, stored_as
 
-# accessor -> allowed suffixes, the default first.
-SUFFIXES: dict[str, tuple[str, ...]] = {
-    "DataFrame": (".parquet",),
-    "AnnData": (".h5ad", ".zarr", ".zrad"),
-    "MuData": (".h5mu",),
-}
-# Suffixes stored as folders.
-FOLDER_SUFFIXES = (".zarr", ".zrad")
-_TYPES = {
-    ("pandas", "DataFrame"): "DataFrame",
-    ("anndata", "AnnData"): "AnnData",
-    ("mudata", "MuData"): "MuData",
-}
-_EXTRAS = {"AnnData": "anndata", "MuData": "mudata"}
+# (package, class name) of an object's type -> its accessor.
+_TYPES = {kind.type_key: kind.accessor for kind in OBJECTS.values()}
 
 
 def accessor_of(data: Any) -> str | None:
@@ -61,7 +52,7 @@ def suffix_for(accessor: str, key: str | None, format: str | None) -> str:
         >>> suffix_for("DataFrame", "tables/a.parquet", None)
         '.parquet'
     """
-    allowed = SUFFIXES[accessor]
+    allowed = stored_as(accessor)
     if format is not None:
         suffix = "." + format.lower().lstrip(".")
         if suffix not in allowed:
@@ -145,22 +136,17 @@ def write(data: Any, accessor: str, suffix: str, target: Path) -> None:
         raise
 
 
-def require(accessor: str) -> None:
-    """Raise ImportError naming the extra to install when a format's package is missing.
+def writer(data: Any, accessor: str, suffix: str) -> Callable[[Path], None]:
+    """A function writing ``data`` to the path it is given (see :func:`write`).
 
     Example:
-        >>> require("DataFrame")
+        >>> import pandas as pd, tempfile, pathlib
+        >>> target = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
+        >>> writer(pd.DataFrame({"a": [1]}), "DataFrame", ".parquet")(target)
+        >>> target.exists()
+        True
     """
-    package = _EXTRAS.get(accessor)
-    if package is None:
-        return
-    try:
-        __import__(package)
-    except ImportError:
-        raise ImportError(
-            f"Storing or reading a {accessor} needs the package {package!r}: "
-            "pip install 'lineagedb[arrays]'."
-        ) from None
+    return functools.partial(write, data, accessor, suffix)
 
 
 def check_format(path: Path, suffix: str) -> None:
@@ -177,7 +163,8 @@ def check_format(path: Path, suffix: str) -> None:
         Traceback (most recent call last):
         lineagedb.errors.InvalidArgument: '...broken.h5ad' is not an HDF5 file ...
     """
-    if suffix in (".h5ad", ".h5", ".hdf5", ".h5mu"):
+    known = format_of(suffix)
+    if known is not None and (known.backed == "hdf5" or suffix == ".h5mu"):
         if path.is_dir() or not _is_hdf5(path):
             raise InvalidArgument(
                 f"'{path}' is not an HDF5 file (its suffix is {suffix!r}): it is incomplete or "

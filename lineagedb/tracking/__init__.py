@@ -1,6 +1,6 @@
 """Provenance: ``track()`` and ``finish()`` turn running code into Transform and Run records.
 
-Loads on first use; the tracked run itself lives in ``lineagedb._session``.
+Loads on first use; the tracked run itself lives in ``lineagedb._base.session``.
 
 Example:
     >>> import lineagedb as ln

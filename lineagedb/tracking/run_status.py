@@ -15,7 +15,7 @@ import socket
 import sys
 from typing import TYPE_CHECKING, Any
 
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument
 
 if TYPE_CHECKING:

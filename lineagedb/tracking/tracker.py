@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lineagedb._logger import logger
-from lineagedb._session import session
-from lineagedb._settings import settings
+from lineagedb._base.logger import logger
+from lineagedb._base.session import session
+from lineagedb._base.settings import settings
 from lineagedb.errors import InvalidArgument, TrackingError
 from lineagedb.storage.hashing import hash_bytes
 from lineagedb.tracking import environment, notebook, run_status, script
@@ -372,7 +372,7 @@ def _refuse_changed_source(transform: Transform) -> None:
 
 def _hidden_artifact(content: bytes, filename: str, description: str) -> Artifact:
     """Save bytes as an artifact hidden from default queries (visibility 0)."""
-    from lineagedb._config import cache_dir
+    from lineagedb._base.config import cache_dir
     from lineagedb.models import Artifact
 
     existing = Artifact.find_by_content(hash_bytes(content), "md5", visibility=0)

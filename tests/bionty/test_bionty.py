@@ -229,7 +229,7 @@ def test_adding_a_module_to_an_instance(
 
 
 def _links() -> list:
-    from lineagedb.label_links import label_links
+    from lineagedb.models.annotations.label_links import label_links
 
     return label_links(ln.Artifact)
 

@@ -102,7 +102,7 @@ def test_labels_with_features_build_the_external_set(iris: tuple) -> None:
     assert organism.registries == "core.ULabel"
     assert artifact.labels.get(organism, flat_names=True) == ["setosa", "versicolor", "virginica"]
     assert artifact.labels.get(study, flat_names=True) == ["study0"]
-    from lineagedb.display.describe import describe
+    from lineagedb.models.annotations.summary import describe_text as describe
 
     described = describe(artifact)
     assert "  external: FeatureSet(" in described

@@ -45,7 +45,7 @@ def test_a_finished_script_is_completed_with_params(instance: ModuleType, tmp_pa
     assert ln.Run.filter(params__normalisation="log").one() == run
     assert ln.Run.filter(params__k__gt=2, status="completed").count() == 1
     assert ln.Run.filter(params__normalisation="linear").count() == 0
-    from lineagedb.display.describe import describe
+    from lineagedb.models.annotations.summary import describe_text as describe
 
     assert "status='completed'" in describe(ln.Artifact.get(key="counts.csv"))
 
@@ -104,7 +104,7 @@ def test_tracking_twice_completes_the_first_run(instance: ModuleType) -> None:
     ln.track(transform)
     artifact = ln.Artifact.from_df(__import__("pandas").DataFrame({"a": [1]}), key="a.parquet")
     artifact.save()
-    from lineagedb.display.describe import describe
+    from lineagedb.models.annotations.summary import describe_text as describe
 
     assert "status='started'" in describe(artifact)
 

@@ -155,7 +155,7 @@ def test_instance_on_postgres_reports_dialect(instance: ModuleType, database: st
 
 
 def test_settings_files_are_private_and_passwords_masked(tmp_path: Path) -> None:
-    from lineagedb._config import instance_file
+    from lineagedb._base.config import instance_file
     from lineagedb.setup._instance import InstanceSettings
 
     settings = InstanceSettings(

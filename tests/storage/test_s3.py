@@ -165,7 +165,7 @@ def test_access_denied_is_a_clear_error_and_registers_nothing(
     import boto3
     import moto.settings
 
-    from lineagedb._config import instance_file
+    from lineagedb._base.config import instance_file
 
     ln = instance
     bucket = s3.bucket()

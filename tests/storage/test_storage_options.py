@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 from servers import GCS
 
-from lineagedb import _config as _storage_options
+from lineagedb._base import config as _storage_options
 from lineagedb.errors import InvalidArgument, PathNotFound
 from lineagedb.storage.hashing import hash_bytes
 

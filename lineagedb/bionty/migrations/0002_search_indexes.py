@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from lineagedb._db import create_search_indexes, drop_search_indexes
+from lineagedb.models.query.dialects import create_search_indexes, drop_search_indexes
 
 ONTOLOGY_FIELDS = ("name", "synonyms", "ontology_id", "abbr")
 SEARCH_FIELDS = {

@@ -3,12 +3,12 @@
 SQLite keeps each registry's FTS table in sync with triggers. Django rebuilds
 a SQLite table for some schema changes, which drops its triggers: a later
 migration that alters one of these tables must run
-``lineagedb._db.create_search_indexes`` for it again.
+``lineagedb.models.query.dialects.create_search_indexes`` for it again.
 """
 
 from django.db import migrations
 
-from lineagedb._db import create_search_indexes, drop_search_indexes
+from lineagedb.models.query.dialects import create_search_indexes, drop_search_indexes
 
 SEARCH_FIELDS = {
     "lineagedb_artifact": ("key", "description", "suffix"),

@@ -6,7 +6,7 @@ the artifact's search index is made again (see 0002).
 
 from django.db import migrations, models
 
-from lineagedb._db import create_search_indexes
+from lineagedb.models.query.dialects import create_search_indexes
 
 
 def search_index_again(apps, schema_editor):

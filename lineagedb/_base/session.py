@@ -2,7 +2,7 @@
 
 ``setup/`` fills :data:`session` when it connects an instance and
 ``tracking/`` when ``ln.track()`` starts a run; ``models/`` and ``storage/``
-read it. It imports no registry and nothing above :mod:`lineagedb._config`,
+read it. It imports no registry and nothing above :mod:`lineagedb._base.config`,
 so every layer can read it.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lineagedb._config import UserSettings
+from lineagedb._base.config import UserSettings
 from lineagedb.errors import NotConnected
 
 
@@ -22,7 +22,7 @@ class RunContext:
     """The transform and run being tracked in this process, if any.
 
     Example:
-        >>> from lineagedb._session import session
+        >>> from lineagedb._base.session import session
         >>> session.tracked.run is None  # before ln.track()
         True
     """
@@ -81,7 +81,7 @@ class Session:
     """The connected instance, its default storage record, the user and the tracked run.
 
     Example:
-        >>> from lineagedb._session import session
+        >>> from lineagedb._base.session import session
         >>> session.is_connected  # doctest: +SKIP
         False
     """

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lineagedb import _config
-from lineagedb._logger import logger
+from lineagedb._base import config as _config
+from lineagedb._base.logger import logger
 
 
 @dataclass

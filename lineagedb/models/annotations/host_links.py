@@ -12,23 +12,70 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument, WrongType
-from lineagedb.models.annotation import Feature, FeatureSet
-from lineagedb.models.links import ArtifactFeatureSet, CollectionFeatureSet
+from lineagedb.models.annotations.feature import Feature
+from lineagedb.models.annotations.feature_set import FeatureSet
+from lineagedb.models.annotations.links import (
+    ArtifactFeatureSet,
+    ArtifactFeatureValue,
+    CollectionFeatureSet,
+)
+from lineagedb.models.query.queryset import QuerySet
 from lineagedb.models.record import Record
-from lineagedb.query import QuerySet
 
 EXTERNAL = "external"
 
 
+@dataclass(frozen=True)
+class HostLinks:
+    """The link tables of one kind of host (Artifact, Collection) that annotations write.
+
+    Example:
+        >>> links_of(artifact).host_field  # doctest: +SKIP
+        'artifact'
+    """
+
+    feature_sets: Any  # the feature-set link model: ArtifactFeatureSet
+    host_field: str  # its foreign key to the host: "artifact"
+    values: Any  # the feature-value link model, or None (collections hold no values)
+
+
+@cache
+def _hosts() -> dict[Any, HostLinks]:
+    from lineagedb.models.artifact import Artifact
+    from lineagedb.models.collection import Collection
+
+    return {
+        Artifact: HostLinks(ArtifactFeatureSet, "artifact", ArtifactFeatureValue),
+        Collection: HostLinks(CollectionFeatureSet, "collection", None),
+    }
+
+
+def links_of(host: Any) -> HostLinks:
+    """The link tables of ``host``'s registry (an artifact's or a collection's).
+
+    Example:
+        >>> links_of(collection).values is None  # doctest: +SKIP
+        True
+    """
+    try:
+        return _hosts()[type(host)]
+    except KeyError:
+        raise WrongType(
+            f"{type(host).__name__} records hold no features or labels; artifacts and "
+            "collections do."
+        ) from None
+
+
 def set_links(host: Any) -> tuple[Any, str]:
     """(feature-set link model, host field name) of an artifact or collection."""
-    if type(host).__name__ == "Artifact":
-        return ArtifactFeatureSet, "artifact"
-    return CollectionFeatureSet, "collection"
+    links = links_of(host)
+    return links.feature_sets, links.host_field
 
 
 def require_saved(host: Any, what: str) -> None:

@@ -18,22 +18,24 @@ from typing import Any
 
 from django.db import transaction
 
-from lineagedb._logger import logger
-from lineagedb.errors import InvalidArgument, ValidationError, WrongType
-from lineagedb.label_links import label_links
-from lineagedb.models.annotation import Feature, FeatureSet, ULabel
-from lineagedb.models.feature_values import jsonable, stored_values, value_hash, value_rows
-from lineagedb.models.host_links import (
+from lineagedb._base.logger import logger
+from lineagedb.errors import InvalidArgument, WrongType
+from lineagedb.models.annotations.feature import Feature
+from lineagedb.models.annotations.feature_set import FeatureSet
+from lineagedb.models.annotations.field_ref import FieldRef
+from lineagedb.models.annotations.host_links import (
     as_records,
     ensure_feature,
     link_set,
+    links_of,
     require_saved,
     sets_by_slot,
 )
-from lineagedb.models.labeling import LabelManager, label_records, registry_of_names
-from lineagedb.models.links import ArtifactFeatureValue
-from lineagedb.query import QuerySet
-from lineagedb.validation import field_name, ids_by_value, table_problems
+from lineagedb.models.annotations.label_links import label_links
+from lineagedb.models.annotations.labels import LabelManager, label_records, registry_of_names
+from lineagedb.models.annotations.values import jsonable, stored_values, value_hash, value_rows
+from lineagedb.models.query.queryset import QuerySet
+from lineagedb.models.query.validation import field_name
 
 
 class FeatureManager:
@@ -117,8 +119,8 @@ class FeatureManager:
             raise InvalidArgument(f"{type(host).__name__} {host.uid} holds no AnnData.")
         models = {}
         for slot, field in (("var", var_field), ("obs", obs_field)):
-            name = getattr(getattr(field, "field", None), "name", field)
-            model = getattr(getattr(field, "field", None), "model", Feature)
+            ref = FieldRef.of(field).or_model(Feature)
+            name, model = ref.name, ref.model
             members = model is not Feature and "feature_sets" in {
                 f.name for f in model._meta.get_fields()
             }
@@ -162,7 +164,8 @@ class FeatureManager:
         """
         host = self._host
         require_saved(host, "feature values")
-        if type(host).__name__ != "Artifact":
+        value_links = links_of(host).values
+        if value_links is None:
             raise InvalidArgument("Feature values annotate artifacts; label collections instead.")
         if not isinstance(values, dict):
             raise WrongType(f"add_values() takes a dict {{feature name: value}}, not {values!r}.")
@@ -184,8 +187,8 @@ class FeatureManager:
                 rows.extend(value_rows(feature, value))
         with transaction.atomic():
             stored = stored_values(rows)
-            links = [ArtifactFeatureValue(artifact=host, featurevalue=value) for value in stored]
-            ArtifactFeatureValue.objects.bulk_create(links, ignore_conflicts=True)
+            links = [value_links(artifact=host, featurevalue=value) for value in stored]
+            value_links.objects.bulk_create(links, ignore_conflicts=True)
             for name, records in labels.items():
                 LabelManager(host).add(records, feature=features[name])
             for feature in {row[0].pk: row[0] for row in rows}.values():
@@ -202,8 +205,9 @@ class FeatureManager:
         found: dict[str, list[Any]] = {}
         if host._state.adding:
             return {}
-        if type(host).__name__ == "Artifact":
-            pairs = ArtifactFeatureValue.objects.filter(artifact=host).values_list(
+        value_links = links_of(host).values
+        if value_links is not None:
+            pairs = value_links.objects.filter(artifact=host).values_list(
                 "featurevalue__feature__name", "featurevalue__value"
             )
             for name, value in pairs:
@@ -230,12 +234,12 @@ class FeatureManager:
         host = self._host
         require_saved(host, "feature values")
         names = [f.name if isinstance(f, Feature) else str(f) for f in as_records(features)]
-        links = ArtifactFeatureValue.objects.filter(
-            artifact=host, featurevalue__feature__name__in=names
-        )
-        if value is not None:
-            links = links.filter(featurevalue__hash=value_hash(jsonable(value)))
-        links.delete()
+        value_links = links_of(host).values
+        if value_links is not None:
+            links = value_links.objects.filter(artifact=host, featurevalue__feature__name__in=names)
+            if value is not None:
+                links = links.filter(featurevalue__hash=value_hash(jsonable(value)))
+            links.delete()
         for link in label_links(type(host)):
             if not link.has_feature:
                 continue
@@ -247,35 +251,10 @@ class FeatureManager:
 
     def __repr__(self) -> str:
         from lineagedb.display.describe import features_section
+        from lineagedb.models.annotations.summary import annotations_of
 
-        lines = features_section(self._host)
+        lines = features_section(annotations_of(self._host))
         return "\n".join(lines) if lines else "no linked features"
-
-
-def check_against_schema(df: Any, schema: Any) -> list[str]:
-    """Raise ValidationError unless ``df`` fits ``schema``; its category columns otherwise.
-
-    Example:
-        >>> check_against_schema(df, ln.Schema.get(name="samples"))  # doctest: +SKIP
-        ['cell_type']
-    """
-    if not isinstance(schema, FeatureSet) or schema._state.adding:
-        raise InvalidArgument(
-            f"schema must be a saved FeatureSet (ln.Schema) of features, not {schema!r}."
-        )
-    members = list(schema.members)
-    categoricals = {f.name: "name" for f in members if f.type == "category"}
-    required = [(f.name, f.type) for f in members]
-    problems = table_problems(
-        df, required, categoricals, ULabel.objects.all(), extra_allowed=not schema.maximal_set
-    )
-    if problems:
-        raise ValidationError(
-            f"The DataFrame does not validate against schema {schema.uid}; nothing was "
-            "written:\n  - " + "\n  - ".join(problems) + "\nFix it with "
-            "ln.curators.DataFrameCurator(df, schema): standardize(), add_new_from()."
-        )
-    return list(categoricals)
 
 
 class Annotated:
@@ -284,29 +263,6 @@ class Annotated:
     Example:
         >>> artifact.labels, artifact.features  # doctest: +SKIP
     """
-
-    def _annotate_table(self, df: Any, categoricals: list[str] | dict[str, Any]) -> None:
-        """Link a saved table's features (slot ``columns``) and its categoricals' labels.
-
-        ``categoricals``: the columns (values are ULabel names), or ``{column:
-        field}`` for values of other registries (``bt.CellType.name``).
-        """
-        features = list(Feature.objects.filter(name__in=[str(c) for c in df.columns]))
-        if features:
-            self.features.add(features, slot="columns")
-        self._link_column_labels(df, categoricals, {feature.name: feature for feature in features})
-
-    def _link_column_labels(
-        self, df: Any, categoricals: list[str] | dict[str, Any], features: dict[str, Any]
-    ) -> None:
-        """Link the records named by each categorical column's values, under its feature."""
-        fields = categoricals if isinstance(categoricals, dict) else dict.fromkeys(categoricals)
-        for column, field in fields.items():
-            model = getattr(getattr(field, "field", None), "model", None) or ULabel
-            name = field_name(model, field if model is not ULabel else None)
-            values = [str(v) for v in df[column].dropna().unique()]
-            ids = ids_by_value(model.objects.all(), name, values).values()
-            self.labels._link_ids(ids, features.get(column), model)
 
     @property
     def labels(self) -> LabelManager:

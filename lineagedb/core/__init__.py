@@ -14,7 +14,7 @@ from typing import Any
 
 from lineagedb import datasets
 from lineagedb import errors as exceptions
-from lineagedb._session import session
+from lineagedb._base.session import session
 from lineagedb.arrays.mapped import MappedCollection
 
 __all__ = ["MappedCollection", "datasets", "exceptions", "run_context"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lineagedb.errors import InvalidArgument
 from lineagedb.models.artifact import Artifact
-from lineagedb.models.artifact_source import registered_root
+from lineagedb.models.artifact.source import registered_root
 from lineagedb.models.storage import Storage
 from lineagedb.storage.drift import change
 from lineagedb.storage.hashing import ContentHash

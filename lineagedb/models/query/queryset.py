@@ -15,8 +15,8 @@ from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 
 from lineagedb.errors import InvalidArgument, MultipleFound, NotFound, UnknownField
-from lineagedb.label_links import LabelLink, label_links, registry_name
-from lineagedb.lookup import Lookup
+from lineagedb.models.query.feature_lookups import any_of, feature_columns, split_feature_lookups
+from lineagedb.models.query.lookup import Lookup
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,16 +47,18 @@ def registry_error(model: type[models.Model], kind: type[Exception]) -> type[Exc
 
     ``except ln.errors.NotFound`` and ``except ln.Artifact.DoesNotExist``
     both catch what ``get()`` raises, and Django's own ``get_or_create``
-    keeps working.
+    keeps working. The error's ``model`` is the registry asked.
 
     Example:
         >>> registry_error(Artifact, NotFound)  # doctest: +SKIP
-        <class 'lineagedb.query.ArtifactNotFound'>
+        <class 'lineagedb.models.query.queryset.ArtifactNotFound'>
     """
     key = (model, kind)
     if key not in _error_classes:
         django_error = model.DoesNotExist if kind is NotFound else model.MultipleObjectsReturned  # type: ignore[attr-defined]
-        _error_classes[key] = type(f"{model.__name__}{kind.__name__}", (kind, django_error), {})
+        _error_classes[key] = type(
+            f"{model.__name__}{kind.__name__}", (kind, django_error), {"model": model}
+        )
     return _error_classes[key]
 
 
@@ -84,13 +86,10 @@ class QuerySet(models.QuerySet):
             >>> ln.Artifact.filter(suffix=".csv").count()  # doctest: +SKIP
             1
         """
-        kwargs, per_feature = self._feature_lookups(kwargs)
+        kwargs, per_feature = split_feature_lookups(self.model, kwargs, _field_names(self.model))
         result = self._filter(*args, **kwargs)
-        for options in per_feature:  # each feature its own condition
-            condition = models.Q()
-            for ids in options:  # a label feature: its labels in any of its registries
-                condition |= models.Q(pk__in=ids)
-            result = result._filter(condition)
+        for options in per_feature:  # each feature its own condition; a label feature's
+            result = result._filter(any_of(options))  # labels in any of its registries
         return result
 
     def _filter(self, *args: Any, **kwargs: Any) -> QuerySet:
@@ -106,64 +105,6 @@ class QuerySet(models.QuerySet):
         except FieldError as error:
             raise self._unknown_field(error) from None
         return result.distinct() if fanning else result
-
-    def _feature_lookups(self, kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
-        """Split off ``<feature name>[__lookup]=value`` lookups: one subquery of ids per feature.
-
-        Each subquery reads only a link table (labels under the feature, or
-        its values), through the link's own indexes. Artifacts only; names
-        that are fields of the registry keep their meaning.
-        """
-        meta = self.model._meta
-        fields = _field_names(self.model)
-        heads = {key.split("__")[0] for key in kwargs} - fields
-        if not heads or "feature_value_links" not in fields:
-            return kwargs, []
-        value_links = meta.get_field("feature_value_links")
-        value_model = value_links.related_model._meta.get_field("featurevalue").related_model
-        feature_model = value_model._meta.get_field("feature").related_model
-        features = {f.name: f for f in feature_model.objects.filter(name__in=heads)}
-        if not features:
-            return kwargs, []
-        plain: dict[str, Any] = {}
-        per_feature: list[list[Any]] = []
-        for key, value in kwargs.items():
-            head, _, lookup = key.partition("__")
-            feature = features.get(head)
-            if feature is None:
-                plain[key] = value
-                continue
-            suffix = f"__{lookup}" if lookup else ""
-            if feature.type == "category":
-                records = hasattr(value, "_meta") or (
-                    isinstance(value, (list, tuple)) and value and hasattr(value[0], "_meta")
-                )
-                options = []
-                for link in _feature_label_links(self.model, feature):
-                    field = (
-                        link.label_field if records else f"{link.label_field}__{link.name_field}"
-                    )
-                    if records and not _records_of(value, link.model):
-                        continue
-                    links = link.through.objects.filter(
-                        feature_id=feature.pk, **{f"{field}{suffix}": value}
-                    )
-                    options.append(links.values(link.host_field))
-                per_feature.append(options)
-                continue
-            column = {"number": "number", "bool": "number", "dict": "value"}.get(
-                feature.type, "text"
-            )
-            if column == "number" and not lookup.endswith("isnull"):
-                value = (
-                    [float(v) for v in value] if isinstance(value, (list, tuple)) else float(value)
-                )
-            matching = value_model.objects.filter(
-                feature_id=feature.pk, **{f"{column}{suffix}": value}
-            ).values("pk")
-            links = value_links.related_model.objects.filter(featurevalue_id__in=matching)
-            per_feature.append([links.values(value_links.field.name)])
-        return plain, per_feature
 
     def _fans_out(self, lookup: str) -> bool:
         """Whether a lookup path crosses a many-valued relation (a join that repeats rows)."""
@@ -362,7 +303,7 @@ class QuerySet(models.QuerySet):
         ids = list(frame.index)
         for lookup in wanted:
             if lookup == "features":
-                for name, values in self._feature_columns(ids).items():
+                for name, values in feature_columns(self.model, ids).items():
                     frame[name] = [values.get(i) for i in ids]
                 continue
             related: dict[int, list[Any]] = {}
@@ -377,41 +318,6 @@ class QuerySet(models.QuerySet):
             frame[lookup] = [sorted(set(related.get(i, [])), key=str) for i in ids]
         return frame
 
-    def _feature_columns(self, ids: list[int]) -> dict[str, dict[int, Any]]:
-        """{feature name: {record id: value or list}} from feature values and labelled features."""
-        fields = _field_names(self.model)
-        found: dict[str, dict[int, list[Any]]] = {}
-        base = models.QuerySet.filter(self.model.objects.all(), pk__in=ids)
-        sources = []
-        if "feature_value_links" in fields:
-            sources.append(
-                (
-                    "feature_value_links__featurevalue__feature__name",
-                    "feature_value_links__featurevalue__value",
-                )
-            )
-        for name_lookup, value_lookup in sources:
-            for pk, name, value in base.values_list("pk", name_lookup, value_lookup):
-                if name is not None:
-                    found.setdefault(name, {}).setdefault(pk, []).append(value)
-        for link in label_links(self.model):  # ULabel's, and the schema modules' registries
-            if not link.has_feature:
-                continue
-            rows = link.through.objects.filter(
-                **{f"{link.host_field}_id__in": ids}, feature__isnull=False
-            ).values_list(
-                f"{link.host_field}_id", "feature__name", f"{link.label_field}__{link.name_field}"
-            )
-            for pk, name, value in rows:
-                found.setdefault(name, {}).setdefault(pk, []).append(value)
-        return {
-            name: {
-                pk: (sorted(items, key=str) if len(items) > 1 else items[0])
-                for pk, items in by_record.items()
-            }
-            for name, by_record in sorted(found.items())
-        }
-
     to_dataframe = df
 
     def validate(self, values: Any, field: Any = None, mute: bool = False) -> Any:
@@ -421,7 +327,7 @@ class QuerySet(models.QuerySet):
             >>> ln.ULabel.filter(parents__name="is_organism").validate(["setosa"])  # doctest: +SKIP
             array([ True])
         """
-        from lineagedb.validation import validate
+        from lineagedb.models.query.validation import validate
 
         return validate(self, values, field, mute)
 
@@ -432,7 +338,7 @@ class QuerySet(models.QuerySet):
             >>> ln.ULabel.filter().inspect(["setosa", "Setosa"]).non_validated  # doctest: +SKIP
             ['Setosa']
         """
-        from lineagedb.validation import inspect
+        from lineagedb.models.query.validation import inspect
 
         return inspect(self, values, field, mute)
 
@@ -443,7 +349,7 @@ class QuerySet(models.QuerySet):
             >>> ln.Feature.filter().standardize(["Temp"])  # doctest: +SKIP
             ['temperature']
         """
-        from lineagedb.validation import standardize
+        from lineagedb.models.query.validation import standardize
 
         return standardize(self, values, field, **options)
 
@@ -453,7 +359,7 @@ class QuerySet(models.QuerySet):
         Example:
             >>> ln.ULabel.filter().from_values(["setosa"])  # doctest: +SKIP
         """
-        from lineagedb.validation import from_values
+        from lineagedb.models.query.validation import from_values
 
         return from_values(self, values, field)
 
@@ -495,7 +401,7 @@ class QuerySet(models.QuerySet):
         Example:
             >>> ln.Artifact.filter(suffix=".csv").search("meta")  # doctest: +SKIP
         """
-        from lineagedb.search import search
+        from lineagedb.models.query.search import search
 
         return search(self, string, field, limit, return_queryset)
 
@@ -541,17 +447,3 @@ def _field_name(field: str | Any) -> str:
         return field
     # A model field attribute such as ln.User.handle (a DeferredAttribute).
     return field.field.name
-
-
-def _feature_label_links(model: Any, feature: Any) -> list[LabelLink]:
-    """The label links of ``model`` whose registries ``feature`` takes values from (ULabel's
-    when it names none)."""
-    registries = (feature.registries or "core.ULabel").split("|")
-    links = [link for link in label_links(model) if link.has_feature]
-    return [link for link in links if registry_name(link.model) in registries] or links[:1]
-
-
-def _records_of(value: Any, model: Any) -> bool:
-    """Whether ``value`` (a record or a list of them) holds records of ``model``."""
-    items = value if isinstance(value, (list, tuple)) else [value]
-    return any(isinstance(item, model) for item in items)

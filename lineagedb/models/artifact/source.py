@@ -7,11 +7,12 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lineagedb._config import bucket_root, cache_dir
-from lineagedb._logger import logger
-from lineagedb._session import default_storage
+from lineagedb._base.config import bucket_root, cache_dir
+from lineagedb._base.logger import logger
+from lineagedb._base.session import default_storage
 from lineagedb.errors import InvalidArgument, PathNotFound
 from lineagedb.storage import remote, serializers
+from lineagedb.storage.formats import stored_as
 from lineagedb.storage.paths import (
     MANAGED_FOLDER,
     is_local,
@@ -38,7 +39,7 @@ def resolve_source(data: Any) -> tuple[Path | UPath, str | None]:
     """
     accessor = serializers.accessor_of(data)
     if accessor is not None:
-        suffix = serializers.SUFFIXES[accessor][0]
+        suffix = stored_as(accessor)[0]
         folder = cache_dir() / "in-memory"
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{uuid.uuid4().hex}{suffix}"

@@ -21,13 +21,13 @@ import difflib
 import re
 from typing import TYPE_CHECKING, Any
 
-from lineagedb._db import CANDIDATES, text_candidates
 from lineagedb.errors import InvalidArgument
+from lineagedb.models.query.dialects import CANDIDATES, text_candidates
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from lineagedb.query import QuerySet
+    from lineagedb.models.query.queryset import QuerySet
 
 _MAX_QUERY = 256
 _FUZZY_THRESHOLD = 0.6

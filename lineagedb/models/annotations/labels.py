@@ -18,14 +18,15 @@ from typing import Any
 
 from django.db import transaction
 
-from lineagedb._db import in_list, insert_ignoring_conflicts
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument, WrongType
-from lineagedb.label_links import label_links, link_for, registry_name
-from lineagedb.models.annotation import Feature, ULabel
-from lineagedb.models.host_links import as_records, ensure_feature, require_saved
+from lineagedb.models.annotations.feature import Feature
+from lineagedb.models.annotations.host_links import as_records, ensure_feature, require_saved
+from lineagedb.models.annotations.label_links import label_links, link_for, registry_name
+from lineagedb.models.annotations.ulabel import ULabel
+from lineagedb.models.query.dialects import in_list, insert_ignoring_conflicts
+from lineagedb.models.query.queryset import QuerySet
 from lineagedb.models.record import Record
-from lineagedb.query import QuerySet
 
 
 class LabelManager:
@@ -231,9 +232,10 @@ class LabelManager:
         return ULabel.objects.filter(pk__in=ids).order_by("name")
 
     def __repr__(self) -> str:
-        from lineagedb.display.describe import labels_section
+        from lineagedb.display.describe import Annotations, labels_section
+        from lineagedb.models.annotations.summary import label_groups
 
-        lines = labels_section(self._host)
+        lines = labels_section(Annotations(slots=[], labels=label_groups(self._host)))
         return "\n".join(lines) if lines else "no linked labels"
 
 

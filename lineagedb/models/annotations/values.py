@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from lineagedb.errors import InvalidArgument
-from lineagedb.models.annotation import Feature
-from lineagedb.models.links import FeatureValue
+from lineagedb.models.annotations.feature import Feature
+from lineagedb.models.annotations.links import FeatureValue
 
 
 def check_value(feature: Feature, value: Any) -> Any:

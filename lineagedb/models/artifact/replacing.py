@@ -12,18 +12,17 @@ Example:
 
 from __future__ import annotations
 
-import weakref
 from pathlib import Path
 from typing import Any
 
 from django.db import DatabaseError, IntegrityError
 
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument, NotFound
-from lineagedb.models.artifact_source import resolve_source
-from lineagedb.models.manifest import write_manifest
+from lineagedb.models.artifact.manifest import write_manifest
+from lineagedb.models.artifact.source import resolve_source
+from lineagedb.models.artifact.staged_save import save_staged
 from lineagedb.models.record import Record
-from lineagedb.models.staged_save import save_staged
 from lineagedb.storage.location import REPLACED_MARKER, Location, Staged
 from lineagedb.storage.paths import MANAGED_FOLDER, check_inside, suffix_of
 
@@ -83,8 +82,7 @@ def stage(artifact: Any, data: Any) -> Replacement:
     # Local copies are hashed while staged; uploads are checked on arrival.
     staged = folder.stage(source, None if folder.is_local else Location(source).hash())
     replacement = Replacement(staged, suffix, source, temporary=accessor is not None)
-    artifact.__dict__["_replacement"] = replacement
-    artifact.__dict__["_replacement_finalizer"] = weakref.finalize(artifact, replacement.discard)
+    artifact._draft.keep_replacement(artifact, replacement)
     assert staged.content is not None
     logger.info(
         f"staged {staged.content.size} bytes to replace those of artifact {artifact.uid}; "
@@ -100,10 +98,7 @@ def drop(artifact: Any) -> Replacement | None:
         >>> drop(artifact) is None  # nothing staged  # doctest: +SKIP
         True
     """
-    finalizer = artifact.__dict__.pop("_replacement_finalizer", None)
-    if finalizer is not None:
-        finalizer.detach()
-    return artifact.__dict__.pop("_replacement", None)
+    return artifact._draft.take_replacement()
 
 
 def commit(artifact: Any, replacement: Replacement) -> None:

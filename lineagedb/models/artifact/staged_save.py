@@ -27,16 +27,22 @@ from django.db import transaction
 if TYPE_CHECKING:
     from lineagedb.storage.location import Location, Staged
 
-    # Staged bytes, and a function giving their final location once the
-    # records are written (a uid, and so a managed name, may change on insert).
-    Pending = tuple[Staged, Callable[[], Location]]
+# Staged bytes, and a function giving their final location once the records
+# are written (a uid, and so a managed name, may change on insert).
+Pending = tuple["Staged", Callable[[], "Location"]]
 
 
-def save_staged(pending: Sequence[Pending], write: Callable[[], object]) -> None:
+def save_staged(
+    pending: Sequence[Pending],
+    write: Callable[[], object],
+    then: Callable[[], object] | None = None,
+) -> None:
     """Run ``write`` in a transaction that also gives every staged item its final name.
 
-    On failure, every staged item is removed (committed or not) and the
-    error propagates.
+    ``then`` runs last, in the same transaction, once the bytes have their
+    final names (annotations that read them: an AnnData's var names). On
+    failure, every staged item is removed (committed or not) and the error
+    propagates.
 
     Example:
         >>> staged = Location("/data/.lineagedb").stage(Path("meta.csv"))  # doctest: +SKIP
@@ -47,6 +53,8 @@ def save_staged(pending: Sequence[Pending], write: Callable[[], object]) -> None
             write()
             for staged, destination in pending:
                 staged.commit(destination())
+            if then is not None:
+                then()
     except BaseException:
         for staged, _ in pending:
             staged.discard()

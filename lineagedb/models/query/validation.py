@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lineagedb._db import in_list
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument
+from lineagedb.models.query.dialects import in_list
 
 CHUNK = 10_000
 SHOWN = 20
@@ -468,99 +468,3 @@ def from_values(query: Any, values: Any, field: Any = None, mute: bool = False) 
         )
     found = [records[v] for v in unique if v in records]
     return list({record.pk: record for record in found}.values())
-
-
-def column_ok(series: Any, kind: str) -> bool:
-    """Whether a column's dtype fits a feature type (categories and text take any values).
-
-    Example:
-        >>> import pandas as pd
-        >>> column_ok(pd.Series([1.5]), "number"), column_ok(pd.Series(["a"]), "number")
-        (True, False)
-    """
-    import pandas as pd
-
-    types = pd.api.types
-    if kind == "number":
-        return bool(types.is_numeric_dtype(series)) and not types.is_bool_dtype(series)
-    if kind == "bool":
-        return bool(types.is_bool_dtype(series))
-    if kind in ("date", "datetime"):
-        return bool(types.is_datetime64_any_dtype(series))
-    return True
-
-
-def _in_public(model: Any, values: list[str], field: Any) -> list[str]:
-    """The values a registry's public ontology has (registries with ``public()`` only)."""
-    if not hasattr(model, "public"):
-        return []
-    try:
-        found = model.public().inspect(values, field=field_name(model, field), mute=True)
-    except (ImportError, InvalidArgument):
-        return []
-    return [*found.validated, *found.synonyms_mapper]
-
-
-def table_problems(
-    df: Any,
-    required: list[tuple[str, str]],
-    categoricals: dict[str, Any],
-    labels: Any,
-    extra_allowed: bool = True,
-) -> list[str]:
-    """What is wrong with a table: missing or extra columns, wrong dtypes, unknown values.
-
-    Args:
-        df: The DataFrame.
-        required: (column, feature type) of the columns a schema requires.
-        categoricals: {column: field} whose values must be records of ``labels``.
-        labels: The QuerySet of the label registry (``ULabel.objects.all()``), or
-            ``{column: QuerySet}`` when columns take values from different registries.
-        extra_allowed: False: columns beyond ``required`` are a problem too.
-
-    Example:
-        >>> table_problems(df, [("count", "number")], {"cell_type": "name"}, labels)
-        ... # doctest: +SKIP
-        ["column 'cell_type' has values not in ULabel: 'T-cell' ('T-cell' is a synonym ...)"]
-    """
-    problems = []
-    missing = [name for name, _ in required if name not in df.columns]
-    if missing:
-        problems.append(f"missing columns {missing}")
-    if not extra_allowed:
-        names = {name for name, _ in required}
-        extra = [str(column) for column in df.columns if str(column) not in names]
-        if extra:
-            problems.append(f"extra columns {extra} (the schema allows no others)")
-    for name, kind in required:
-        if name in df.columns and not column_ok(df[name], kind):
-            problems.append(f"column {name!r} has dtype {df[name].dtype}, not {kind!r}")
-    for column, registry_field in categoricals.items():
-        if column not in df.columns:
-            if column not in missing:
-                problems.append(f"missing column {column!r}")
-            continue
-        query = labels[column] if isinstance(labels, dict) else labels
-        result = inspect(query, df[column], field=registry_field, mute=True)
-        if result.non_validated:
-            bad = ", ".join(repr(v) for v in result.non_validated[:SHOWN])
-            hint = ""
-            mapped = {**result.synonyms_mapper, **result.case_mapper}
-            if mapped:
-                what = (
-                    "is a synonym or case variant"
-                    if len(mapped) == 1
-                    else ("are synonyms or case variants")
-                )
-                shown = ", ".join(repr(v) for v in sorted(mapped)[:SHOWN])
-                hint = f" ({shown} {what}: standardize({column!r}))"
-            registry = query.model.__name__
-            public = _in_public(query.model, result.non_validated, registry_field)
-            if public:
-                shown = ", ".join(repr(v) for v in public[:SHOWN])
-                hint += (
-                    f" ({shown} {'is' if len(public) == 1 else 'are'} in the public ontology: "
-                    f"add_validated_from({column!r}))"
-                )
-            problems.append(f"column {column!r} has values not in {registry}: {bad}{hint}")
-    return problems

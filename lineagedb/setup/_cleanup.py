@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from lineagedb._logger import logger
+from lineagedb._base.logger import logger
 from lineagedb.storage.location import REPLACED_MARKER, TEMPORARY_MARKER, Location
 from lineagedb.storage.paths import MANAGED_FOLDER, SQLITE_FILENAME
 
@@ -61,7 +61,7 @@ def leftovers(min_age_seconds: float) -> list[Any]:
         >>> leftovers(min_age_seconds=900)  # doctest: +SKIP
         [PosixUPath('/data/.lineagedb/.lineagedb-tmp-3f2a...')]
     """
-    from lineagedb._session import default_storage
+    from lineagedb._base.session import default_storage
     from lineagedb.models import Artifact, Storage
 
     now = time.time()

@@ -1,34 +1,36 @@
-"""Artifact: a file, folder or in-memory object in storage, with its metadata."""
+"""Artifact: a file, folder or in-memory object in storage, with its metadata.
+
+The model holds the fields and thin public methods. How data becomes a
+record is ``construction.py``; what an unsaved artifact holds until
+``save()`` is its draft (``draft.py``); storing and deleting bytes is
+``persistence.py``.
+"""
 
 from __future__ import annotations
 
-import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, models, transaction
+from django.db import models
 
-from lineagedb._config import cache_dir
-from lineagedb._logger import logger
-from lineagedb._session import current_run, default_storage, session
-from lineagedb._settings import settings
-from lineagedb.errors import (
-    InvalidArgument,
-    NoLoader,
-    StorageMismatch,
-)
-from lineagedb.models import _plain, _uid, replacing
-from lineagedb.models.annotating import Annotated, check_against_schema
-from lineagedb.models.artifact_source import resolve_source, storage_for
-from lineagedb.models.collection import Collection
-from lineagedb.models.manifest import FolderManifest, differences, write_manifest
-from lineagedb.models.record import Record
-from lineagedb.models.staged_save import save_staged
+from lineagedb._base.logger import logger
+from lineagedb._base.session import session
+from lineagedb.errors import InvalidArgument, NoLoader, StorageMismatch
+from lineagedb.models import _plain, _uid
+from lineagedb.models.annotations.features import Annotated
+from lineagedb.models.annotations.tables import annotate_with_table, check_table
+from lineagedb.models.artifact import persistence, replacing
+from lineagedb.models.artifact.construction import Options, build
+from lineagedb.models.artifact.draft import Draft
+from lineagedb.models.artifact.manifest import FolderManifest, differences
+from lineagedb.models.artifact.source import resolve_source, storage_for
 from lineagedb.models.versioning import VersionedRecord
 from lineagedb.storage import serializers
+from lineagedb.storage.formats import FOLDER_SUFFIXES, OBJECTS
 from lineagedb.storage.hashing import ContentHash
-from lineagedb.storage.location import Location, Staged
-from lineagedb.storage.paths import MANAGED_FOLDER, check_inside, check_key, local_path, suffix_of
+from lineagedb.storage.location import Location
+from lineagedb.storage.paths import MANAGED_FOLDER, check_key, local_path
 
 if TYPE_CHECKING:
     import anndata as ad
@@ -36,71 +38,11 @@ if TYPE_CHECKING:
     from upath import UPath
 
     from lineagedb.models.run import Run
-    from lineagedb.models.storage import Storage
+    from lineagedb.storage.location import Staged
 
 
 # A folder that no longer matches its record names at most this many files.
 _SHOWN_FILES = 20
-
-
-class _Existing(Exception):
-    """Internal: the content is already registered; the constructor became that record."""
-
-
-def _in_memory_file(suffix: str) -> Path:
-    """A fresh path in the cache to serialize an in-memory object to before an upload."""
-    import uuid
-
-    folder = cache_dir() / "in-memory"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{uuid.uuid4().hex}{suffix}"
-
-
-def _check_real_key_free(storage: Storage, key: str) -> None:
-    """Raise unless ``key`` in ``storage`` is free for new bytes (no file, no record)."""
-    holder = (
-        Artifact.objects.filter(storage_id=storage.id, key=key, key_is_virtual=False).first()
-        if storage.id
-        else None
-    )
-    if holder is not None or Location(storage.path / key).exists():
-        what = f"artifact {holder.uid}" if holder is not None else "a file no artifact registers"
-        raise InvalidArgument(
-            f"Key {key!r} in storage '{storage.root}' already holds {what}; nothing was written. "
-            "Choose another key, or save a new version of that artifact (is_new_version_of=)."
-        )
-
-
-def _latest_with_key(storage: Storage, key: str, *, managed: bool | None) -> Artifact | None:
-    """The latest visible artifact with ``key`` in ``storage`` (None for an unsaved storage)."""
-    if storage.id is None:
-        return None
-    query = Artifact.objects.filter(storage_id=storage.id, key=key, visibility=1)
-    if managed is not None:
-        query = query.filter(key_is_virtual=managed)
-    return query.order_by("-is_latest", "-created_at", "-id").first()
-
-
-def _version_family_of(storage: Storage, key: str) -> Artifact | None:
-    """The artifact whose next version new content under ``key`` becomes (LaminDB >= 0.73)."""
-    latest = _latest_with_key(storage, key, managed=None)
-    if latest is not None:
-        logger.info(
-            f"key {key!r} names artifact {latest.uid}: the new content becomes its next version"
-        )
-    return latest
-
-
-def _changed_in_place(existing: Artifact, source: Path | UPath) -> Artifact:
-    """Say that a file registered in place has new bytes; its record becomes the old version."""
-    logger.warning(
-        f"'{source}' changed since it was registered as artifact {existing.uid} (key "
-        f"{existing.key!r}): saving makes a new version. The bytes of {existing.uid} were "
-        "overwritten in place, so its record keeps only their hash and size (its verify() "
-        "fails); to keep old versions' bytes, save edits under a new path or copy them "
-        "into managed storage."
-    )
-    return existing
 
 
 class Artifact(Annotated, VersionedRecord):
@@ -132,11 +74,9 @@ class Artifact(Annotated, VersionedRecord):
     _name_field = "key"
     _repr_exclude = ("created_at", "updated_at", "is_latest")
     _delete_with_rules = True
-    # Set by the constructor when save() must store bytes: the local source,
-    # and its copy staged in the default storage (local storage) until save().
-    _local_source: Path | None = None
-    _source_is_temporary: bool = False
-    _staged: Staged | None = None
+    _lineage_shape = "box"
+    # What this artifact holds besides its fields until save() (see draft.py).
+    _draft_state: Draft | None = None
 
     uid = models.CharField(max_length=20, unique=True, default=_uid.artifact_uid)
     storage = models.ForeignKey("Storage", models.PROTECT, related_name="artifacts")
@@ -209,248 +149,39 @@ class Artifact(Annotated, VersionedRecord):
                 "Artifact() needs data: a path to a file or folder, or a DataFrame, "
                 "e.g. ln.Artifact('meta.csv')."
             )
-        revises = self._check_revises(is_new_version_of or revises, version)
+        checked = self._check_revises(is_new_version_of or revises, version)
         if key is not None:
             check_key(key)
         in_memory = serializers.accessor_of(data)
-        if in_memory is not None:
-            if _hint:
-                named = "from_df" if in_memory == "DataFrame" else f"from_{in_memory.lower()}"
-                logger.hint(f"data is a {in_memory}: Artifact.{named}() says so explicitly")
-            self._init_in_memory(data, in_memory, key, description, version, revises, run, format)
-            return
-        if format is not None:
-            raise InvalidArgument(
-                f"format={format!r} applies to in-memory objects (DataFrame, AnnData, MuData); "
-                "a path is stored as it is. Omit format=."
-            )
-        source, accessor = resolve_source(data)
-        staged, located = None, None
-        if isinstance(source, Path):
-            serializers.check_format(source, suffix_of(source.name))
-            located = storage, key_in_storage = storage_for(source)
-            if (
-                key_in_storage is None
-                and key is not None
-                and not settings.artifact_use_virtual_keys
-            ):
-                _check_real_key_free(storage, key)  # before a byte is copied
-            if key_in_storage is None:
-                self._check_findable(
-                    f"'{source}', from outside every storage root,", key, description, run, revises
-                )
-            if key_in_storage is None and Location(storage.root).is_local:
-                # Copied into managed storage now, hashed while copied: one read
-                # of the bytes, and the bytes saved are the bytes hashed.
-                staged = Location(storage.path / MANAGED_FOLDER).stage(source)
-        try:
-            self._init_from(
-                source, accessor, located, staged, key, description, version, revises, run
-            )
-        except BaseException:
-            if staged is not None:
-                staged.discard()
-            raise
-
-    def _init_from(
-        self,
-        source: Path | UPath,
-        accessor: str | None,
-        located: tuple[Storage, str | None] | None,
-        staged: Staged | None,
-        key: str | None,
-        description: str | None,
-        version: str | None,
-        revises: VersionedRecord | None,
-        run: Run | None,
-    ) -> None:
-        content = staged.content if staged is not None else Location(source).hash()
-        assert content is not None
-        storage, key_in_storage = located or storage_for(source)
-        if key_in_storage is not None and key is not None and key != key_in_storage:
-            raise InvalidArgument(
-                f"Path '{source}' is in storage '{storage.root}' with key "
-                f"{key_in_storage!r}; it cannot be saved under key {key!r}. "
-                "Omit key=, or move the file."
-            )
-        if key_in_storage is not None:
-            # Registered in place: one artifact per path (LaminDB 2.x); the
-            # same bytes at another path are another artifact.
-            existing = _latest_with_key(storage, key_in_storage, managed=False)
-            if existing is not None and existing.hash != content.hash:
-                changed = _changed_in_place(existing, source)
-                revises, existing = revises or changed, None
-        else:
-            # Copied: the same bytes are stored once.
-            existing = Artifact.find_by_content(content.hash, content.hash_type)
-        if existing is not None:
-            if staged is not None:
-                staged.discard()
-            logger.warning(f"returning existing artifact with same hash: {existing}")
+        if in_memory is not None and _hint:
+            named = OBJECTS[in_memory].constructor
+            logger.hint(f"data is a {in_memory}: Artifact.{named}() says so explicitly")
+        built = build(data, Options(key, description, version, checked, run, format))
+        draft = built.draft
+        if built.existing is not None:
             super().__init__()
-            self._become(existing)
-            self._note_not_applied(key=key, description=description, version=version)
+            self._become(built.existing)
+            self._draft_state = draft
             return
-        if key_in_storage is None and key is not None and revises is None:
-            revises = _version_family_of(storage, key)
-            self.__dict__["_family_by_key"] = revises is not None
-        if key_in_storage is not None:
-            logger.hint(f"path in storage '{storage.root}' with key '{key_in_storage}'")
-        elif key is None and revises is not None:
-            key = revises.key
-        if description is None and revises is not None:
-            description = revises.description
-        if run is None:
-            run = current_run()
-        suffix = suffix_of(source.name)
-        if key_in_storage is None and len(f"{'0' * 20}{suffix}".encode()) > 255:
-            raise InvalidArgument(
-                f"The suffix of '{source.name}' is {len(suffix.encode())} bytes long: stored as "
-                "<uid><suffix>, its name would pass the file systems' 255-byte limit. "
-                "Rename the file with a shorter suffix, then save it."
-            )
-        virtual = key_in_storage is None and (settings.artifact_use_virtual_keys or key is None)
-        if key_in_storage is None and not virtual:
-            assert key is not None
-            _check_real_key_free(storage, key)
-        super().__init__(
-            storage=storage,
-            key=key_in_storage if key_in_storage is not None else key,
-            key_is_virtual=virtual,
-            suffix=suffix,
-            accessor=accessor,
-            description=description,
-            version=version,
-            size=content.size,
-            hash=content.hash,
-            hash_type=content.hash_type,
-            n_objects=content.n_objects,
-            _original_name=source.name[:255] or None,
-            run=run,
-            transform=run.transform if run is not None else None,
-        )
-        self._remember_files(content)
-        self._local_source = source if key_in_storage is None else None  # type: ignore[assignment]
-        self._source_is_temporary = accessor is not None
-        if staged is not None:
-            self._keep_staged(staged)
-        if revises is not None:
-            self._preview_version(revises)
-
-    def _note_not_applied(self, **given: str | None) -> None:
-        """Say which values given for content already registered were not applied, and how."""
-        differing = {
-            name: value
-            for name, value in given.items()
-            if value is not None and value != getattr(self, name)
-        }
-        self.__dict__["_not_applied"] = differing
-        if not differing:
-            return
-        listed = ", ".join(
-            f"{name}={value!r} (it has {getattr(self, name)!r})"
-            for name, value in differing.items()
-        )
-        how = "; ".join(f"artifact.{name} = {value!r}" for name, value in differing.items())
-        keys = " (a key registered in place follows its path)" if "key" in differing else ""
-        logger.warning(
-            f"not applied to artifact {self.uid}: {listed}. To apply: {how}; artifact.save()"
-            f"{keys} (command line: lineagedb save --update)"
-        )
-
-    @staticmethod
-    def _check_findable(
-        what: str,
-        key: str | None,
-        description: str | None,
-        run: Run | None,
-        revises: VersionedRecord | None,
-    ) -> None:
-        """Data copied into storage needs a key, a description or a run to be found again."""
-        if key or description or run or revises or current_run():
-            return
-        raise InvalidArgument(
-            f"{what} is stored under a generated name and could not be found again: pass "
-            "key='…' or description='…' (or run=), or call ln.track() first."
-        )
-
-    def _init_in_memory(
-        self,
-        data: Any,
-        accessor: str,
-        key: str | None,
-        description: str | None,
-        version: str | None,
-        revises: VersionedRecord | None,
-        run: Run | None,
-        format: str | None,
-    ) -> None:
-        """Write an in-memory object once, where it will be stored, and hash it."""
-        suffix = serializers.suffix_for(accessor, key, format)
-        if run is None:
-            run = current_run()
-        if key is None and revises is not None:
-            key = revises.key
-        if description is None and revises is not None:
-            description = revises.description
-        self._check_findable(f"The {accessor}", key, description, run, revises)
-        serializers.require(accessor)
-        storage = default_storage()
-        staged, local_source = None, None
-        folder = Location(storage.path / MANAGED_FOLDER)
         try:
-            if folder.is_local:
-                staged = folder.stage_written(self._writer(data, accessor, suffix))
-                content = staged.content
-            else:
-                local_source = _in_memory_file(suffix)
-                self._writer(data, accessor, suffix)(local_source)
-                content = Location(local_source).hash()
-            assert content is not None
-            existing = Artifact.find_by_content(content.hash, content.hash_type)
-            if existing is not None:
-                logger.warning(f"returning existing artifact with same hash: {existing}")
-                super().__init__()
-                self._become(existing)
-                self._note_not_applied(key=key, description=description, version=version)
-                raise _Existing
-            if key is not None and revises is None:
-                revises = _version_family_of(storage, key)
-                self.__dict__["_family_by_key"] = revises is not None
-                if description is None and revises is not None:
-                    description = revises.description
-            super().__init__(
-                storage=storage,
-                key=key,
-                key_is_virtual=True,
-                suffix=suffix,
-                accessor=accessor,
-                description=description,
-                version=version,
-                size=content.size,
-                hash=content.hash,
-                hash_type=content.hash_type,
-                n_objects=content.n_objects,
-                n_observations=serializers.n_observations(data, accessor),
-                run=run,
-                transform=run.transform if run is not None else None,
-            )
-        except BaseException as error:
-            if staged is not None:
-                staged.discard()
-            if local_source is not None:
-                Location(local_source).remove()
-            if isinstance(error, _Existing):
-                return
+            super().__init__(**built.fields)
+            self._draft_state = draft
+            draft.keep_staged(self, draft.staged)
+            if built.revises is not None:
+                self._preview_version(built.revises, lenient=built.family_by_key)
+        except BaseException:
+            draft.discard()
             raise
-        self._remember_files(content)
-        self._local_source = local_source
-        self._source_is_temporary = True
-        self.__dict__["_memory"] = data
-        if staged is not None:
-            self._keep_staged(staged)
-        if revises is not None:
-            self._preview_version(revises)
+
+    @property
+    def _draft(self) -> Draft:
+        """The draft; an artifact loaded from the database gets an empty one."""
+        if self._draft_state is None:
+            self._draft_state = Draft()
+        return self._draft_state
+
+    def _lineage_label(self) -> str:
+        return self.key or self.description or f"{self.uid}{self.suffix}"
 
     @classmethod
     def _from_object(
@@ -466,11 +197,10 @@ class Artifact(Annotated, VersionedRecord):
     ) -> Artifact:
         """The named constructors' common part: check the object's kind, then construct."""
         if serializers.accessor_of(data) != accessor:
-            name = "df" if accessor == "DataFrame" else accessor.lower()
             article = "an" if accessor[0] in "AEIOU" else "a"
             raise InvalidArgument(
-                f"from_{name}() takes {article} {accessor}, not a {type(data).__name__}; use "
-                "ln.Artifact(path) for files."
+                f"{OBJECTS[accessor].constructor}() takes {article} {accessor}, not a "
+                f"{type(data).__name__}; use ln.Artifact(path) for files."
             )
         return cls(
             data,
@@ -482,10 +212,6 @@ class Artifact(Annotated, VersionedRecord):
             format=format,
             _hint=False,
         )
-
-    @staticmethod
-    def _writer(data: Any, accessor: str, suffix: str) -> Any:
-        return lambda target: serializers.write(data, accessor, suffix, target)
 
     @classmethod
     def from_df(
@@ -518,12 +244,12 @@ class Artifact(Annotated, VersionedRecord):
             >>> artifact.load().shape  # doctest: +SKIP
             (75, 5)
         """
-        categoricals = check_against_schema(df, schema) if schema is not None else None
+        categoricals = check_table(df, schema) if schema is not None else None
         artifact = cls._from_object(
             df, "DataFrame", key, description, run, version, is_new_version_of or revises
         )
         if categoricals is not None and artifact._state.adding:
-            artifact.__dict__["_annotate_with"] = (df, categoricals)
+            annotate_on_save(artifact, lambda host: annotate_with_table(host, df, categoricals))
         return artifact
 
     from_dataframe = from_df
@@ -638,9 +364,8 @@ class Artifact(Annotated, VersionedRecord):
                 logger.warning(
                     f"dropping '{relative}': its content equals that of '{seen[content]}'"
                 )
-                if artifact._state.adding and artifact._staged is not None:
-                    artifact._staged.discard()  # its staged copy goes now
-                    artifact._keep_staged(None)
+                if artifact._state.adding:
+                    artifact._draft.discard()  # its staged copy goes now
                 continue
             seen[content] = relative
             artifacts.append(artifact)
@@ -680,21 +405,7 @@ class Artifact(Annotated, VersionedRecord):
         found = _plain.rows(cls, ("id",), limit=1, **conditions)
         return cls.objects.get(id=found[0][0]) if found else None
 
-    def _remember_files(self, content: ContentHash) -> None:
-        """Keep a folder's files until save() records them (FolderManifest)."""
-        if content.files is not None:
-            self.__dict__["_folder_content"] = content
-
-    def _keep_staged(self, staged: Staged | None) -> None:
-        """Hold staged bytes until save(); they go with this object if it is never saved."""
-        finalizer = self.__dict__.pop("_staged_finalizer", None)
-        if finalizer is not None:
-            finalizer.detach()
-        self._staged = staged
-        if staged is not None:
-            self.__dict__["_staged_finalizer"] = weakref.finalize(self, staged.discard)
-
-    # -- storage -----------------------------------------------------------------
+    # -- bytes -------------------------------------------------------------------
 
     @property
     def _storage_key(self) -> str:
@@ -702,22 +413,28 @@ class Artifact(Annotated, VersionedRecord):
             return f"{MANAGED_FOLDER}/{self.uid}{self.suffix}"
         return self.key
 
+    def _unsaved_bytes(self) -> UPath | None:
+        """The local bytes an unsaved artifact reads (its source, or its staged copy), else None.
+
+        The one answer ``path``, ``cache()``, ``open()`` and ``load()`` share
+        to "which local bytes do I read" before ``save()``.
+        """
+        return self._draft.unsaved_bytes() if self._state.adding else None
+
     @property
     def path(self) -> UPath:
         """Where the bytes are (or will be after ``save()``), as a UPath.
+
+        An unsaved in-memory object is serialized already: its path is that
+        file until ``save()`` moves it.
 
         Example:
             >>> artifact.path  # doctest: +SKIP
             PosixUPath('/home/me/lamin-tutorial/iris_studies/study0_raw_images/meta.csv')
         """
         self._check_instance()
-        if self._state.adding and "_memory" in self.__dict__:
-            # Serialized already: the real local file, until save() moves it.
-            if self._staged is not None:
-                return self._staged.location.upath
-            if self._local_source is not None:
-                return Location(self._local_source).upath
-        return self._stored_path
+        unsaved = self._unsaved_bytes() if self._draft.has_object else None
+        return unsaved if unsaved is not None else self._stored_path
 
     @property
     def _stored_path(self) -> UPath:
@@ -733,8 +450,9 @@ class Artifact(Annotated, VersionedRecord):
             >>> artifact.cache()  # doctest: +SKIP
             PosixUPath('/home/me/.cache/lineagedb/bucket/iris_studies/study0_raw_images/meta.csv')
         """
-        if self._state.adding and self._local_source is not None:
-            return Location(self._local_source).upath
+        unsaved = self._unsaved_bytes()
+        if unsaved is not None:
+            return unsaved
         session.tracked.record_input(self)
         self._warn_if_changed()
         return Location(self.path).cached(
@@ -766,12 +484,10 @@ class Artifact(Annotated, VersionedRecord):
                 "only through a new version. Use load(), change it, and save a new version."
             )
         check_backed_suffix(self.suffix, f"Artifact {self.uid}")
-        if self._state.adding and "_memory" not in self.__dict__ and self._local_source:
-            path: Any = Location(self._local_source).upath
-        else:
-            path = self.path
+        unsaved = self._unsaved_bytes()
         if not self._state.adding:
             self._warn_if_changed()
+        path = unsaved if unsaved is not None else self.path
         accessor = open_backed(path, name=self.key or f"{self.uid}{self.suffix}")
         if is_run_input is not False and not self._state.adding:
             session.tracked.record_input(self)
@@ -859,9 +575,9 @@ class Artifact(Annotated, VersionedRecord):
         """
         from lineagedb.storage.loaders import load
 
-        if self._state.adding and "_memory" in self.__dict__:
-            return self.__dict__["_memory"]
-        if self.n_objects is not None and self.suffix not in serializers.FOLDER_SUFFIXES:
+        if self._state.adding and self._draft.has_object:
+            return self._draft.memory
+        if self.n_objects is not None and self.suffix not in FOLDER_SUFFIXES:
             raise NoLoader(
                 f"Artifact {self.uid} is a folder of {self.n_objects} files; folders have no "
                 "loader. Use artifact.cache() and read the files you need."
@@ -881,80 +597,8 @@ class Artifact(Annotated, VersionedRecord):
         Example:
             >>> ln.Artifact("meta.csv", description="study 0 metadata").save()  # doctest: +SKIP
         """
-        self._check_text_fields()
-        if not self._state.adding:
-            replacement = replacing.drop(self)
-            if replacement is None:
-                super().save(*args, **kwargs)
-            else:
-                replacing.commit(self, replacement)
-            return self
-        pending = self._stage_for_save()
-
-        def write() -> None:
-            self._save_new_relations()
-            self._insert_version(lambda: Record.save(self, *args, **kwargs))
-            if "_folder_content" in self.__dict__:
-                write_manifest(self, self.__dict__["_folder_content"])
-            if "_annotate_with" in self.__dict__:  # from_df(..., schema=): in the same transaction
-                self._annotate_table(*self.__dict__["_annotate_with"])
-
-        try:
-            save_staged(pending, write)
-        except BaseException as error:
-            self._discard_staged()
-            existing = self._same_managed_content() if isinstance(error, IntegrityError) else None
-            if existing is None:
-                raise
-            # Another process saved the same bytes first: that record is this one.
-            logger.warning(f"returning existing artifact with same hash: {existing}")
-            self._become(existing)
-        self._finish_save()
+        persistence.save(self, *args, **kwargs)
         return self
-
-    def _stage_for_save(self) -> list[tuple[Staged, Any]]:
-        """Stage the bytes not staged yet (uploads); what save_staged() must commit."""
-        if self._staged is None and self._local_source is None and "_memory" in self.__dict__:
-            # A failed save discarded the bytes written at construction: write them again.
-            accessor, suffix = self.accessor or "", self.suffix
-            folder = Location(self.storage.path / MANAGED_FOLDER)
-            staged = folder.stage_written(self._writer(self.__dict__["_memory"], accessor, suffix))
-            assert staged.content is not None
-            self.size, self.hash = staged.content.size, staged.content.hash
-            self._keep_staged(staged)
-        if self._local_source is None and self._staged is None:
-            return []
-        if not self.key_is_virtual and self.key is not None:
-            _check_real_key_free(self.storage, self.key)  # taken since the constructor?
-        if self._staged is None:
-            assert self._local_source is not None
-            path = self._stored_path
-            check_inside(path, self.storage.root)
-            self._keep_staged(Location(path).parent.stage(self._local_source, self._content))
-        assert self._staged is not None
-        return [(self._staged, lambda: Location(self._stored_path))]
-
-    def _save_new_relations(self) -> None:
-        self.storage = self.storage.save_if_new()
-
-    def _discard_staged(self) -> None:
-        # The bytes went with the failed transaction; a retry stages them anew.
-        self._keep_staged(None)
-
-    def _finish_save(self) -> None:
-        self.__dict__.pop("_folder_content", None)
-        self.__dict__.pop("_annotate_with", None)
-        if self._source_is_temporary and self._local_source is not None:
-            Location(self._local_source).remove()
-        self._local_source = None
-        self.__dict__.pop("_memory", None)
-        self._keep_staged(None)
-        logger.debug(f"stored {self.size} bytes at {self.path}")
-
-    def _same_managed_content(self) -> Artifact | None:
-        return Artifact.find_by_content(
-            self.hash or "", self.hash_type or "", storage_id=self.storage_id, managed=True
-        )
 
     def replace(self, data: Any) -> Artifact:
         """Stage ``data`` (a local path or DataFrame) as the new bytes; ``save()`` stores them.
@@ -973,38 +617,57 @@ class Artifact(Annotated, VersionedRecord):
         replacing.stage(self, data)
         return self
 
-    def _delete_permanently(self, storage: bool | None) -> None:
-        # The record goes first, then the bytes: a crash in between leaves
-        # unreferenced bytes, never a record pointing at missing bytes.
-        managed = self._storage_key.startswith(f"{MANAGED_FOLDER}/")
-        path = self.path
-        collections = list(
-            Collection.objects.filter(links__artifact=self).values_list("uid", flat=True)
+    # The protocol ln.save() uses for records that hold bytes (models/bulk.py).
+    def _saves_alone(self) -> bool:
+        return super()._saves_alone() or self._draft.saves_alone
+
+    def _stage_for_save(self) -> list[tuple[Staged, Any]]:
+        return persistence.stage_for_save(self)
+
+    def _save_new_relations(self) -> None:
+        self.storage = self.storage.save_if_new()
+
+    def _discard_staged(self) -> None:
+        # The bytes went with the failed transaction; a retry stages them anew.
+        self._draft.keep_staged(self, None)
+
+    def _finish_save(self) -> None:
+        self._draft.stored()
+        logger.debug(f"stored {self.size} bytes at {self.path}")
+
+    def _same_managed_content(self) -> Artifact | None:
+        return Artifact.find_by_content(
+            self.hash or "", self.hash_type or "", storage_id=self.storage_id, managed=True
         )
-        with transaction.atomic():
-            # The collections stay, without this member (as in LaminDB).
-            self.collection_links.all().delete()
-            Record.delete(self)
-        if collections:
-            logger.warning(
-                f"artifact {self.uid} was removed from collection(s) {', '.join(collections)}, "
-                "which now have fewer members"
-            )
-        if managed or storage:
-            Location(path).remove()
-            logger.success(f"deleted artifact {self.uid} and its bytes at '{path}'")
-        else:
-            logger.success(
-                f"deleted artifact record {self.uid}; kept the registered file '{path}' "
-                "(pass storage=True to delete it too)"
-            )
+
+    def _delete_permanently(self, storage: bool | None) -> None:
+        persistence.delete_permanently(self, storage)
 
     def _move_to_uid(self) -> None:
-        # Managed bytes are named after the uid: link them under the new name
-        # before the record changes, drop the old name once it has committed.
-        old_uid = type(self).objects.values_list("uid", flat=True).get(pk=self.pk)
-        if self.key_is_virtual or self.key is None:
-            old = Location(self.storage.path / f"{MANAGED_FOLDER}/{old_uid}{self.suffix}")
-            old.copy_to(Location(self.path))
-            transaction.on_commit(old.remove)
+        persistence.move_bytes_to_uid(self)
         super()._move_to_uid()
+
+
+def annotate_on_save(artifact: Artifact, annotate: Callable[[Artifact], None]) -> None:
+    """Have the next ``artifact.save()`` run ``annotate(artifact)`` in its transaction.
+
+    The one way a checked table's features and labels are saved: by
+    ``from_df(..., schema=)`` and by every curator's ``save_artifact()``.
+    If annotating fails, the record (a new one) and its bytes are not saved.
+
+    Example:
+        >>> annotate_on_save(artifact, lambda a: annotate_with_table(a, df, ["cell_type"]))
+        ... # doctest: +SKIP
+        >>> artifact.save()  # doctest: +SKIP
+    """
+    artifact._draft.annotate = annotate
+
+
+def not_applied(artifact: Artifact) -> dict[str, Any]:
+    """The values given to ``Artifact(...)`` that an already registered record did not take.
+
+    Example:
+        >>> not_applied(ln.Artifact("meta.csv", description="new text"))  # doctest: +SKIP
+        {'description': 'new text'}
+    """
+    return dict(artifact._draft.not_applied)

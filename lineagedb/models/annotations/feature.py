@@ -1,0 +1,192 @@
+"""Feature: a dimension of data (a column, a variable) with a type; a category feature knows
+the registries its values come from.
+
+Example:
+    >>> ln.Feature(name="temperature", type="number").save()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from lineagedb.errors import InvalidArgument, WrongType
+from lineagedb.models._uid import feature_uid
+from lineagedb.models.annotations._naming import _named, _only_keywords
+from lineagedb.models.annotations.label_links import registry_name
+from lineagedb.models.record import Record
+
+FEATURE_TYPES = ("number", "category", "bool", "str", "date", "datetime", "dict")
+
+# Python types and dtype-like names accepted for Feature(type=...).
+_TYPE_ALIASES = {
+    int: "number",
+    float: "number",
+    str: "category",
+    object: "category",
+    bool: "bool",
+    "int": "number",
+    "float": "number",
+    "num": "number",
+    "str": "category",
+    "object": "category",
+    "cat": "category",
+}
+
+# LaminDB 2's dtype= names: "str" is free text there (0.70's type=str is a category).
+_DTYPE_ALIASES = {
+    "num": "number",
+    "int": "number",
+    "float": "number",
+    "number": "number",
+    "str": "str",
+    "bool": "bool",
+    "date": "date",
+    "datetime": "datetime",
+    "dict": "dict",
+    "cat": "category",
+    "category": "category",
+    int: "number",
+    float: "number",
+    str: "str",
+    bool: "bool",
+    dict: "dict",
+}
+
+
+def _feature_type(value: Any, dtype: Any = None) -> str:
+    if value is None and dtype is None:
+        raise InvalidArgument(
+            "Feature() needs a type: 'number', 'category' or 'bool' (or int, float, str, bool), "
+            "or a LaminDB 2 dtype ('num', 'str', 'date', 'cat[ULabel]', ...)."
+        )
+    if value is None:
+        if isinstance(dtype, str) and dtype.startswith("cat"):
+            return "category"
+        resolved = _DTYPE_ALIASES.get(dtype)
+        if resolved is None:
+            raise InvalidArgument(
+                f"dtype {dtype!r} is not one of 'num', 'int', 'float', 'str', 'bool', 'date', "
+                "'datetime', 'dict' or 'cat[<registry>]'."
+            )
+        return resolved
+    if isinstance(value, str) and value.startswith("cat["):
+        return "category"
+    resolved = _TYPE_ALIASES.get(value, value)
+    if resolved not in ("number", "category", "bool"):
+        raise InvalidArgument(
+            f"Feature type {value!r} is not one of 'number', 'category', 'bool' (or int, float, "
+            "str, bool); LaminDB 2's dtype= takes 'str', 'date', 'datetime', 'dict' too."
+        )
+    return str(resolved)
+
+
+def _registries(value: Any, dtype: Any) -> str | None:
+    """``registries`` as stored: a ``|``-joined string of registry names."""
+    if isinstance(dtype, str) and dtype.startswith("cat[") and dtype.endswith("]"):
+        names = [part.strip() for part in dtype[4:-1].split("|") if part.strip()]
+        stored = [name if "." in name else f"core.{name}" for name in names]
+        value = "|".join(dict.fromkeys([*(value.split("|") if value else []), *stored]))
+    if value is None or isinstance(value, str):
+        return value or None
+    if not isinstance(value, (list, tuple)):
+        raise WrongType(
+            f"registries must be a list of registries (e.g. [ln.ULabel]) or a string, not "
+            f"{type(value).__name__}."
+        )
+    names = []
+    for item in value:
+        if not (isinstance(item, type) and issubclass(item, Record)):
+            raise WrongType(f"registries holds {item!r}, which is not a registry (e.g. ln.ULabel).")
+        names.append(registry_name(item))
+    return "|".join(names)
+
+
+class Feature(Record):
+    """A dimension of data — a column, a variable — with a type (number, category, bool).
+
+    ``type`` takes ``"number"``, ``"category"``, ``"bool"`` or the Python
+    types ``int``/``float``/``str``/``bool``; LaminDB 2's ``dtype=``
+    (``"num"``, ``"str"``, ``"cat[ULabel]"``) is accepted too. A category
+    feature lists the registries its values come from (``registries``).
+
+    Example:
+        >>> import lineagedb as ln
+        >>> ln.Feature(name="study_name", type="category").save()  # doctest: +SKIP
+        >>> ln.Feature(name="temperature", dtype="num", unit="°C").save()  # doctest: +SKIP
+    """
+
+    _search_fields = ("name", "description")
+    _name_field = "name"
+    _repr_exclude = ("created_at", "updated_at")
+
+    uid = models.CharField(max_length=12, unique=True, default=feature_uid)
+    name = models.CharField(max_length=150, db_index=True)
+    type = models.CharField(max_length=64, db_index=True)
+    unit = models.CharField(max_length=30, null=True, blank=True)
+    description = models.TextField(null=True, blank=True)
+    registries = models.CharField(max_length=120, null=True, blank=True)
+    synonyms = models.TextField(null=True, blank=True)
+    feature_sets = models.ManyToManyField(
+        "FeatureSet", related_name="features", through="FeatureSetFeature"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        allowed = ("name", "type", "dtype", "unit", "description", "synonyms", "registries")
+        _only_keywords("Feature", args, allowed, kwargs)
+        name = kwargs.get("name")
+        if name is None:
+            raise WrongType("Feature() needs a name, e.g. ln.Feature(name='study_name', type=str).")
+        if not isinstance(name, str) or not name:
+            raise InvalidArgument(f"A Feature's name must be a non-empty string, not {name!r}.")
+        existing = _named(Feature, name, self)
+        if existing is not None:
+            super().__init__()
+            self._become(existing)
+            return
+        dtype = kwargs.pop("dtype", None)
+        kwargs["type"] = _feature_type(kwargs.get("type"), dtype)
+        kwargs["registries"] = _registries(kwargs.get("registries"), dtype)
+        synonyms = kwargs.get("synonyms")
+        if isinstance(synonyms, (list, tuple)):
+            kwargs["synonyms"] = "|".join(synonyms)
+        super().__init__(**kwargs)
+
+    @classmethod
+    def from_df(cls, df: Any, field: Any = None) -> list[Feature]:
+        """One Feature per column of a DataFrame (existing ones by name), typed from its dtype.
+
+        Categorical and string columns are ``category``, integer and float
+        ones ``number``, boolean ones ``bool``; other dtypes are refused.
+
+        Example:
+            >>> features = ln.Feature.from_df(df)  # doctest: +SKIP
+            >>> ln.save(features)  # doctest: +SKIP
+        """
+        import pandas as pd
+
+        named = getattr(getattr(field, "field", None), "name", "name")
+        if field is not None and named != "name":
+            raise InvalidArgument("from_df() matches columns by Feature.name only.")
+        types = pd.api.types
+        features = []
+        for column in df.columns:
+            dtype = df[column].dtype
+            if isinstance(dtype, pd.CategoricalDtype) or types.is_string_dtype(dtype):
+                kind = "category"
+            elif types.is_bool_dtype(dtype):
+                kind = "bool"
+            elif types.is_numeric_dtype(dtype):
+                kind = "number"
+            else:
+                raise InvalidArgument(
+                    f"Column {column!r} has dtype {dtype}, which no Feature type describes "
+                    "('number', 'category', 'bool'). Convert it, or leave it out."
+                )
+            existing = cls.objects.filter(name=str(column)).first()
+            features.append(existing or cls(name=str(column), type=kind))
+        return features

@@ -1,0 +1,205 @@
+"""FeatureSet (LaminDB 2's Schema): a set of features identified by the hash of its members'
+uids; the same members give the same record, shared by every artifact that has them.
+
+Example:
+    >>> ln.FeatureSet(ln.Feature.from_df(df)).save()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from lineagedb._base.logger import logger
+from lineagedb.errors import InvalidArgument, WrongType
+from lineagedb.models._uid import feature_set_uid
+from lineagedb.models.annotations.feature import _TYPE_ALIASES, Feature
+from lineagedb.models.annotations.label_links import registry_name
+from lineagedb.models.record import Record
+from lineagedb.storage.hashing import encode_digest
+
+
+class FeatureSet(Record):
+    """A set of features, identified by the hash of its members: built once, shared by all.
+
+    Constructing a FeatureSet of members that form a set already returns
+    that set. Members must be saved. As a schema (``ln.Schema``), it requires
+    its members as columns; ``maximal_set=True`` (LaminDB 2's name) also
+    refuses columns that are not members — such a set is another record than
+    the one of the same members without it.
+
+    Example:
+        >>> features = ln.Feature.from_df(df)  # doctest: +SKIP
+        >>> ln.FeatureSet(features, name="iris measurements").save()  # doctest: +SKIP
+        >>> ln.Schema(features, maximal_set=True).save()  # no other columns  # doctest: +SKIP
+    """
+
+    _search_fields = ("name",)
+    _name_field = "name"
+    _repr_exclude = ("created_at", "updated_at", "maximal_set")
+    # The members of an unsaved set, linked by save().
+    _pending_members: list[Any] | None = None
+
+    uid = models.CharField(max_length=20, unique=True, default=feature_set_uid)
+    name = models.CharField(max_length=150, null=True, blank=True)
+    n = models.IntegerField()
+    type = models.CharField(max_length=64, null=True, blank=True)
+    registry = models.CharField(max_length=120, db_index=True)
+    hash = models.CharField(max_length=22, db_index=True)
+    # As a schema: no columns beyond the members (LaminDB 2's Schema.maximal_set).
+    maximal_set = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hash"], name="unique_feature_set_hash")]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if len(args) > 1:
+            raise InvalidArgument("FeatureSet() takes one positional argument: the features.")
+        features = args[0] if args else kwargs.pop("features", None)
+        unknown = sorted(set(kwargs) - {"name", "type", "maximal_set"})
+        if unknown:
+            raise InvalidArgument(
+                f"FeatureSet() got unexpected arguments {', '.join(map(repr, unknown))}; it takes "
+                "features, name, type and maximal_set."
+            )
+        maximal = kwargs.get("maximal_set", False)
+        if not isinstance(maximal, bool):
+            raise WrongType(f"maximal_set must be True or False, not {maximal!r}.")
+        members = _members(features)
+        digest = members_hash(members)
+        if maximal:  # another schema than the same members allowing more columns
+            digest = encode_digest(hashlib.md5(f"{digest}|maximal_set".encode()).digest())
+        existing = FeatureSet.objects.filter(hash=digest).first()
+        if existing is not None:
+            logger.info(f"loaded: {existing}")
+            super().__init__()
+            self._become(existing)
+            return
+        model = type(members[0])
+        kind = kwargs.get("type")
+        if model is not Feature and kind is None:
+            kind = "number"
+        super().__init__(
+            name=kwargs.get("name"),
+            type=_TYPE_ALIASES.get(kind, kind) if kind is not None else None,
+            n=len(members),
+            registry=registry_name(model),
+            hash=digest,
+            maximal_set=maximal,
+        )
+        self._pending_members = members
+
+    def _saves_alone(self) -> bool:
+        # Its save() links its members (or becomes the set that has them).
+        return self._pending_members is not None
+
+    def save(self, *args: Any, **kwargs: Any) -> FeatureSet:
+        """Save the set and its member links (once: the same members give the same set).
+
+        Example:
+            >>> ln.FeatureSet(features).save()  # doctest: +SKIP
+        """
+        from django.db import IntegrityError, transaction
+
+        members, self._pending_members = self._pending_members, None
+        if not self._state.adding or members is None:
+            super().save(*args, **kwargs)
+            return self
+        try:
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+                model = type(members[0])
+                link = model.feature_sets.through
+                member_field = model.__name__.lower()
+                link.objects.bulk_create(
+                    [link(**{"featureset": self, member_field: m}) for m in members],
+                    batch_size=5000,
+                )
+        except IntegrityError:
+            existing = FeatureSet.objects.filter(hash=self.hash).first()
+            if existing is None:
+                raise
+            self._become(existing)  # another process saved the same set first
+        return self
+
+    @property
+    def members(self) -> Any:
+        """The set's members (a QuerySet once saved).
+
+        Example:
+            >>> feature_set.members.df()  # doctest: +SKIP
+        """
+        pending = self._pending_members
+        if pending is not None:
+            return pending
+        if self.registry == "core.Feature":
+            return self.features.all()
+        return member_model(self).objects.filter(feature_sets=self)
+
+
+def _members(features: Any) -> list[Feature]:
+    if features is None:
+        raise WrongType("FeatureSet() needs its features: ln.FeatureSet([feature1, feature2]).")
+    if isinstance(features, Record):
+        raise InvalidArgument("FeatureSet() takes a list of features, not a single feature.")
+    members = list(features)
+    if not members:
+        raise InvalidArgument("FeatureSet() needs at least one feature.")
+    kind = type(members[0])
+    allowed = kind is Feature or _has_feature_sets(kind)
+    if not allowed or not all(type(m) is kind for m in members):
+        wrong = next(m for m in members if type(m) is not kind or not allowed)
+        raise WrongType(
+            f"FeatureSet() holds Feature records (or records of one registry with feature sets, "
+            f"such as bt.Gene), not {type(wrong).__name__} ({wrong!r}); "
+            "use ln.Feature.from_values() or ln.Feature(name=…, type=…) first."
+        )
+    unsaved = [str(m) for m in members if m._state.adding]
+    if unsaved:
+        raise InvalidArgument(
+            f"Features {unsaved[:5]} are not saved; save them first (ln.save(features))."
+        )
+    unique = {m.pk: m for m in members}
+    return list(unique.values())
+
+
+def _has_feature_sets(model: Any) -> bool:
+    """Whether records of ``model`` can be members of a feature set (bt.Gene)."""
+    return any(f.name == "feature_sets" and f.many_to_many for f in model._meta.get_fields())
+
+
+def member_model(feature_set: FeatureSet) -> Any:
+    """The registry of a feature set's members, from its ``registry`` (``bionty.Gene``).
+
+    Example:
+        >>> member_model(feature_set).__name__  # doctest: +SKIP
+        'Feature'
+    """
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if registry_name(model) == feature_set.registry:
+            return model
+    raise InvalidArgument(
+        f"Feature set {feature_set.uid} holds {feature_set.registry} records, a registry "
+        "of a schema module this instance lacks."
+    )
+
+
+def members_hash(members: Iterable[Record]) -> str:
+    """The identity of a set of records: md5 of their sorted uids, 22 base64 characters.
+
+    Example:
+        >>> class R:
+        ...     uid = "M7WLhlcflkdg"
+        >>> len(members_hash([R()]))
+        22
+    """
+    text = ":".join(sorted(member.uid for member in members))
+    return encode_digest(hashlib.md5(text.encode()).digest())

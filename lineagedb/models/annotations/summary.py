@@ -1,0 +1,104 @@
+"""What ``describe()`` shows of a record: its run, and a host's features and labels.
+
+The queries are here, beside the registries; ``display/describe.py`` only
+lays out what this hands it.
+
+Example:
+    >>> print(describe_text(artifact))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lineagedb.display.describe import Annotations, FeatureLine, SlotLines, describe
+from lineagedb.models.annotations.label_links import label_links, registry_name
+
+# Members shown of a feature set of genes (or another registry's records).
+_MEMBERS_SHOWN = 21
+
+
+def describe_text(record: Any) -> str:
+    """The text ``record.describe()`` prints: the record, its provenance, run inputs, annotations.
+
+    Example:
+        >>> describe_text(ln.Artifact.get(key="meta.csv"))  # doctest: +SKIP
+    """
+    run = record._provenance_run()
+    hosts_annotations = hasattr(record, "feature_set_links") and record.pk is not None
+    return describe(record, run, annotations_of(record) if hosts_annotations else None)
+
+
+def annotations_of(host: Any) -> Annotations:
+    """An artifact's or collection's feature sets by slot, the labels and values under each.
+
+    Example:
+        >>> annotations_of(artifact).labels  # doctest: +SKIP
+        [('ulabels', 'core.ULabel', ['study0'])]
+    """
+    return Annotations(slots=_slots(host), labels=label_groups(host))
+
+
+def label_groups(host: Any) -> list[tuple[str, str, list[str]]]:
+    """(accessor, registry name, label names) of every label registry linked to ``host``.
+
+    Example:
+        >>> label_groups(artifact)  # doctest: +SKIP
+        [('ulabels', 'core.ULabel', ['setosa', 'study0'])]
+    """
+    groups = []
+    for link in label_links(type(host)):
+        names = list(
+            link.through.objects.filter(**{link.host_field: host}).values_list(
+                f"{link.label_field}__{link.name_field}", flat=True
+            )
+        )
+        if names:
+            groups.append((link.accessor, registry_name(link.model), names))
+    return groups
+
+
+def _slots(host: Any) -> list[SlotLines]:
+    links = list(host.feature_set_links.select_related("featureset").order_by("slot", "id"))
+    if not links:
+        return []
+    labels: dict[int, list[str]] = {}
+    for link in label_links(type(host)):
+        if link.has_feature:
+            rows = link.through.objects.filter(**{link.host_field: host}).values_list(
+                "feature_id", f"{link.label_field}__{link.name_field}"
+            )
+            for feature_id, name in rows:
+                labels.setdefault(feature_id, []).append(name)
+    values: dict[int, list[Any]] = {}
+    if hasattr(host, "feature_value_links"):
+        pairs = host.feature_value_links.values_list(
+            "featurevalue__feature_id", "featurevalue__value"
+        )
+        for feature_id, value in pairs:
+            values.setdefault(feature_id, []).append(value)
+    slots = []
+    for link in links:
+        feature_set = link.featureset
+        if feature_set.registry != "core.Feature":
+            names = [_member_name(m) for m in feature_set.members[:_MEMBERS_SHOWN]]
+            slots.append(SlotLines(link.slot, feature_set, members=names))
+            continue
+        features = [
+            FeatureLine(
+                name=feature.name,
+                type=feature.type,
+                unit=feature.unit,
+                registries=feature.registries,
+                labels=labels.get(feature.pk, []),
+                values=values.get(feature.pk, []),
+            )
+            for feature in feature_set.features.order_by("name")
+        ]
+        slots.append(SlotLines(link.slot, feature_set, features=features))
+    return slots
+
+
+def _member_name(member: Any) -> str:
+    """A feature set member by its name (a gene by its symbol)."""
+    return str(getattr(member, member._name_field, None) or member)

@@ -1,0 +1,202 @@
+"""A table against a schema, and a host annotated with a table: the one check and the one
+annotation that ``from_df(schema=)`` and every curator use.
+
+``table_problems`` is the check itself (columns, dtypes, values in their
+registries); ``check_table`` raises unless a DataFrame fits a FeatureSet (``ln.Schema``);
+``table_problems_for`` lists what is wrong with a table given required
+features and categorical columns; ``annotate_with_table`` links a saved
+host's columns as features (slot ``columns``) and its categorical values as
+labels under them; ``link_column_labels`` does the second part alone.
+
+Example:
+    >>> categoricals = check_table(df, ln.Schema.get(name="samples"))  # doctest: +SKIP
+    >>> annotate_with_table(artifact, df, categoricals)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lineagedb.errors import InvalidArgument, ValidationError
+from lineagedb.models.annotations.feature import Feature
+from lineagedb.models.annotations.feature_set import FeatureSet
+from lineagedb.models.annotations.field_ref import FieldRef
+from lineagedb.models.annotations.ulabel import ULabel
+from lineagedb.models.query.validation import SHOWN, field_name, ids_by_value, inspect
+
+
+def table_problems_for(
+    df: Any,
+    required: list[Feature],
+    categoricals: dict[str, Any],
+    extra_allowed: bool = True,
+) -> list[str]:
+    """What is wrong with ``df``: missing or extra columns, wrong dtypes, unknown values.
+
+    ``required`` features must be columns of their type; each categorical
+    column's values must be records of its field's registry (a bare name:
+    ULabel).
+
+    Example:
+        >>> table_problems_for(df, [], {"cell_type": "name"})  # doctest: +SKIP
+        ["column 'cell_type' has values not in ULabel: 'T-cell'"]
+    """
+    columns = [(feature.name, feature.type) for feature in required]
+    queries = {
+        column: FieldRef.of(field).or_model(ULabel).model.objects.all()
+        for column, field in categoricals.items()
+    }
+    return table_problems(df, columns, categoricals, queries, extra_allowed)
+
+
+def check_table(df: Any, schema: Any) -> list[str]:
+    """Raise ValidationError unless ``df`` fits ``schema``; its category columns otherwise.
+
+    Example:
+        >>> check_table(df, ln.Schema.get(name="samples"))  # doctest: +SKIP
+        ['cell_type']
+    """
+    if not isinstance(schema, FeatureSet) or schema._state.adding:
+        raise InvalidArgument(
+            f"schema must be a saved FeatureSet (ln.Schema) of features, not {schema!r}."
+        )
+    members = list(schema.members)
+    categoricals = {f.name: "name" for f in members if f.type == "category"}
+    problems = table_problems_for(df, members, categoricals, extra_allowed=not schema.maximal_set)
+    if problems:
+        raise ValidationError(
+            f"The DataFrame does not validate against schema {schema.uid}; nothing was "
+            "written:\n  - " + "\n  - ".join(problems) + "\nFix it with "
+            "ln.curators.DataFrameCurator(df, schema): standardize(), add_new_from().",
+            problems=problems,
+        )
+    return list(categoricals)
+
+
+def annotate_with_table(host: Any, df: Any, categoricals: list[str] | dict[str, Any]) -> None:
+    """Link a saved host's table columns as features (slot ``columns``) and its labels.
+
+    ``categoricals``: the columns (values are ULabel names), or ``{column:
+    field}`` for values of other registries (``bt.CellType.name``).
+
+    Example:
+        >>> annotate_with_table(artifact, df, {"cell_type": bt.CellType.name})  # doctest: +SKIP
+    """
+    features = list(Feature.objects.filter(name__in=[str(c) for c in df.columns]))
+    if features:
+        host.features.add(features, slot="columns")
+    link_column_labels(host, df, categoricals, {feature.name: feature for feature in features})
+
+
+def link_column_labels(
+    host: Any, df: Any, categoricals: list[str] | dict[str, Any], features: dict[str, Any]
+) -> None:
+    """Link the records named by each categorical column's values, under its feature.
+
+    Example:
+        >>> by_name = {"cell_type": cell_type}  # doctest: +SKIP
+        >>> link_column_labels(artifact, df, ["cell_type"], by_name)  # doctest: +SKIP
+    """
+    fields = categoricals if isinstance(categoricals, dict) else dict.fromkeys(categoricals)
+    for column, field in fields.items():
+        ref = FieldRef.of(field).or_model(ULabel)
+        name = field_name(ref.model, field if ref.model is not ULabel else None)
+        values = [str(v) for v in df[column].dropna().unique()]
+        ids = ids_by_value(ref.model.objects.all(), name, values).values()
+        host.labels._link_ids(ids, features.get(column), ref.model)
+
+
+def column_ok(series: Any, kind: str) -> bool:
+    """Whether a column's dtype fits a feature type (categories and text take any values).
+
+    Example:
+        >>> import pandas as pd
+        >>> column_ok(pd.Series([1.5]), "number"), column_ok(pd.Series(["a"]), "number")
+        (True, False)
+    """
+    import pandas as pd
+
+    types = pd.api.types
+    if kind == "number":
+        return bool(types.is_numeric_dtype(series)) and not types.is_bool_dtype(series)
+    if kind == "bool":
+        return bool(types.is_bool_dtype(series))
+    if kind in ("date", "datetime"):
+        return bool(types.is_datetime64_any_dtype(series))
+    return True
+
+
+def _in_public(model: Any, values: list[str], field: Any) -> list[str]:
+    """The values a registry's public ontology has (registries with ``public()`` only)."""
+    if not hasattr(model, "public"):
+        return []
+    try:
+        found = model.public().inspect(values, field=field_name(model, field), mute=True)
+    except (ImportError, InvalidArgument):
+        return []
+    return [*found.validated, *found.synonyms_mapper]
+
+
+def table_problems(
+    df: Any,
+    required: list[tuple[str, str]],
+    categoricals: dict[str, Any],
+    labels: Any,
+    extra_allowed: bool = True,
+) -> list[str]:
+    """What is wrong with a table: missing or extra columns, wrong dtypes, unknown values.
+
+    Args:
+        df: The DataFrame.
+        required: (column, feature type) of the columns a schema requires.
+        categoricals: {column: field} whose values must be records of ``labels``.
+        labels: The QuerySet of the label registry (``ULabel.objects.all()``), or
+            ``{column: QuerySet}`` when columns take values from different registries.
+        extra_allowed: False: columns beyond ``required`` are a problem too.
+
+    Example:
+        >>> table_problems(df, [("count", "number")], {"cell_type": "name"}, labels)
+        ... # doctest: +SKIP
+        ["column 'cell_type' has values not in ULabel: 'T-cell' ('T-cell' is a synonym ...)"]
+    """
+    problems = []
+    missing = [name for name, _ in required if name not in df.columns]
+    if missing:
+        problems.append(f"missing columns {missing}")
+    if not extra_allowed:
+        names = {name for name, _ in required}
+        extra = [str(column) for column in df.columns if str(column) not in names]
+        if extra:
+            problems.append(f"extra columns {extra} (the schema allows no others)")
+    for name, kind in required:
+        if name in df.columns and not column_ok(df[name], kind):
+            problems.append(f"column {name!r} has dtype {df[name].dtype}, not {kind!r}")
+    for column, registry_field in categoricals.items():
+        if column not in df.columns:
+            if column not in missing:
+                problems.append(f"missing column {column!r}")
+            continue
+        query = labels[column] if isinstance(labels, dict) else labels
+        result = inspect(query, df[column], field=registry_field, mute=True)
+        if result.non_validated:
+            bad = ", ".join(repr(v) for v in result.non_validated[:SHOWN])
+            hint = ""
+            mapped = {**result.synonyms_mapper, **result.case_mapper}
+            if mapped:
+                what = (
+                    "is a synonym or case variant"
+                    if len(mapped) == 1
+                    else ("are synonyms or case variants")
+                )
+                shown = ", ".join(repr(v) for v in sorted(mapped)[:SHOWN])
+                hint = f" ({shown} {what}: standardize({column!r}))"
+            registry = query.model.__name__
+            public = _in_public(query.model, result.non_validated, registry_field)
+            if public:
+                shown = ", ".join(repr(v) for v in public[:SHOWN])
+                hint += (
+                    f" ({shown} {'is' if len(public) == 1 else 'are'} in the public ontology: "
+                    f"add_validated_from({column!r}))"
+                )
+            problems.append(f"column {column!r} has values not in {registry}: {bad}{hint}")
+    return problems

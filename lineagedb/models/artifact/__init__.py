@@ -1,0 +1,10 @@
+"""Artifact, in parts: the model (``model.py``), how data becomes a record
+(``construction.py``), what an unsaved artifact holds until ``save()``
+(``draft.py``), storing and deleting it (``persistence.py``, ``staged_save.py``,
+``replacing.py``), its folder files (``manifest.py``) and where data comes from
+(``source.py``). Nothing outside this package reads an artifact's draft.
+"""
+
+from lineagedb.models.artifact.model import Artifact, annotate_on_save, not_applied
+
+__all__ = ["Artifact", "annotate_on_save", "not_applied"]

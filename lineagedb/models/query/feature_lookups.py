@@ -1,0 +1,143 @@
+"""Feature names in queries: ``ln.Artifact.filter(temperature__gt=37)``, ``df(include="features")``.
+
+A lookup whose head is no field of the registry but a feature's name
+becomes a subquery of the hosts that have a matching value (numbers, text,
+dates) or label (category features, in any registry the feature takes
+values from). Only internal queries that name fields skip this: user
+filters on registries with feature values ask here first.
+
+Example:
+    >>> plain, per_feature = split_feature_lookups(ln.Artifact, {"temperature__gt": 37})
+    ... # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from lineagedb.models.annotations.label_links import LabelLink, label_links, registry_name
+
+# The column of FeatureValue that holds a feature type's values.
+_VALUE_COLUMN = {"number": "number", "bool": "number", "dict": "value"}
+
+
+def has_feature_values(model: Any) -> bool:
+    """Whether records of ``model`` hold feature values (artifacts do)."""
+    from lineagedb.models.artifact import Artifact
+
+    return model is Artifact
+
+
+def split_feature_lookups(
+    model: Any, kwargs: dict[str, Any], fields: frozenset[str]
+) -> tuple[dict[str, Any], list[list[Any]]]:
+    """Split off ``<feature name>[__lookup]=value`` lookups: one list of id subqueries per feature.
+
+    Each subquery reads only a link table (labels under the feature, or its
+    values), through the link's own indexes. ``fields``: the registry's own
+    lookup heads, which keep their meaning.
+    """
+    heads = {key.split("__")[0] for key in kwargs} - fields
+    if not heads or not has_feature_values(model):
+        return kwargs, []
+    from lineagedb.models.annotations.feature import Feature
+    from lineagedb.models.annotations.links import ArtifactFeatureValue, FeatureValue
+
+    features = {f.name: f for f in Feature.objects.filter(name__in=heads)}
+    if not features:
+        return kwargs, []
+    plain: dict[str, Any] = {}
+    per_feature: list[list[Any]] = []
+    for key, value in kwargs.items():
+        head, _, lookup = key.partition("__")
+        feature = features.get(head)
+        if feature is None:
+            plain[key] = value
+            continue
+        suffix = f"__{lookup}" if lookup else ""
+        if feature.type == "category":
+            per_feature.append(_label_options(model, feature, value, suffix))
+            continue
+        column = _VALUE_COLUMN.get(feature.type, "text")
+        if column == "number" and not lookup.endswith("isnull"):
+            value = [float(v) for v in value] if isinstance(value, (list, tuple)) else float(value)
+        matching = FeatureValue.objects.filter(
+            feature_id=feature.pk, **{f"{column}{suffix}": value}
+        ).values("pk")
+        links = ArtifactFeatureValue.objects.filter(featurevalue_id__in=matching)
+        per_feature.append([links.values("artifact")])
+    return plain, per_feature
+
+
+def _label_options(model: Any, feature: Any, value: Any, suffix: str) -> list[Any]:
+    """A subquery per label registry of ``feature``: hosts with a matching label under it."""
+    records = hasattr(value, "_meta") or (
+        isinstance(value, (list, tuple)) and value and hasattr(value[0], "_meta")
+    )
+    options = []
+    for link in _feature_label_links(model, feature):
+        field = link.label_field if records else f"{link.label_field}__{link.name_field}"
+        if records and not _records_of(value, link.model):
+            continue
+        links = link.through.objects.filter(feature_id=feature.pk, **{f"{field}{suffix}": value})
+        options.append(links.values(link.host_field))
+    return options
+
+
+def feature_columns(model: Any, ids: list[int]) -> dict[str, dict[int, Any]]:
+    """{feature name: {record id: value or list}} from feature values and labelled features.
+
+    Example:
+        >>> feature_columns(ln.Artifact, [1])  # doctest: +SKIP
+        {'temperature': {1: 37.2}}
+    """
+    found: dict[str, dict[int, list[Any]]] = {}
+    if has_feature_values(model):
+        from lineagedb.models.annotations.links import ArtifactFeatureValue
+
+        rows = ArtifactFeatureValue.objects.filter(artifact_id__in=ids).values_list(
+            "artifact_id", "featurevalue__feature__name", "featurevalue__value"
+        )
+        for pk, name, value in rows:
+            found.setdefault(name, {}).setdefault(pk, []).append(value)
+    for link in label_links(model):  # ULabel's, and the schema modules' registries
+        if not link.has_feature:
+            continue
+        rows = link.through.objects.filter(
+            **{f"{link.host_field}_id__in": ids}, feature__isnull=False
+        ).values_list(
+            f"{link.host_field}_id", "feature__name", f"{link.label_field}__{link.name_field}"
+        )
+        for pk, name, value in rows:
+            found.setdefault(name, {}).setdefault(pk, []).append(value)
+    return {
+        name: {
+            pk: (sorted(items, key=str) if len(items) > 1 else items[0])
+            for pk, items in by_record.items()
+        }
+        for name, by_record in sorted(found.items())
+    }
+
+
+def any_of(options: list[Any]) -> models.Q:
+    """One condition: the record's id is in any of the subqueries (a feature's registries)."""
+    condition = models.Q()
+    for ids in options:
+        condition |= models.Q(pk__in=ids)
+    return condition
+
+
+def _feature_label_links(model: Any, feature: Any) -> list[LabelLink]:
+    """The label links of ``model`` whose registries ``feature`` takes values from (ULabel's
+    when it names none)."""
+    registries = (feature.registries or "core.ULabel").split("|")
+    links = [link for link in label_links(model) if link.has_feature]
+    return [link for link in links if registry_name(link.model) in registries] or links[:1]
+
+
+def _records_of(value: Any, model: Any) -> bool:
+    """Whether ``value`` (a record or a list of them) holds records of ``model``."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return any(isinstance(item, model) for item in items)
