@@ -1,15 +1,27 @@
 """Doctests of the package (``--doctest-modules`` over ``lineagedb/``).
 
-Importing a registry module needs Django configured: the doctest run gets a
-throwaway instance, so every module imports and every example that needs no
-data runs. Examples that need an instance's data say ``# doctest: +SKIP``.
+Importing a registry module needs Django configured: collection configures a
+throwaway instance, so every module imports. Each doctest then runs against
+a seeded instance — the tutorial's data, restored from a template before
+every example so that none sees another's writes — with these names in its
+namespace: ``ln``, ``df`` (iris in metres), ``adata`` (a small AnnData),
+``artifact`` (``iris_studies/study0_raw_images/meta.csv``, registered in
+place), ``df_artifact``, ``adata_artifact``, ``collection``, ``transform``,
+``run``, ``study_name`` and ``temperature`` (features), ``feature`` (a
+category feature with labels), ``schema`` (a FeatureSet), ``ulabels`` (a
+lookup of the labels), ``storage``, ``folder``; the working directory is
+the seeded instance's parent, so ``./lamin-tutorial/...`` is its storage. An example that cannot run says why in
+its ``# doctest: +SKIP`` comment.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,3 +47,131 @@ def _configure_django_once() -> None:
     folder = tempfile.mkdtemp(prefix="lineagedb-doctest-")
     os.environ.setdefault("LINEAGEDB_CACHE_DIR", os.path.join(folder, "cache"))
     configure(InstanceSettings(name="doctest", storage_root=folder))
+
+
+class _Seeded:
+    """The seeded instance of this process: its folder, and a copy to restore it from."""
+
+    def __init__(self) -> None:
+        self.base = Path(tempfile.mkdtemp(prefix="lineagedb-doctest-seeded-"))
+        self.root = self.base / "lamin-tutorial"
+        self.home = self.base / "home"
+        self.template = self.base / "template"
+        self.names: dict[str, str] = {}
+
+    def build(self) -> None:
+        import lineagedb as ln
+
+        with _environment(self.home, self.base / "cache"):
+            ln.setup.init(storage=self.root)
+            ln.settings.verbosity = "error"
+            ln.datasets.iris_studies(self.root / "iris_studies", images_per_study=(2,))
+            meta = self.root / "iris_studies" / "study0_raw_images" / "meta.csv"
+            ln.Artifact(meta, description="study 0 metadata").save()
+            df = ln.datasets.df_iris_in_meter_study1()
+            ln.Artifact.from_df(df, key="iris/study1.parquet", description="iris 1").save()
+            adata = ln.datasets.anndata_counts(n_obs=40, n_vars=10, seed=1)
+            ln.Artifact.from_anndata(adata, key="pbmc.h5ad").save()
+            study_name = ln.Feature(name="study_name", type="category").save()
+            ln.Feature(name="temperature", type="number").save()
+            features = ln.Feature.from_df(df)
+            ln.save(features)
+            ln.FeatureSet(features, name="iris").save()
+            ln.save([ln.ULabel(name=n) for n in ("setosa", "versicolor", "virginica")])
+            study0 = ln.ULabel(name="study0").save()
+            artifact = ln.Artifact.get(key="iris_studies/study0_raw_images/meta.csv")
+            artifact.labels.add(study0, feature=study_name)
+            df_artifact = ln.Artifact.get(key="iris/study1.parquet")
+            ln.Collection([artifact, df_artifact], name="Iris", version="1").save()
+            transform = ln.Transform(name="My pipeline", version="1.2.0", type="pipeline").save()
+            ln.Run(transform).save()
+            _disconnect()
+        shutil.copytree(self.base, self.template, symlinks=True)
+
+    def restore(self) -> None:
+        for name in ("lamin-tutorial", "home", "cache"):
+            shutil.rmtree(self.base / name, ignore_errors=True)
+            if (self.template / name).exists():
+                shutil.copytree(self.template / name, self.base / name, symlinks=True)
+
+
+_seeded: _Seeded | None = None
+
+
+class _environment:
+    """LINEAGEDB_HOME and the cache folder pointed at the seeded instance's, then back."""
+
+    def __init__(self, home: Path, cache: Path) -> None:
+        self.values = {"LINEAGEDB_HOME": str(home), "LINEAGEDB_CACHE_DIR": str(cache)}
+        self.saved: dict[str, str | None] = {}
+
+    def __enter__(self) -> None:
+        for key, value in self.values.items():
+            self.saved[key] = os.environ.get(key)
+            os.environ[key] = value
+
+    def __exit__(self, *exc: object) -> None:
+        for key, value in self.saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _disconnect() -> None:
+    from lineagedb._base.session import session
+    from lineagedb.setup._django import disconnect
+
+    disconnect()
+    session.set(None, None, None)
+
+
+@pytest.fixture(autouse=True)
+def _seeded_doctest(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Doctests only: connect to a fresh copy of the seeded instance, fill the namespace."""
+    from _pytest.doctest import DoctestItem
+
+    if not isinstance(request.node, DoctestItem):
+        yield
+        return
+    global _seeded
+    if _seeded is None:
+        _seeded = _Seeded()
+        _seeded.build()
+    _seeded.restore()
+    namespace = request.node.dtest.globs
+    cwd = os.getcwd()
+    os.chdir(_seeded.base)  # "./lamin-tutorial/..." in an example is the seeded instance
+    try:
+        with _environment(_seeded.home, _seeded.base / "cache"):
+            namespace.update(_namespace(_seeded.root))
+            yield
+            _disconnect()
+    finally:
+        os.chdir(cwd)
+
+
+def _namespace(root: Path) -> dict[str, Any]:
+    import lineagedb as ln
+
+    ln.setup.init(storage=root)
+    ln.settings.verbosity = "error"
+    artifact = ln.Artifact.get(key="iris_studies/study0_raw_images/meta.csv")
+    return {
+        "ln": ln,
+        "df": ln.datasets.df_iris_in_meter_study1(),
+        "adata": ln.datasets.anndata_counts(n_obs=40, n_vars=10, seed=1),
+        "artifact": artifact,
+        "df_artifact": ln.Artifact.get(key="iris/study1.parquet"),
+        "adata_artifact": ln.Artifact.get(key="pbmc.h5ad"),
+        "collection": ln.Collection.get(name="Iris"),
+        "transform": ln.Transform.get(name="My pipeline"),
+        "run": ln.Run.filter().first(),
+        "study_name": ln.Feature.get(name="study_name"),
+        "temperature": ln.Feature.get(name="temperature"),
+        "feature": ln.Feature.get(name="study_name"),
+        "schema": ln.FeatureSet.get(name="iris"),
+        "ulabels": ln.ULabel.lookup(),
+        "storage": ln.Storage.filter().first(),
+        "folder": str(root / "iris_studies" / "study0_raw_images"),
+    }

@@ -33,7 +33,7 @@ class RunContext:
     is_notebook: bool = False
     source_hash: str | None = None
     environment: Any = None  # the thread capturing the run's environment
-    _inputs_seen: set[tuple[str, int]] = field(default_factory=set)
+    _inputs_seen: set[tuple[type, int]] = field(default_factory=set)
 
     def wait_for_environment(self) -> None:
         """Block until the environment of the tracked run is recorded.
@@ -67,14 +67,11 @@ class RunContext:
         run = self.run
         if run is None or record.pk is None or record.run_id == run.pk:
             return
-        kind = type(record).__name__
-        if (kind, record.pk) in self._inputs_seen:
+        seen = (type(record), record.pk)
+        if seen in self._inputs_seen:
             return
-        if kind == "Artifact":
-            run.input_artifacts.add(record)
-        elif kind == "Collection":
-            run.input_collections.add(record)
-        self._inputs_seen.add((kind, record.pk))
+        record.input_of_runs.add(run)  # artifacts and collections name the link alike
+        self._inputs_seen.add(seen)
 
 
 class Session:

@@ -181,6 +181,8 @@ class Gene(registry.BioRegistry, Record):
     _name_field = "symbol"
     _repr_exclude = ("created_at", "updated_at", "description")
     _uid_length = 12
+    _uid_fields = ("ensembl_gene_id", "stable_id", "symbol")
+    _needs_organism = True
 
     uid = models.CharField(max_length=12, unique=True)
     symbol = models.CharField(max_length=64, null=True, blank=True, db_index=True)

@@ -28,6 +28,11 @@ _RENAMED = {"definition": "description"}
 class BioRegistry:
     """Mixin of the bionty registries (see the module docstring)."""
 
+    # The fields a record's uid hashes: the first one set (a gene: its Ensembl id).
+    _uid_fields: ClassVar[tuple[str, ...]] = ("ontology_id", "name")
+    # Whether records belong to an organism that the public table needs (genes).
+    _needs_organism: ClassVar[bool] = False
+
     _uid_length: ClassVar[int] = 8
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -38,7 +43,7 @@ class BioRegistry:
             super().__init__(*args, **kwargs)  # type: ignore[call-arg]
             return
         cls = type(self)
-        if cls._has_field("organism") and cls.__name__ != "Organism":
+        if cls._has_field("organism"):
             kwargs["organism"] = organism_record(kwargs.get("organism"), cls.__name__)
         if "uid" not in kwargs:
             kwargs["uid"] = cls._uid_of(kwargs)
@@ -60,9 +65,7 @@ class BioRegistry:
     @classmethod
     def _uid_of(cls, fields: dict[str, Any]) -> str:
         """md5-based uid: of the ontology id (Gene: Ensembl id, stable id or symbol), else name."""
-        keys: tuple[str, ...] = ("ontology_id", "name")
-        if cls.__name__ == "Gene":
-            keys = ("ensembl_gene_id", "stable_id", "symbol")
+        keys = cls._uid_fields
         for key in keys:
             if fields.get(key):
                 return hashed_base62(str(fields[key]), cls._uid_length)
@@ -98,7 +101,7 @@ class BioRegistry:
         if source is not None and not isinstance(source, str):
             version, organism = source.version, organism or source.organism
         name = _organism_name(organism)
-        if name is None and cls.__name__ == "Gene":
+        if name is None and cls._needs_organism:
             name = _organism_name(organism_record(None, "Gene"))
         return PublicOntology.for_entity(cls.__name__, organism=name, version=version)
 
@@ -129,7 +132,7 @@ class BioRegistry:
     @classmethod
     def _from_row(cls, row: dict[str, Any], public: PublicOntology, organism: Any) -> Any:
         fields = cls._fields_of(row)
-        if cls._has_field("organism") and cls.__name__ != "Organism":
+        if cls._has_field("organism"):
             fields["organism"] = organism_record(organism or public.organism, cls.__name__)
         fields["source"] = source_record(public)
         return cls(**fields)
@@ -152,7 +155,7 @@ class BioRegistry:
 
         name = field_name(cls, field)
         query = cls.objects.all()  # type: ignore[attr-defined]
-        if organism is not None and cls._has_field("organism") and cls.__name__ != "Organism":
+        if organism is not None and cls._has_field("organism"):
             query = query.filter(organism=organism_record(organism, cls.__name__))
         listed = [values] if isinstance(values, str) else list(values)
         texts = [str(v) for v in dict.fromkeys(listed) if not is_empty(v)]
@@ -162,7 +165,7 @@ class BioRegistry:
         missing = [v for v in texts if v not in have and v not in synonyms]
         if not missing:
             return found
-        if organism is None and cls.__name__ == "Gene":
+        if organism is None and cls._needs_organism:
             organism = _organism_from_ids(missing) if name == "ensembl_gene_id" else None
         public = cls.public(organism=organism)
         result = public.inspect(missing, field=name, mute=True)
@@ -172,7 +175,7 @@ class BioRegistry:
         made: dict[str, Any] = {}
         source = source_record(public)
         extra = {}
-        if cls._has_field("organism") and cls.__name__ != "Organism":
+        if cls._has_field("organism"):
             extra["organism"] = organism_record(organism or public.organism, cls.__name__)
         uids = {value: cls._uid_of(cls._fields_of(row)) for value, row in rows.items()}
         saved = {r.uid: r for r in cls.objects.filter(uid__in=list(uids.values()))}  # type: ignore[attr-defined]
@@ -224,7 +227,7 @@ class BioRegistry:
         result.public_validated = []
         if result.non_validated:
             name = field_name(cls, field)
-            if organism is None and cls.__name__ == "Gene" and name == "ensembl_gene_id":
+            if organism is None and cls._needs_organism and name == "ensembl_gene_id":
                 organism = _organism_from_ids(result.non_validated)
             try:
                 public = cls.public(organism=organism)

@@ -233,15 +233,17 @@ def get(uid_or_key: str, use_cache: bool, target: str | None) -> None:
 
         lineagedb get iris_studies/study0_raw_images/meta.csv --to ./inputs
     """
-    artifact = _artifact(uid_or_key)
+    artifact = _artifact(uid_or_key)  # connects first: the registries need Django
+    from lineagedb.models.artifact import file_name, path_text
+
     if not (use_cache or target):
         # The path as text, without building a UPath (fsspec's import is half of get's time).
-        click.echo(f"{artifact.storage.root.rstrip('/')}/{artifact._storage_key}")
+        click.echo(path_text(artifact))
         return
     path = artifact.cache()
     if target is not None:
         local = Path(path.path)
-        name = Path(artifact.key).name if artifact.key else artifact._original_name or local.name
+        name = file_name(artifact) or local.name
         destination = Path(target) / name
         if destination.resolve() != local.resolve():  # already there: nothing to copy
             try:
@@ -305,7 +307,9 @@ def lineage(uid_or_key: str, registry: str | None, svg: str | None) -> None:
         lineagedb lineage Jcs76l0nQW6Oi1go0aeP --svg lineage.svg
     """
     record = _record(uid_or_key, registry)
-    if type(record).__name__ == "Transform":
+    from lineagedb.models import Transform
+
+    if isinstance(record, Transform):
         graph = record.view_parents(with_children=True)
     else:
         graph = record.view_lineage()

@@ -31,7 +31,7 @@ def change(location: Location, expected: ContentHash, since: float) -> str | Non
         since: When they were registered (seconds since the epoch).
 
     Example:
-        >>> change(Location(path), artifact._content, artifact.created_at.timestamp())
+        >>> change(Location(path), recorded, registered_at)
         ... # doctest: +SKIP
         'size 4 → 6 bytes'
     """

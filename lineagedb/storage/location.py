@@ -18,12 +18,10 @@ when lineagedb wrote them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,21 +29,20 @@ from typing import TYPE_CHECKING
 from lineagedb._base.config import cache_dir
 from lineagedb.errors import InvalidArgument, PathNotFound, StorageMismatch, StorageNotWritable
 from lineagedb.storage import remote
+from lineagedb.storage.copying import copy_file_hashed, copy_folder_hashed
 from lineagedb.storage.hashing import (
-    CHUNK_SIZE,
     ContentHash,
-    encode_digest,
-    folder_content,
     hash_file,
     hash_folder,
-    list_folder,
 )
 from lineagedb.storage.paths import PathLike, is_local, local_path, to_upath
 
 if TYPE_CHECKING:
     from upath import UPath
 
+
 TEMPORARY_MARKER = ".lineagedb-tmp-"
+
 # The old bytes of an artifact while replace() swaps in new ones: cleanup puts
 # them back if the replacement never committed (see models/cleanup.py).
 REPLACED_MARKER = ".lineagedb-replaced-"
@@ -288,7 +285,11 @@ class Location:
         try:
             with temporary._errors(writing=True):
                 target.parent.mkdir(parents=True, exist_ok=True)
-                content = _copy_folder(source, target) if source.is_dir() else _copy(source, target)
+                content = (
+                    copy_folder_hashed(source, target)
+                    if source.is_dir()
+                    else copy_file_hashed(source, target)
+                )
         except BaseException:
             temporary.remove()
             raise
@@ -467,61 +468,3 @@ class Staged:
             self.committed_to.remove()
             self.committed_to = None
         self.location.remove()
-
-
-def _copy(source: Path, target: Path) -> ContentHash:
-    """Copy one file and hash it in the same pass of time; refuse a file that changes meanwhile.
-
-    Small files are read once, hashed and written (raw file descriptors: a
-    folder of 5,000 small files is mostly per-file overhead). Large ones are
-    copied by the kernel (``copy_file_range``/``sendfile``, ~0.4 s per GiB
-    here) while this thread hashes them from the page cache (~1.5 s per GiB):
-    the save costs about one md5 pass. The size and modification time,
-    unchanged from before the copy to after the hash, vouch that both saw the
-    same bytes.
-    """
-    reader = os.open(source, os.O_RDONLY)
-    try:
-        before = os.fstat(reader)
-        if before.st_size <= CHUNK_SIZE:
-            data = os.read(reader, before.st_size + 1)  # one byte more: growth shows
-            digest = hashlib.md5(data)
-            writer = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(writer, view) :]
-            finally:
-                os.close(writer)
-        else:
-            with ThreadPoolExecutor(1) as pool:
-                copying = pool.submit(shutil.copyfile, source, target)
-                with open(reader, "rb", closefd=False) as handle:
-                    digest = hashlib.file_digest(handle, "md5")
-                copying.result()
-        after = os.fstat(reader)
-    finally:
-        os.close(reader)
-    size = len(data) if before.st_size <= CHUNK_SIZE else after.st_size
-    if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns) or (
-        size != after.st_size
-    ):
-        raise InvalidArgument(
-            f"File '{source}' changed while it was being hashed and copied. "
-            "Save it again once the program writing it has finished."
-        )
-    return ContentHash(encode_digest(digest.digest()), "md5", size, None)
-
-
-def _copy_folder(source: Path, target: Path) -> ContentHash:
-    """Copy every file below ``source`` into ``target``, hashing each."""
-    files = list_folder(source)
-    target.mkdir()
-    for folder in sorted({Path(relative).parent for relative, _ in files} - {Path(".")}):
-        (target / folder).mkdir(parents=True, exist_ok=True)
-
-    # One file after another: threads only contend here (measured: 5,000 x 4 KB
-    # files take 0.7 s in one thread, 1.4 s in sixteen); a large file's copy
-    # already runs beside its hash.
-    copied = [(relative, _copy(path, target / relative)) for relative, path in files]
-    return folder_content([(relative, content.size, content.hash) for relative, content in copied])

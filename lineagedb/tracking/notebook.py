@@ -28,7 +28,9 @@ def in_notebook() -> bool:
         False
     """
     shell = _shell()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+    # ipykernel's shell (ZMQInteractiveShell), told by its module: importing ipykernel
+    # to compare classes would cost a notebook-less process its import.
+    return shell is not None and type(shell).__module__.startswith("ipykernel.")
 
 
 def notebook_path(explicit: str | Path | None = None) -> Path:

@@ -74,7 +74,7 @@ def label_links(host_model: Any) -> list[LabelLink]:
         is_module = model._meta.app_label != "lineagedb"
         if model is host_model or len(foreign) != 2 or not ("feature" in names or is_module):
             continue
-        if model._meta.app_label == "lineagedb" and model.__name__ != "ULabel":
+        if model._meta.app_label == "lineagedb" and not getattr(model, "_is_label", False):
             continue  # feature sets, values, runs: not labels
         links.append(
             LabelLink(

@@ -29,6 +29,9 @@ class ULabel(Record):
         >>> is_study.children.add(ln.ULabel(name="study0").save())  # doctest: +SKIP
     """
 
+    # The one core registry of labels (label_links.py; schema modules add theirs).
+    _is_label = True
+
     _search_fields = ("name", "description")
     _name_field = "name"
     _repr_exclude = ("created_at", "updated_at")

@@ -14,6 +14,16 @@ from lineagedb.models.annotations.feature import Feature
 from lineagedb.models.annotations.links import FeatureValue
 
 
+def _is_bool(value: Any) -> bool:
+    """A Python bool or a NumPy one (a scalar of boolean dtype), without importing NumPy."""
+    dtype = getattr(value, "dtype", None)
+    return isinstance(value, bool) or (
+        dtype is not None
+        and getattr(dtype, "kind", None) == "b"
+        and getattr(value, "shape", None) == ()
+    )
+
+
 def check_value(feature: Feature, value: Any) -> Any:
     """``value`` as stored for ``feature``'s type, or InvalidArgument naming both."""
     import datetime
@@ -27,11 +37,11 @@ def check_value(feature: Feature, value: Any) -> Any:
         )
 
     if kind == "bool":
-        if type(value).__name__ not in ("bool", "bool_"):
+        if not _is_bool(value):
             raise refuse()
         return bool(value)
     if kind == "number":
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
+        if _is_bool(value):
             raise refuse()
         try:
             number = float(value)

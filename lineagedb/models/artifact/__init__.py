@@ -5,6 +5,8 @@
 (``source.py``). Nothing outside this package reads an artifact's draft.
 """
 
-from lineagedb.models.artifact.model import Artifact, annotate_on_save, not_applied
+from lineagedb.models.artifact.access import file_name, path_text
+from lineagedb.models.artifact.draft import annotate_on_save, not_applied
+from lineagedb.models.artifact.model import Artifact
 
-__all__ = ["Artifact", "annotate_on_save", "not_applied"]
+__all__ = ["Artifact", "annotate_on_save", "file_name", "not_applied", "path_text"]

@@ -127,3 +127,28 @@ class Draft:
         self.folder_content = None
         self.annotate = None
         self.keep_staged(None, None)
+
+
+def annotate_on_save(artifact: Any, annotate: Callable[[Any], None]) -> None:
+    """Have the next ``artifact.save()`` run ``annotate(artifact)`` in its transaction.
+
+    The one way a checked table's features and labels are saved: by
+    ``from_df(..., schema=)`` and by every curator's ``save_artifact()``.
+    If annotating fails, the record (a new one) and its bytes are not saved.
+
+    Example:
+        >>> annotate_on_save(artifact, lambda a: annotate_with_table(a, df, ["cell_type"]))
+        ... # doctest: +SKIP
+        >>> artifact.save()  # doctest: +SKIP
+    """
+    artifact._draft.annotate = annotate
+
+
+def not_applied(artifact: Any) -> dict[str, Any]:
+    """The values given to ``Artifact(...)`` that an already registered record did not take.
+
+    Example:
+        >>> not_applied(ln.Artifact("meta.csv", description="new text"))  # doctest: +SKIP
+        {'description': 'new text'}
+    """
+    return dict(artifact._draft.not_applied)

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from lineagedb.cli import main
 
-README = Path(__file__).parent.parent / "README.md"
+README = Path(__file__).parents[2] / "README.md"
 
 
 def run(*args: str) -> tuple[int, str, str]:
