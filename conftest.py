@@ -10,7 +10,8 @@ place), ``df_artifact``, ``adata_artifact``, ``collection``, ``transform``,
 ``run``, ``study_name`` and ``temperature`` (features), ``feature`` (a
 category feature with labels), ``schema`` (a FeatureSet), ``ulabels`` (a
 lookup of the labels), ``storage``, ``folder``; the working directory is
-the seeded instance's parent, so ``./lamin-tutorial/...`` is its storage. An example that cannot run says why in
+the seeded instance's parent, so ``./lamin-tutorial/...`` is its storage,
+and it holds ``meta.csv`` and ``meta_fixed.csv`` (outside every storage). An example that cannot run says why in
 its ``# doctest: +SKIP`` comment.
 """
 
@@ -86,10 +87,16 @@ class _Seeded:
             transform = ln.Transform(name="My pipeline", version="1.2.0", type="pipeline").save()
             ln.Run(transform).save()
             _disconnect()
+        # Files outside the instance that examples register or replace with.
+        (self.base / "meta.csv").write_text("image,species\niris-a.jpg,setosa\n")
+        (self.base / "meta_fixed.csv").write_text("image,species\niris-a.jpg,virginica\n")
         shutil.copytree(self.base, self.template, symlinks=True)
 
     def restore(self) -> None:
-        for name in ("lamin-tutorial", "home", "cache"):
+        for name in ("lamin-tutorial", "home", "cache", "meta.csv", "meta_fixed.csv"):
+            if (self.template / name).is_file():
+                shutil.copyfile(self.template / name, self.base / name)
+                continue
             shutil.rmtree(self.base / name, ignore_errors=True)
             if (self.template / name).exists():
                 shutil.copytree(self.template / name, self.base / name, symlinks=True)

@@ -222,7 +222,7 @@ class Record(models.Model):
         validated); a single string gives one bool.
 
         Example:
-            >>> ln.ULabel.validate(["setosa", "rose"], field="name")  # doctest: +SKIP
+            >>> ln.ULabel.validate(["setosa", "rose"], field="name")
             array([ True, False])
         """
         return cls.objects.all().validate(values, field, mute)
@@ -232,7 +232,7 @@ class Record(models.Model):
         """Validated and non-validated values, with the synonyms and case variants among them.
 
         Example:
-            >>> ln.ULabel.inspect(["setosa", "Setosa", None]).non_validated  # doctest: +SKIP
+            >>> ln.ULabel.inspect(["setosa", "Setosa", None]).non_validated
             ['Setosa']
         """
         return cls.objects.all().inspect(values, field, mute)
@@ -251,7 +251,7 @@ class Record(models.Model):
         """Add synonyms (refused: one with ``|``, or one another record uses, unless ``force``).
 
         Example:
-            >>> feature.add_synonym("temp")  # doctest: +SKIP
+            >>> feature.add_synonym("temp")
         """
         field = self._synonyms_field()
         new = [synonym] if isinstance(synonym, str) else list(synonym)
@@ -281,7 +281,7 @@ class Record(models.Model):
         """Remove synonyms (absent ones are ignored).
 
         Example:
-            >>> feature.remove_synonym("temp")  # doctest: +SKIP
+            >>> feature.remove_synonym("temp")
         """
         field = self._synonyms_field()
         gone = {synonym} if isinstance(synonym, str) else set(synonym)

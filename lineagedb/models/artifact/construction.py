@@ -8,9 +8,9 @@ source, in-memory object, folder files). Nothing is written to the database
 here; bytes are only staged.
 
 Example:
-    >>> built = build("meta.csv", key="study0/meta.csv")  # doctest: +SKIP
-    >>> built.fields["key"]  # doctest: +SKIP
-    'study0/meta.csv'
+    >>> built = build("meta.csv", Options("study0/meta.csv", None, None, None, None))
+    >>> built.fields["key"], built.existing is None
+    ('study0/meta.csv', True)
 """
 
 from __future__ import annotations
@@ -71,8 +71,9 @@ def build(data: Any, options: Options) -> Built:
     Staged bytes are discarded here if anything fails.
 
     Example:
-        >>> build(df, Options(None, "iris", None, None, None)).fields["suffix"]  # doctest: +SKIP
-        '.parquet'
+        >>> built = build(df, Options("iris/other.parquet", "iris", None, None, None))
+        >>> built.existing.key  # the same table is registered already
+        'iris/study1.parquet'
     """
     accessor = serializers.accessor_of(data)
     if accessor is not None:
@@ -292,7 +293,10 @@ def check_real_key_free(storage: Storage, key: str) -> None:
     """Raise unless ``key`` in ``storage`` is free for new bytes (no file, no record).
 
     Example:
-        >>> check_real_key_free(ln.settings.storage_record, "study0/new.csv")  # doctest: +SKIP
+        >>> check_real_key_free(artifact.storage, "study0/new.csv")  # free: no error
+        >>> check_real_key_free(artifact.storage, artifact.key)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        lineagedb.errors.InvalidArgument: Key 'iris_studies/...' ... already holds artifact ...
     """
     from lineagedb.models.artifact.model import Artifact
 

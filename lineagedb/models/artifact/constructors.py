@@ -2,7 +2,9 @@
 ``find_by_content()``: artifacts made from objects, folders and hashes.
 
 Example:
-    >>> ln.Artifact.from_dir("./study0_raw_images")  # doctest: +SKIP
+    >>> artifacts = ln.Artifact.from_dir("./lamin-tutorial/iris_studies/study0_raw_images")
+    >>> sorted(a.suffix for a in artifacts)
+    ['.csv', '.jpg', '.jpg']
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ class Constructors:
     """The named constructors of ``Artifact`` and the lookup by content.
 
     Example:
-        >>> ln.Artifact.from_df(df, key="iris.parquet")  # doctest: +SKIP
+        >>> ln.Artifact.from_df(df, key="iris/study1.parquet").n_observations
+        75
     """
 
     if TYPE_CHECKING:  # what the Artifact model gives its constructors
@@ -99,10 +102,10 @@ class Constructors:
         labels of its category columns.
 
         Example:
-            >>> df = ln.datasets.df_iris_in_meter_study1()  # doctest: +SKIP
-            >>> artifact = ln.Artifact.from_df(df, key="iris/study1.parquet")  # doctest: +SKIP
-            >>> artifact.save()  # doctest: +SKIP
-            >>> artifact.load().shape  # doctest: +SKIP
+            >>> df = ln.datasets.df_iris_in_meter_study1()
+            >>> artifact = ln.Artifact.from_df(df, key="iris/study1.parquet")
+            >>> artifact = artifact.save()
+            >>> artifact.load().shape
             (75, 5)
         """
         categoricals = check_table(df, schema) if schema is not None else None
@@ -135,9 +138,9 @@ class Constructors:
         slices of it without loading with ``open()``/``backed()``.
 
         Example:
-            >>> adata = ln.datasets.anndata_pbmc_like(n_obs=100)  # doctest: +SKIP
-            >>> artifact = ln.Artifact.from_anndata(adata, key="pbmc.h5ad").save()  # doctest: +SKIP
-            >>> artifact.n_observations  # doctest: +SKIP
+            >>> adata = ln.datasets.anndata_counts(n_obs=100, n_vars=20)
+            >>> artifact = ln.Artifact.from_anndata(adata, key="counts.h5ad").save()
+            >>> artifact.n_observations
             100
         """
         return cls._from_object(
@@ -158,7 +161,11 @@ class Constructors:
         """An artifact holding a MuData, stored as ``.h5mu`` (needs the ``mudata`` package).
 
         Example:
-            >>> ln.Artifact.from_mudata(mdata, key="multiome.h5mu").save()  # doctest: +SKIP
+            >>> import mudata
+            >>> with mudata.set_options(pull_on_update=False):  # mudata 0.4's behaviour
+            ...     mdata = mudata.MuData({"rna": adata})
+            ...     ln.Artifact.from_mudata(mdata, key="multiome.h5mu").save().suffix
+            '.h5mu'
         """
         return cls._from_object(
             mdata, "MuData", key, description, run, version, is_new_version_of or revises
@@ -179,8 +186,9 @@ class Constructors:
 
         Example:
             >>> folder = "./lamin-tutorial/iris_studies/study0_raw_images"
-            >>> artifacts = ln.Artifact.from_dir(folder)  # doctest: +SKIP
-            >>> ln.save(artifacts)  # doctest: +SKIP
+            >>> artifacts = ln.Artifact.from_dir(folder)
+            >>> len(ln.save(artifacts))
+            3
         """
         from lineagedb.storage.hashing import list_folder
 
@@ -243,8 +251,10 @@ class Constructors:
         of nothing) is not an empty file, though both digests are md5(b"").
 
         Example:
-            >>> ln.Artifact.find_by_content("fnulg6QpxZv2sqBJo_hWyg", "md5")  # doctest: +SKIP
-            Artifact(uid='4g7SUv5VQIreojW60000', key='iris_studies/study0_raw_images/meta.csv', ...)
+            >>> ln.Artifact.find_by_content(artifact.hash, "md5") == artifact
+            True
+            >>> ln.Artifact.find_by_content(artifact.hash, "md5-d") is None  # not a folder
+            True
         """
         conditions: dict[str, Any] = {"hash": hash, "hash_type": hash_type}
         if visibility is not None:

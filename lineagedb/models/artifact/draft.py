@@ -137,9 +137,11 @@ def annotate_on_save(artifact: Any, annotate: Callable[[Any], None]) -> None:
     If annotating fails, the record (a new one) and its bytes are not saved.
 
     Example:
-        >>> annotate_on_save(artifact, lambda a: annotate_with_table(a, df, ["cell_type"]))
-        ... # doctest: +SKIP
-        >>> artifact.save()  # doctest: +SKIP
+        >>> from lineagedb.models.annotations.tables import annotate_with_table
+        >>> artifact = ln.Artifact.from_df(df, key="iris/study1.parquet")
+        >>> annotate_on_save(artifact, lambda a: annotate_with_table(a, df, []))
+        >>> sorted(artifact.save().features.by_slot())
+        ['columns']
     """
     artifact._draft.annotate = annotate
 
@@ -148,7 +150,8 @@ def not_applied(artifact: Any) -> dict[str, Any]:
     """The values given to ``Artifact(...)`` that an already registered record did not take.
 
     Example:
-        >>> not_applied(ln.Artifact("meta.csv", description="new text"))  # doctest: +SKIP
+        >>> _ = ln.Artifact("meta.csv", description="study 0").save()
+        >>> not_applied(ln.Artifact("meta.csv", description="new text"))
         {'description': 'new text'}
     """
     return dict(artifact._draft.not_applied)

@@ -1,8 +1,10 @@
 """FolderManifest: the files of a folder artifact as registered, to name the ones that change.
 
 Example:
-    >>> ln.models.FolderManifest.objects.get(artifact=folder_artifact).files[0]  # doctest: +SKIP
-    ['a.fq', 4, 'mnZaV9kRiNhIlwuWYAVWbQ']
+    >>> folder_artifact = ln.Artifact(folder).save()  # a folder registered in place
+    >>> files = ln.models.FolderManifest.objects.get(artifact=folder_artifact).files
+    >>> len(files), files[0][0]
+    (3, 'iris-...jpg')
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ def write_manifest(artifact: Any, content: ContentHash) -> None:
     """Record (or replace) the files of a saved folder artifact; a file artifact has none.
 
     Example:
-        >>> write_manifest(artifact, Location(folder).hash())  # doctest: +SKIP
+        >>> from lineagedb.storage.location import Location
+        >>> folder_artifact = ln.Artifact(folder).save()
+        >>> write_manifest(folder_artifact, Location(folder).hash())  # the same files again
+        >>> write_manifest(artifact, Location(artifact.path).hash())  # a file: none
     """
     FolderManifest.objects.filter(artifact_id=artifact.pk).delete()
     if content.files is not None:

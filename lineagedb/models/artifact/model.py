@@ -52,8 +52,11 @@ class Artifact(Constructors, ByteAccess, Annotated, VersionedRecord):
 
     Example:
         >>> import lineagedb as ln
-        >>> artifact = ln.Artifact("lamin-tutorial/study0/meta.csv").save()  # doctest: +SKIP
-        >>> artifact.load(index_col=0).head()  # doctest: +SKIP
+        >>> artifact = ln.Artifact("lamin-tutorial/iris_studies/study0_raw_images/meta.csv")
+        >>> artifact.key, artifact.key_is_virtual  # registered where it is
+        ('iris_studies/study0_raw_images/meta.csv', False)
+        >>> ln.Artifact("meta.csv", key="study0/meta.csv").save().path.name  # copied
+        '....csv'
     """
 
     _search_fields = ("key", "description", "suffix")
@@ -174,7 +177,10 @@ class Artifact(Constructors, ByteAccess, Annotated, VersionedRecord):
         """LaminDB 2's name of ``feature_sets``.
 
         Example:
-            >>> artifact.schemas.all()  # doctest: +SKIP
+            >>> [schema.slot for schema in artifact.feature_set_links.all()]
+            ['external']
+            >>> artifact.schemas.count()
+            1
         """
         return self.feature_sets
 
@@ -191,7 +197,8 @@ class Artifact(Constructors, ByteAccess, Annotated, VersionedRecord):
         before its bytes; if the transaction fails, the bytes are removed.
 
         Example:
-            >>> ln.Artifact("meta.csv", description="study 0 metadata").save()  # doctest: +SKIP
+            >>> ln.Artifact("meta.csv", description="study 0 metadata").save().verify()
+            True
         """
         persistence.save(self, *args, **kwargs)
         return self
@@ -207,8 +214,9 @@ class Artifact(Constructors, ByteAccess, Annotated, VersionedRecord):
         the record.
 
         Example:
-            >>> artifact.replace("meta_fixed.csv")  # doctest: +SKIP
-            >>> artifact.save()  # doctest: +SKIP
+            >>> artifact = ln.Artifact("meta.csv", key="study0/meta.csv").save()
+            >>> artifact.replace("meta_fixed.csv").save().load().species.tolist()
+            ['virginica']
         """
         replacing.stage(self, data)
         return self

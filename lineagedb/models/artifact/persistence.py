@@ -8,7 +8,10 @@ in one transaction in which the staged bytes take their final name
 or commits bytes staged by ``replace()``.
 
 Example:
-    >>> save(ln.Artifact("meta.csv", key="study0/meta.csv"))  # doctest: +SKIP
+    >>> artifact = ln.Artifact("meta.csv", key="study0/meta.csv")
+    >>> save(artifact)
+    >>> artifact.verify()
+    True
 """
 
 from __future__ import annotations

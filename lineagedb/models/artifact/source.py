@@ -34,8 +34,8 @@ def resolve_source(data: Any) -> tuple[Path | UPath, str | None]:
     in the cache first, in its default format.
 
     Example:
-        >>> resolve_source("meta.csv")  # doctest: +SKIP
-        (PosixPath('/home/me/meta.csv'), None)
+        >>> resolve_source("meta.csv")
+        (PosixPath('.../meta.csv'), None)
     """
     accessor = serializers.accessor_of(data)
     if accessor is not None:
@@ -70,8 +70,10 @@ def registered_root(text: str) -> tuple[int, str, str | None] | None:
     The key is None when ``text`` is that root itself.
 
     Example:
-        >>> registered_root("/data/runs/a.csv")  # doctest: +SKIP
-        (1, '/data', 'runs/a.csv')
+        >>> registered_root(str(artifact.path))  # doctest: +ELLIPSIS
+        (1, '.../lamin-tutorial', 'iris_studies/study0_raw_images/meta.csv')
+        >>> registered_root("/elsewhere/a.csv") is None
+        True
     """
     from lineagedb.models import _plain
     from lineagedb.models.storage import Storage

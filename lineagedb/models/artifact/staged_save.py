@@ -45,8 +45,13 @@ def save_staged(
     propagates.
 
     Example:
-        >>> staged = Location("/data/.lineagedb").stage(Path("meta.csv"))  # doctest: +SKIP
-        >>> save_staged([(staged, lambda: artifact.path)], artifact_insert)  # doctest: +SKIP
+        >>> from pathlib import Path
+        >>> from lineagedb.storage.location import Location
+        >>> folder = Location(artifact.storage.path / ".lineagedb")
+        >>> staged = folder.stage(Path("meta.csv"))
+        >>> save_staged([(staged, lambda: folder / "copy.csv")], lambda: None)
+        >>> (folder / "copy.csv").exists()
+        True
     """
     try:
         with transaction.atomic():
