@@ -74,7 +74,7 @@ class _Seeded:
             adata = ln.datasets.anndata_counts(n_obs=40, n_vars=10, seed=1)
             ln.Artifact.from_anndata(adata, key="pbmc.h5ad").save()
             study_name = ln.Feature(name="study_name", type="category").save()
-            ln.Feature(name="temperature", type="number").save()
+            ln.Feature(name="temperature", type="number", synonyms="Temp").save()
             features = ln.Feature.from_df(df)
             ln.save(features)
             ln.FeatureSet(features, name="iris").save()

@@ -22,7 +22,8 @@ class Record(models.Model):
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.Storage.filter(type="local").df()  # doctest: +SKIP
+        >>> ln.Storage.filter(type="local").df().type.tolist()
+        ['local']
     """
 
     objects = QuerySet.as_manager()
@@ -109,7 +110,8 @@ class Record(models.Model):
         """Write the record to the database and return it.
 
         Example:
-            >>> ln.Transform(name="My pipeline", version="1.2.0").save()  # doctest: +SKIP
+            >>> ln.Transform(name="QC", version="1.2.0").save().version
+            '1.2.0'
         """
         self._check_instance()
         self._check_text_fields()
@@ -120,7 +122,9 @@ class Record(models.Model):
         """Delete the record (registries with a trash override this).
 
         Example:
-            >>> ln.ULabel.get(name="tmp").delete()  # doctest: +SKIP
+            >>> _ = ln.ULabel(name="tmp").save().delete()
+            >>> ln.ULabel.filter(name="tmp").exists()
+            False
         """
         self._check_instance()
         return super().delete(*args, **kwargs)
@@ -159,7 +163,8 @@ class Record(models.Model):
         """Records matching Django lookups; trashed records only with ``visibility=None``.
 
         Example:
-            >>> ln.Artifact.filter(key__startswith="iris_studies/study0").df()  # doctest: +SKIP
+            >>> ln.Artifact.filter(key__startswith="iris_studies/study0").df().key.tolist()
+            ['iris_studies/study0_raw_images/meta.csv']
         """
         query: QuerySet = cls.objects.all()
         if any(f.name == "visibility" for f in cls._meta.concrete_fields):
@@ -174,7 +179,8 @@ class Record(models.Model):
         """The record with this uid, unique uid prefix or integer id (trash included).
 
         Example:
-            >>> ln.Artifact.get("Jcs76l0n")  # doctest: +SKIP
+            >>> ln.Artifact.get(artifact.uid[:8]) == artifact
+            True
         """
         query: QuerySet = cls.objects.all()
         return query.get(idlike, **kwargs) if idlike is not None else query.get(**kwargs)
@@ -186,7 +192,8 @@ class Record(models.Model):
         ``include`` adds related values, e.g. ``["ulabels__name"]`` or ``"features"``.
 
         Example:
-            >>> ln.Artifact.df(include="features")  # doctest: +SKIP
+            >>> ln.Artifact.df(include="features").study_name.tolist()
+            [None, None, 'study0']
         """
         return cls.filter().df(include=include)
 
@@ -197,7 +204,14 @@ class Record(models.Model):
         """Print the keys of the registry's visible records as a folder tree.
 
         Example:
-            >>> ln.Artifact.view_tree()  # doctest: +SKIP
+            >>> ln.Artifact.view_tree()
+            Artifact (3 sub-directories & 3 files with suffixes '.csv', '.h5ad', '.parquet'):
+            ├── iris
+            │   └── study1.parquet
+            ├── iris_studies
+            │   └── study0_raw_images
+            │       └── meta.csv
+            └── pbmc.h5ad
         """
         cls.filter().view_tree(max_files_per_folder, max_lines)
 
@@ -209,8 +223,8 @@ class Record(models.Model):
         values (None, NaN, "") are skipped; values not found are named.
 
         Example:
-            >>> ln.ULabel.from_values(["setosa", "virginica"])  # doctest: +SKIP
-            [ULabel(uid='…', name='setosa'), ULabel(uid='…', name='virginica')]
+            >>> ln.ULabel.from_values(["setosa", "virginica", "rose"])
+            [ULabel(uid='...', name='setosa', ...), ULabel(uid='...', name='virginica', ...)]
         """
         return cls.objects.all().from_values(values, field)
 
@@ -242,7 +256,7 @@ class Record(models.Model):
         """Values mapped to the registry's own (synonyms, and case unless ``case_sensitive``).
 
         Example:
-            >>> ln.Feature.standardize(["Temp", "temperature"])  # doctest: +SKIP
+            >>> ln.Feature.standardize(["Temp", "temperature"])
             ['temperature', 'temperature']
         """
         return cls.objects.all().standardize(values, field, **options)
@@ -294,7 +308,8 @@ class Record(models.Model):
         """Set the abbreviation, also kept as a synonym (registries with an ``abbr`` field).
 
         Example:
-            >>> cell_type.set_abbr("Treg")  # doctest: +SKIP
+            >>> cell_type = bt.CellType.from_source(name="regulatory T cell")  # doctest: +SKIP (bionty)
+            >>> cell_type.set_abbr("Treg")  # doctest: +SKIP (needs the bionty module)
         """
         if "abbr" not in {f.name for f in self._meta.concrete_fields}:
             raise InvalidArgument(f"{type(self).__name__} records have no abbreviation field.")
@@ -324,7 +339,8 @@ class Record(models.Model):
         one-typo matches.
 
         Example:
-            >>> ln.Artifact.search("meta").head()  # doctest: +SKIP
+            >>> ln.Artifact.search("meta").key.tolist()
+            ['iris_studies/study0_raw_images/meta.csv']
         """
         return cls.filter().search(string, field, limit, return_queryset)
 
@@ -333,7 +349,8 @@ class Record(models.Model):
         """A namespace with one attribute per visible record, for tab completion.
 
         Example:
-            >>> ln.User.lookup().anonymous  # doctest: +SKIP
+            >>> ln.User.lookup().anonymous.handle
+            'anonymous'
         """
         return cls.filter().lookup(field)
 
@@ -359,11 +376,19 @@ class Record(models.Model):
         """Print the record and the records it links to (its provenance).
 
         Example:
-            >>> artifact.describe()  # doctest: +SKIP
-            Artifact(uid='Jcs76l0nQW6Oi1go0aeP', key='iris_studies/study0/meta.csv', ...)
+            >>> artifact.describe()
+            Artifact(uid='...', key='iris_studies/study0_raw_images/meta.csv', ...)
             <BLANKLINE>
             Provenance:
-              📎 storage: Storage(uid='kobXuZ1eiiLn', root='/data', type='local')
+              📎 storage: Storage(uid='...', root='.../lamin-tutorial', type='local')
+              📎 created_by: User(uid='00000000', handle='anonymous')
+            <BLANKLINE>
+            Features:
+              external: FeatureSet(uid='...', n=1, registry='core.Feature')
+                🔗 study_name (1, core.ULabel): 'study0'
+            <BLANKLINE>
+            Labels:
+              📎 ulabels (1, core.ULabel): 'study0'
         """
         from lineagedb.display.describe import print_describe
         from lineagedb.models.annotations.summary import describe_text
@@ -381,7 +406,8 @@ class Record(models.Model):
         ``.source`` is the DOT text. Never opens a viewer.
 
         Example:
-            >>> artifact.view_lineage()  # doctest: +SKIP
+            >>> "->" in artifact.view_lineage().source
+            False
         """
         from lineagedb.display.lineage import lineage_graph
 
