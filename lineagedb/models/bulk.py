@@ -62,8 +62,10 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
 
     Example:
         >>> import lineagedb as ln
-        >>> artifacts = [ln.Artifact(path) for path in paths]  # doctest: +SKIP
-        >>> ln.save(artifacts)  # doctest: +SKIP
+        >>> paths = ["meta.csv", "meta_fixed.csv"]
+        >>> artifacts = [ln.Artifact(path, description="study 0") for path in paths]
+        >>> [a.pk is not None for a in ln.save(artifacts)]
+        [True, True]
     """
     records = list({id(record): record for record in records}.values())  # the same object twice
     for record in records:

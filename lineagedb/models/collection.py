@@ -29,7 +29,7 @@ def collection_hash(artifacts: list[Artifact]) -> str:
     """The hash of an ordered list of artifacts: same members in same order, same hash.
 
     Example:
-        >>> collection_hash([a1, a2]) != collection_hash([a2, a1])  # doctest: +SKIP
+        >>> collection_hash([artifact, df_artifact]) != collection_hash([df_artifact, artifact])
         True
     """
     return hash_bytes("\n".join(f"{a.hash_type}:{a.hash}" for a in artifacts).encode())
@@ -57,9 +57,9 @@ class Collection(Annotated, VersionedRecord):
 
     Example:
         >>> import lineagedb as ln
-        >>> v1 = ln.Collection(study0, name="Iris collection", version="1").save()  # doctest: +SKIP
-        >>> v2 = ln.Collection([study0, study1], is_new_version_of=v1).save()  # doctest: +SKIP
-        >>> v2.version  # doctest: +SKIP
+        >>> v1 = ln.Collection(artifact, name="Iris collection", version="1").save()
+        >>> v2 = ln.Collection([artifact, adata_artifact], is_new_version_of=v1).save()
+        >>> v2.version
         '2'
     """
 
@@ -195,7 +195,8 @@ class Collection(Annotated, VersionedRecord):
         also gives it its artifacts' labels, under the same features.
 
         Example:
-            >>> collection.save(transfer_labels=True)  # doctest: +SKIP
+            >>> collection.save(transfer_labels=True).labels.get(study_name, flat_names=True)
+            ['study0']
         """
         self._check_text_fields()
         members = self._members if self._state.adding else None
@@ -254,7 +255,8 @@ class Collection(Annotated, VersionedRecord):
         """The collection's artifacts, in the collection's order.
 
         Example:
-            >>> collection.artifacts.df()  # doctest: +SKIP
+            >>> collection.artifacts.df().key.tolist()
+            ['iris_studies/study0_raw_images/meta.csv', 'iris/study1.parquet']
         """
         from lineagedb.models.artifact import Artifact
 
@@ -270,7 +272,7 @@ class Collection(Annotated, VersionedRecord):
         """The artifact holding the collection as one object, if it is stored that way.
 
         Example:
-            >>> collection.data_artifact is None  # doctest: +SKIP
+            >>> collection.data_artifact is None
             True
         """
         return self.artifact
@@ -279,8 +281,8 @@ class Collection(Annotated, VersionedRecord):
         """Local paths of the member artifacts, in order.
 
         Example:
-            >>> collection.cache()  # doctest: +SKIP
-            [PosixUPath('/data/iris_studies/study0_raw_images'), ...]
+            >>> collection.cache()
+            [PosixUPath('.../lamin-tutorial/iris_studies/study0_raw_images/meta.csv'), ...]
         """
         session.tracked.record_input(self)
         return [artifact.cache() for artifact in self.artifacts]
@@ -297,7 +299,8 @@ class Collection(Annotated, VersionedRecord):
         unless ``join`` is given.
 
         Example:
-            >>> collection.load()  # doctest: +SKIP
+            >>> collection.load().artifact_uid.nunique()
+            2
         """
         session.tracked.record_input(self)
         artifacts = list(self.artifacts)
@@ -364,10 +367,11 @@ class Collection(Annotated, VersionedRecord):
         handles. Counts the collection as a run input.
 
         Example:
-            >>> with collection.mapped(obs_keys=["cell_type"]) as ds:  # doctest: +SKIP
+            >>> import torch  # needs PyTorch, an optional extra  # doctest: +SKIP
+            >>> with collection.mapped(obs_keys=["cell_type"]) as ds:  # PyTorch  # doctest: +SKIP
             ...     loader = torch.utils.data.DataLoader(ds, batch_size=256, shuffle=True)
             ...     batch = next(iter(loader))
-            >>> batch["X"].shape  # doctest: +SKIP
+            >>> batch["X"].shape  # PyTorch  # doctest: +SKIP
             torch.Size([256, 2000])
         """
         from lineagedb.arrays.mapped import MappedCollection

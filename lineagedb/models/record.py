@@ -308,8 +308,8 @@ class Record(models.Model):
         """Set the abbreviation, also kept as a synonym (registries with an ``abbr`` field).
 
         Example:
-            >>> cell_type = bt.CellType.from_source(name="regulatory T cell")  # doctest: +SKIP (bionty)
-            >>> cell_type.set_abbr("Treg")  # doctest: +SKIP (needs the bionty module)
+            >>> cell_type = bt.CellType.from_source(name="T cell")  # needs bionty  # doctest: +SKIP
+            >>> cell_type.set_abbr("Treg")  # the doctest instance has no bionty  # doctest: +SKIP
         """
         if "abbr" not in {f.name for f in self._meta.concrete_fields}:
             raise InvalidArgument(f"{type(self).__name__} records have no abbreviation field.")

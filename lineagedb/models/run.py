@@ -20,8 +20,10 @@ class Run(Record):
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.Run.filter(transform__name="My pipeline").df()  # doctest: +SKIP
-        >>> ln.Run.filter(params__normalisation="log", status="completed").count()  # doctest: +SKIP
+        >>> ln.Run.filter(transform__name="My pipeline").count()
+        1
+        >>> ln.Run.filter(params__normalisation="log", status="completed").count()
+        0
     """
 
     _repr_exclude = ("created_at", "json")

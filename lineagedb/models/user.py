@@ -16,8 +16,8 @@ class User(Record):
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.User.lookup().anonymous  # doctest: +SKIP
-        User(uid='00000000', handle='anonymous', updated_at=2024-04-19 17:40:07 UTC)
+        >>> ln.User.lookup().anonymous
+        User(uid='00000000', handle='anonymous', updated_at=...)
     """
 
     _search_fields = ("handle", "name")
