@@ -7,8 +7,10 @@ values from). Only internal queries that name fields skip this: user
 filters on registries with feature values ask here first.
 
 Example:
-    >>> plain, per_feature = split_feature_lookups(ln.Artifact, {"temperature__gt": 37})
-    ... # doctest: +SKIP
+    >>> fields = frozenset(f.name for f in ln.Artifact._meta.get_fields())
+    >>> plain, per_feature = split_feature_lookups(ln.Artifact, {"temperature__gt": 37}, fields)
+    >>> plain, len(per_feature)
+    ({}, 1)
 """
 
 from __future__ import annotations
@@ -90,8 +92,11 @@ def feature_columns(model: Any, ids: list[int]) -> dict[str, dict[int, Any]]:
     """{feature name: {record id: value or list}} from feature values and labelled features.
 
     Example:
-        >>> feature_columns(ln.Artifact, [1])  # doctest: +SKIP
-        {'temperature': {1: 37.2}}
+        >>> artifact.features.add_values({"temperature": 37.2})
+        >>> feature_columns(ln.Artifact, [artifact.pk]) == {
+        ...     "study_name": {artifact.pk: "study0"}, "temperature": {artifact.pk: 37.2}
+        ... }
+        True
     """
     found: dict[str, dict[int, list[Any]]] = {}
     if has_feature_values(model):

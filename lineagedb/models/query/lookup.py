@@ -35,8 +35,8 @@ class Lookup:
     so a lookup over 100,000 records stays cheap.
 
     Example:
-        >>> users = ln.User.lookup()  # doctest: +SKIP
-        >>> users.anonymous.handle  # doctest: +SKIP
+        >>> users = ln.User.lookup()
+        >>> users.anonymous.handle
         'anonymous'
     """
 
@@ -94,7 +94,7 @@ class Lookup:
         """The names and their records (all loaded, in one query).
 
         Example:
-            >>> ln.User.lookup().dict()  # doctest: +SKIP
+            >>> ln.User.lookup().dict()
             {'anonymous': User(uid='00000000', handle='anonymous', ...)}
         """
         missing = [pk for pk in self._records.values() if pk not in self._loaded]

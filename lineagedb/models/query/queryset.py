@@ -50,7 +50,7 @@ def registry_error(model: type[models.Model], kind: type[Exception]) -> type[Exc
     keeps working. The error's ``model`` is the registry asked.
 
     Example:
-        >>> registry_error(Artifact, NotFound)  # doctest: +SKIP
+        >>> registry_error(ln.Artifact, NotFound)
         <class 'lineagedb.models.query.queryset.ArtifactNotFound'>
     """
     key = (model, kind)
@@ -72,7 +72,8 @@ class QuerySet(models.QuerySet):
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.Artifact.filter(suffix=".csv").df()  # doctest: +SKIP
+        >>> ln.Artifact.filter(suffix=".csv").df().key.tolist()
+        ['iris_studies/study0_raw_images/meta.csv']
     """
 
     def filter(self, *args: Any, **kwargs: Any) -> QuerySet:
@@ -83,7 +84,7 @@ class QuerySet(models.QuerySet):
         (labels under a category feature); several features must all match.
 
         Example:
-            >>> ln.Artifact.filter(suffix=".csv").count()  # doctest: +SKIP
+            >>> ln.Artifact.filter(suffix=".csv").count()
             1
         """
         kwargs, per_feature = split_feature_lookups(self.model, kwargs, _field_names(self.model))
@@ -125,7 +126,7 @@ class QuerySet(models.QuerySet):
         """Records not matching the lookups.
 
         Example:
-            >>> ln.Artifact.filter().exclude(suffix=".jpg").count()  # doctest: +SKIP
+            >>> ln.Artifact.filter().exclude(suffix=".csv").count()
             2
         """
         try:
@@ -137,7 +138,8 @@ class QuerySet(models.QuerySet):
         """Records ordered by fields (``"-created_at"`` for newest first).
 
         Example:
-            >>> ln.Artifact.filter().order_by("-size").first()  # doctest: +SKIP
+            >>> ln.Artifact.filter().order_by("-size").first().key
+            'pbmc.h5ad'
         """
         try:
             return super().order_by(*field_names)
@@ -180,8 +182,10 @@ class QuerySet(models.QuerySet):
         its latest version.
 
         Example:
-            >>> ln.Artifact.filter().get("Jcs76l0n")  # doctest: +SKIP
-            Artifact(uid='Jcs76l0nQW6Oi1go0aeP', ...)
+            >>> ln.Artifact.filter().get(artifact.uid[:8]) == artifact
+            True
+            >>> ln.Artifact.filter().get(artifact.stem_uid) == artifact  # the latest version
+            True
         """
         if len(args) == 1 and isinstance(args[0], (int, str)) and not isinstance(args[0], bool):
             idlike = args[0]
@@ -241,7 +245,8 @@ class QuerySet(models.QuerySet):
         """The single record of this query; raise if there are none or several.
 
         Example:
-            >>> ln.Transform.filter(name__icontains="Artifacts").one()  # doctest: +SKIP
+            >>> ln.Transform.filter(name__icontains="pipeline").one().name
+            'My pipeline'
         """
         records = list(self[:2])
         if not records:
@@ -263,7 +268,7 @@ class QuerySet(models.QuerySet):
         """The single record of this query, None if there is none; raise if several.
 
         Example:
-            >>> ln.Artifact.filter(key="missing.csv").one_or_none() is None  # doctest: +SKIP
+            >>> ln.Artifact.filter(key="missing.csv").one_or_none() is None
             True
         """
         records = list(self[:2])
@@ -286,8 +291,10 @@ class QuerySet(models.QuerySet):
         per feature of the artifacts' values and labels.
 
         Example:
-            >>> ln.Artifact.filter(suffix=".csv").df()  # doctest: +SKIP
-            >>> ln.Artifact.df(include=["ulabels__name"])  # doctest: +SKIP
+            >>> ln.Artifact.filter(suffix=".csv").df().columns[:3].tolist()
+            ['uid', 'storage_id', 'key']
+            >>> ln.Artifact.df(include=["ulabels__name"]).ulabels__name.tolist()
+            [[], [], ['study0']]
         """
         import pandas as pd
 
@@ -324,8 +331,10 @@ class QuerySet(models.QuerySet):
         """Whether each value equals ``field`` of one of these records (exact, case-sensitive).
 
         Example:
-            >>> ln.ULabel.filter(parents__name="is_organism").validate(["setosa"])  # doctest: +SKIP
-            array([ True])
+            >>> organism = ln.ULabel(name="is_organism").save()
+            >>> organism.children.add(ln.ULabel.get(name="setosa"))
+            >>> ln.ULabel.filter(parents__name="is_organism").validate(["setosa", "study0"])
+            array([ True, False])
         """
         from lineagedb.models.query.validation import validate
 
@@ -335,7 +344,7 @@ class QuerySet(models.QuerySet):
         """Validated and non-validated values among these records, with synonyms and case variants.
 
         Example:
-            >>> ln.ULabel.filter().inspect(["setosa", "Setosa"]).non_validated  # doctest: +SKIP
+            >>> ln.ULabel.filter().inspect(["setosa", "Setosa"]).non_validated
             ['Setosa']
         """
         from lineagedb.models.query.validation import inspect
@@ -346,7 +355,7 @@ class QuerySet(models.QuerySet):
         """Values mapped to these records' own (synonyms; case unless ``case_sensitive=True``).
 
         Example:
-            >>> ln.Feature.filter().standardize(["Temp"])  # doctest: +SKIP
+            >>> ln.Feature.filter().standardize(["Temp"])
             ['temperature']
         """
         from lineagedb.models.query.validation import standardize
@@ -357,7 +366,8 @@ class QuerySet(models.QuerySet):
         """The records among these for the values (exact, then synonyms); never creates.
 
         Example:
-            >>> ln.ULabel.filter().from_values(["setosa"])  # doctest: +SKIP
+            >>> ln.ULabel.filter().from_values(["setosa"])
+            [ULabel(uid='...', name='setosa', created_by_id=1)]
         """
         from lineagedb.models.query.validation import from_values
 
@@ -367,10 +377,11 @@ class QuerySet(models.QuerySet):
         """Print the keys of these records as a folder tree (records without a key are left out).
 
         Example:
-            >>> ln.Artifact.filter(suffix=".csv").view_tree()  # doctest: +SKIP
-            Artifact (3 sub-directories & 3 files with suffixes '.csv'):
+            >>> ln.Artifact.filter(suffix=".csv").view_tree()
+            Artifact (2 sub-directories & 1 files with suffixes '.csv'):
             └── iris_studies
-                ...
+                └── study0_raw_images
+                    └── meta.csv
         """
         from lineagedb.storage.tree import print_tree
 
@@ -383,8 +394,8 @@ class QuerySet(models.QuerySet):
         """A namespace with one attribute per record, named after ``field``.
 
         Example:
-            >>> users = ln.User.lookup()  # doctest: +SKIP
-            >>> users.anonymous  # doctest: +SKIP
+            >>> users = ln.User.lookup()
+            >>> users.anonymous
             User(uid='00000000', handle='anonymous', ...)
         """
         name_field = _field_name(field) if field is not None else self.model._name_field
@@ -399,7 +410,8 @@ class QuerySet(models.QuerySet):
         """These records ranked by how well their text fields match ``string``.
 
         Example:
-            >>> ln.Artifact.filter(suffix=".csv").search("meta")  # doctest: +SKIP
+            >>> ln.Artifact.filter(suffix=".csv").search("meta").key.tolist()
+            ['iris_studies/study0_raw_images/meta.csv']
         """
         from lineagedb.models.query.search import search
 
@@ -409,7 +421,8 @@ class QuerySet(models.QuerySet):
         """Only the latest member of each version family.
 
         Example:
-            >>> ln.Collection.filter(name="Iris").latest_version().one()  # doctest: +SKIP
+            >>> ln.Collection.filter(name="Iris").latest_version().one().version
+            '1'
         """
         return self.filter(is_latest=True)
 
@@ -417,7 +430,7 @@ class QuerySet(models.QuerySet):
         """Delete every record with the registry's own rules (trash first for artifacts).
 
         Example:
-            >>> ln.Artifact.filter(suffix=".jpg").delete()  # doctest: +SKIP
+            >>> ln.Artifact.filter(suffix=".jpg").delete()
         """
         if hasattr(self.model, "_delete_with_rules"):
             for record in list(self):
@@ -436,7 +449,7 @@ def public_columns(model: Any) -> list[str]:
     """A registry's columns as ``df()`` shows them: private fields (a leading ``_``) left out.
 
     Example:
-        >>> public_columns(ln.Artifact)[:3]  # doctest: +SKIP
+        >>> public_columns(ln.Artifact)[:3]
         ['id', 'uid', 'storage_id']
     """
     return [f.attname for f in model._meta.concrete_fields if not f.name.startswith("_")]

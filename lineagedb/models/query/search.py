@@ -85,7 +85,8 @@ def search(
     """Rank the records of ``query`` against ``string``; see the module docstring.
 
     Example:
-        >>> search(ln.Artifact.filter(), "meta")  # doctest: +SKIP
+        >>> search(ln.Artifact.filter(), "meta").score.tolist()
+        [81.9]
     """
     import pandas as pd
 

@@ -8,9 +8,9 @@ error. Synonyms are never valid by themselves: ``inspect`` reports them
 (and case variants) and ``standardize`` maps them when asked.
 
 Example:
-    >>> ln.ULabel.validate(["setosa", "Setosa"])  # doctest: +SKIP
+    >>> ln.ULabel.validate(["setosa", "Setosa"])
     array([ True, False])
-    >>> ln.ULabel.inspect(["setosa", "Setosa", None]).non_validated  # doctest: +SKIP
+    >>> ln.ULabel.inspect(["setosa", "Setosa", None]).non_validated
     ['Setosa']
 """
 
@@ -32,7 +32,7 @@ def default_field(model: Any) -> str:
     """The field values are matched on: ``name`` where there is one, ``handle`` for users.
 
     Example:
-        >>> default_field(ln.User)  # doctest: +SKIP
+        >>> default_field(ln.User)
         'handle'
     """
     names = {f.name for f in model._meta.concrete_fields}
@@ -46,7 +46,7 @@ def field_name(model: Any, field: Any) -> str:
     """``field`` (a name, a field attribute such as ``ln.ULabel.name``, or None) as a name.
 
     Example:
-        >>> field_name(ln.ULabel, ln.ULabel.name)  # doctest: +SKIP
+        >>> field_name(ln.ULabel, ln.ULabel.name)
         'name'
     """
     if field is None:
@@ -100,8 +100,8 @@ def ids_by_value(query: Any, name: str, candidates: Iterable[str]) -> dict[str, 
     100,000 rows about 100 ms (benchmarks/validation_peer.py).
 
     Example:
-        >>> ids_by_value(ln.ULabel.objects.all(), "name", ["T cell", "nope"])  # doctest: +SKIP
-        {'T cell': 3}
+        >>> ids_by_value(ln.ULabel.objects.all(), "name", ["setosa", "nope"])
+        {'setosa': 1}
     """
     wanted = list(dict.fromkeys(candidates))
     if not wanted:
@@ -156,7 +156,7 @@ def validate(query: Any, values: Any, field: Any = None, mute: bool = False) -> 
     """One bool per value: does it equal ``field`` of a record (exactly, case-sensitively)?
 
     Example:
-        >>> validate(ln.ULabel.objects.all(), ["a", None])  # doctest: +SKIP
+        >>> validate(ln.ULabel.objects.all(), ["setosa", None])
         array([ True, False])
     """
     import numpy as np
@@ -199,8 +199,8 @@ class InspectResult:
     """What ``inspect()`` found: validated and non-validated values, synonyms, case variants.
 
     Example:
-        >>> result = ln.ULabel.inspect(["setosa", "Setosa"])  # doctest: +SKIP
-        >>> result["non_validated"], result.synonyms_mapper  # doctest: +SKIP
+        >>> result = ln.ULabel.inspect(["setosa", "Setosa"], mute=True)
+        >>> result["non_validated"], result.case_mapper
         (['Setosa'], {'Setosa': 'setosa'})
     """
 
@@ -264,7 +264,7 @@ def inspect(query: Any, values: Any, field: Any = None, mute: bool = False) -> I
     """Which values are validated; which are synonyms or case variants of validated ones.
 
     Example:
-        >>> inspect(ln.ULabel.objects.all(), ["setosa", "Setosa"]).case_mapper  # doctest: +SKIP
+        >>> inspect(ln.ULabel.objects.all(), ["setosa", "Setosa"]).case_mapper
         {'Setosa': 'setosa'}
     """
     name = field_name(query.model, field)
@@ -330,7 +330,7 @@ def qualified_name(model: Any) -> str:
     """How a user spells a registry: ``ln.ULabel``, ``bt.CellType``, ``mylab.Sample``.
 
     Example:
-        >>> qualified_name(ln.ULabel)  # doctest: +SKIP
+        >>> qualified_name(ln.ULabel)
         'ln.ULabel'
     """
     label = model._meta.app_label
@@ -350,7 +350,7 @@ def log_summary(
     """Log how many values are validated, and what to do about the others.
 
     Example:
-        >>> log_summary("ULabel", "name", ["a", "b"], {"a"}, 0, {}, {})  # doctest: +SKIP
+        >>> log_summary("ULabel", "name", ["a", "b"], {"a"}, 0, {}, {})
     """
     empty = f" ({n_empty} empty values skipped)" if n_empty else ""
     valid = [v for v in unique if v in known]
@@ -396,7 +396,7 @@ def standardize(
     (``mute=True``: no log lines).
 
     Example:
-        >>> ln.ULabel.standardize(["Setosa", "setosa", "rose"])  # doctest: +SKIP
+        >>> ln.ULabel.standardize(["Setosa", "setosa", "rose"])
         ['setosa', 'setosa', 'rose']
     """
     if keep not in ("first", "last"):
@@ -439,7 +439,8 @@ def from_values(query: Any, values: Any, field: Any = None, mute: bool = False) 
     """The existing records for the values: exact matches, then synonyms; never creates.
 
     Example:
-        >>> ln.ULabel.from_values(["setosa", "Iris setosa"])  # doctest: +SKIP
+        >>> ln.ULabel.from_values(["setosa", "rose"])
+        [ULabel(uid='...', name='setosa', created_by_id=1)]
     """
     name = field_name(query.model, field)
     unique = [t for t in dict.fromkeys(_texts(values)) if t is not None]
