@@ -134,7 +134,7 @@ def read_current_name() -> str | None:
     """The name of the last connected instance, or None.
 
     Example:
-        >>> read_current_name()  # doctest: +SKIP
+        >>> read_current_name()
         'lamin-tutorial'
     """
     path = home_dir() / "current_instance"
@@ -145,7 +145,7 @@ def write_current_name(name: str | None) -> None:
     """Remember ``name`` as the instance to reconnect to (None forgets it).
 
     Example:
-        >>> write_current_name("lamin-tutorial")  # doctest: +SKIP
+        >>> write_current_name("lamin-tutorial")
     """
     path = home_dir() / "current_instance"
     if name is None:
@@ -175,7 +175,7 @@ class UserSettings:
         """The user stored in ``<home>/user.json``, anonymous if none.
 
         Example:
-            >>> UserSettings.load()  # doctest: +SKIP
+            >>> UserSettings.load()
             UserSettings(uid='00000000', handle='anonymous', name=None)
         """
         import json
@@ -187,7 +187,7 @@ class UserSettings:
         """Store this user as the one to use from now on.
 
         Example:
-            >>> UserSettings(uid="1AbCdEfG", handle="me").save()  # doctest: +SKIP
+            >>> UserSettings(uid="1AbCdEfG", handle="me").save()
         """
         import json
 
@@ -253,7 +253,7 @@ def set_storage_options(root: str, options: dict[str, Any] | None) -> None:
         >>> import lineagedb as ln
         >>> ln.setup.set_storage_options(
         ...     "s3://lab-bucket", {"endpoint_url": "https://minio.lab.org"}
-        ... )  # doctest: +SKIP
+        ... )
     """
     if not isinstance(root, str) or "://" not in root or root.startswith("file://"):
         raise InvalidArgument(

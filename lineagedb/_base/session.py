@@ -62,7 +62,7 @@ class RunContext:
         A run's own outputs never become its inputs; each input is linked once.
 
         Example:
-            >>> session.tracked.record_input(artifact)  # doctest: +SKIP
+            >>> session.tracked.record_input(artifact)
         """
         run = self.run
         if run is None or record.pk is None or record.run_id == run.pk:
@@ -124,7 +124,7 @@ class Session:
         """Connect to the last used instance if none is connected yet.
 
         Example:
-            >>> session.ensure_connected()  # doctest: +SKIP
+            >>> session.ensure_connected()
         """
         if self.instance is None:
             if self.reconnect is None:
@@ -162,7 +162,7 @@ def current_user_id() -> int:
     """The id of the current user's record: the default of every ``created_by``.
 
     Example:
-        >>> current_user_id()  # doctest: +SKIP
+        >>> current_user_id()
         1
     """
     session.ensure_connected()

@@ -15,8 +15,8 @@ class TransformSettings:
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.settings.transform.stem_uid = "NJvdsWWbJlZS"  # doctest: +SKIP
-        >>> ln.settings.transform.version = "0"  # doctest: +SKIP
+        >>> ln.settings.transform.stem_uid = "NJvdsWWbJlZS"
+        >>> ln.settings.transform.version = "0"
     """
 
     stem_uid: str | None = None

@@ -163,7 +163,7 @@ def ontology_dir() -> Path | None:
     """The folder of ontology files: ``$LINEAGEDB_ONTOLOGY_DIR``, else cellxgene-ontology-guide's.
 
     Example:
-        >>> ontology_dir()  # doctest: +SKIP
+        >>> ontology_dir()
         PosixPath('.../site-packages/cellxgene_ontology_guide/data')
     """
     override = os.environ.get("LINEAGEDB_ONTOLOGY_DIR")
@@ -181,7 +181,7 @@ def ontology_versions(prefix: str) -> list[str]:
     """The versions of ontology ``prefix`` on disk, the current one (the package's latest) first.
 
     Example:
-        >>> ontology_versions("CL")[0]  # doctest: +SKIP
+        >>> ontology_versions("CL")[0]
         'v2026-03-26'
     """
     folder = ontology_dir()

@@ -43,7 +43,7 @@ def ontology_table(prefix: str, version: str) -> dict[str, list[Any]]:
     longer than reading any of these tables).
 
     Example:
-        >>> ontology_table("CL", "v2026-03-26")["ontology_id"][0]  # doctest: +SKIP
+        >>> ontology_table("CL", "v2026-03-26")["ontology_id"][0]
         'CL:0000000'
     """
     folder = ontology_dir()

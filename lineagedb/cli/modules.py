@@ -193,7 +193,7 @@ def write_module(name: str, folder: Path) -> Path:
     fresh process against a throwaway SQLite instance.
 
     Example:
-        >>> write_module("mylab", Path("./modules"))  # doctest: +SKIP
+        >>> write_module("mylab", Path("./modules"))
         PosixPath('modules/lnschema-mylab')
     """
     if not isinstance(name, str) or not _NAME.fullmatch(name):

@@ -37,7 +37,7 @@ class _RunContext:
         """The tracked Run, or None.
 
         Example:
-            >>> run_context.run  # doctest: +SKIP
+            >>> run_context.run
         """
         return session.tracked.run
 

@@ -5,7 +5,7 @@
 returns a bool); the helpers the AnnData and MuData curators share.
 
 Example:
-    >>> ln.curators.DataFrameCurator(df, schema).validate()  # doctest: +SKIP
+    >>> ln.curators.DataFrameCurator(df, schema).validate()
 """
 
 from __future__ import annotations
@@ -274,9 +274,9 @@ class AnnotateDataFrame(DataFrameCurator):
     """LaminDB 0.70's ``ln.Annotate.from_df(...)``: ``validate()`` returns a bool.
 
     Example:
-        >>> cats = {"cell_type": ln.ULabel.name}  # doctest: +SKIP
-        >>> annotate = ln.Annotate.from_df(df, categoricals=cats)  # doctest: +SKIP
-        >>> annotate.validate()  # doctest: +SKIP
+        >>> cats = {"cell_type": ln.ULabel.name}
+        >>> annotate = ln.Annotate.from_df(df, categoricals=cats)
+        >>> annotate.validate()
         False
     """
 

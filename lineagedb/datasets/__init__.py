@@ -2,8 +2,8 @@
 
 Example:
     >>> import lineagedb as ln
-    >>> studies = ln.datasets.iris_studies("./lamin-tutorial/iris_studies")  # doctest: +SKIP
-    >>> sorted(p.name for p in studies.iterdir())  # doctest: +SKIP
+    >>> studies = ln.datasets.iris_studies("./lamin-tutorial/iris_studies")
+    >>> sorted(p.name for p in studies.iterdir())
     ['study0_raw_images', 'study1_raw_images', 'study2_raw_images']
 """
 

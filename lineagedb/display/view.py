@@ -29,7 +29,7 @@ def view(
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.view()  # doctest: +SKIP
+        >>> ln.view()
         Artifact
         ...
     """

@@ -2,8 +2,8 @@
 
 Example:
     >>> import lineagedb as ln
-    >>> ln.setup.init(storage="./lamin-tutorial")  # doctest: +SKIP
-    >>> ln.setup.settings.instance.name  # doctest: +SKIP
+    >>> ln.setup.init(storage="./lamin-tutorial")
+    >>> ln.setup.settings.instance.name
     'lamin-tutorial'
 """
 
@@ -33,7 +33,7 @@ def cleanup(dry_run: bool = False, min_age_seconds: float = 900) -> Any:
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.setup.cleanup(dry_run=True)  # doctest: +SKIP
+        >>> ln.setup.cleanup(dry_run=True)
         []
     """
     session.ensure_connected()

@@ -30,7 +30,7 @@ def claim(storage: Any) -> None:
     """Mark ``storage``'s managed folder as this instance's, unless an instance already did.
 
     Example:
-        >>> claim(ln.setup.settings.storage.record)  # doctest: +SKIP
+        >>> claim(ln.setup.settings.storage.record)
     """
     marker = _owner_marker(storage)
     if marker.read_text() is None:
@@ -95,7 +95,7 @@ def cleanup(dry_run: bool = False, min_age_seconds: float = 900) -> list[str]:
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.setup.cleanup(dry_run=True)  # doctest: +SKIP
+        >>> ln.setup.cleanup(dry_run=True)
         []
     """
     found = leftovers(min_age_seconds)

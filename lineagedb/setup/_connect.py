@@ -169,7 +169,7 @@ def reconnect(quiet: bool = False) -> None:
     """Connect to the instance this user connected to last (first use in a process).
 
     Example:
-        >>> reconnect()  # doctest: +SKIP
+        >>> reconnect()
     """
     name = read_current_name()
     if name is None:

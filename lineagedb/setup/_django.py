@@ -33,7 +33,7 @@ def configure(instance: InstanceSettings) -> None:
     """Point Django at ``instance``'s database and bring its schema up to date.
 
     Example:
-        >>> configure(InstanceSettings(name="demo", storage_root="/tmp/demo"))  # doctest: +SKIP
+        >>> configure(InstanceSettings(name="demo", storage_root="/tmp/demo"))
     """
     from django.conf import settings
 
@@ -105,7 +105,7 @@ def migrate(modules: list[Module] | None = None) -> None:
     One plain query on every connect when nothing is to be applied.
 
     Example:
-        >>> migrate()  # doctest: +SKIP
+        >>> migrate()
     """
     import importlib
 

@@ -50,7 +50,7 @@ class SetupSettings:
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.setup.settings.instance.name  # doctest: +SKIP
+        >>> ln.setup.settings.instance.name
         'lamin-tutorial'
     """
 

@@ -130,7 +130,7 @@ class Location:
         """Hash a local file or folder in full, or a cloud object or prefix from its metadata.
 
         Example:
-            >>> Location("meta.csv").hash().hash_type  # doctest: +SKIP
+            >>> Location("meta.csv").hash().hash_type
             'md5'
         """
         if not self.is_local:
@@ -274,8 +274,8 @@ class Location:
 
         Example:
             >>> folder = Location("/data/.lineagedb")
-            >>> staged = folder.stage(Path("meta.csv"))  # doctest: +SKIP
-            >>> staged.commit(folder / "Jcs76l0nQW6Oi1go0000.csv")  # doctest: +SKIP
+            >>> staged = folder.stage(Path("meta.csv"))
+            >>> staged.commit(folder / "Jcs76l0nQW6Oi1go0000.csv")
         """
         temporary = self / f"{TEMPORARY_MARKER}{uuid.uuid4().hex}"
         if not temporary.is_local:
@@ -403,7 +403,7 @@ class Location:
         """Store ``text`` here.
 
         Example:
-            >>> Location("/data/.lineagedb/.lineagedb-owner").write_text("x")  # doctest: +SKIP
+            >>> Location("/data/.lineagedb/.lineagedb-owner").write_text("x")
         """
         with self._errors(writing=True):
             if self.is_local:

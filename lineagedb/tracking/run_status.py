@@ -64,7 +64,7 @@ def end(run: Run, status: str) -> None:
     """Record that ``run`` ended with ``status`` (and when, unless it was recorded).
 
     Example:
-        >>> end(run, COMPLETED)  # doctest: +SKIP
+        >>> end(run, COMPLETED)
     """
     from django.utils import timezone
 
@@ -125,7 +125,7 @@ def on_uncaught_exception(record: Callable[[str], None]) -> None:
     """Call ``record(status)`` when the process dies of an uncaught exception (once installed).
 
     Example:
-        >>> on_uncaught_exception(lambda status: None)  # doctest: +SKIP
+        >>> on_uncaught_exception(lambda status: None)
     """
     global _previous_hook
     if _previous_hook is not None:

@@ -48,8 +48,8 @@ def track(
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.settings.transform.stem_uid = "NJvdsWWbJlZS"  # doctest: +SKIP
-        >>> ln.settings.transform.version = "0"  # doctest: +SKIP
+        >>> ln.settings.transform.stem_uid = "NJvdsWWbJlZS"
+        >>> ln.settings.transform.version = "0"
         >>> ln.track()  # doctest: +SKIP
         • saved: Transform(uid='NJvdsWWbJlZS0000', name='Tutorial: Artifacts', ...)
     """

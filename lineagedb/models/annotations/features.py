@@ -229,7 +229,7 @@ class FeatureManager:
         """Remove the artifact's values (and labels) of features (names or records); ``value`` only.
 
         Example:
-            >>> artifact.features.remove_values("temperature")  # doctest: +SKIP
+            >>> artifact.features.remove_values("temperature")
         """
         host = self._host
         require_saved(host, "feature values")

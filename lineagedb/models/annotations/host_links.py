@@ -6,7 +6,7 @@ holds joins the host's ``external`` set, rebuilt by hash (a set shared with
 other hosts is never deleted while they use it).
 
 Example:
-    >>> ensure_feature(artifact, study_name)  # doctest: +SKIP
+    >>> ensure_feature(artifact, study_name)
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class HostLinks:
     """The link tables of one kind of host (Artifact, Collection) that annotations write.
 
     Example:
-        >>> links_of(artifact).host_field  # doctest: +SKIP
+        >>> links_of(artifact).host_field
         'artifact'
     """
 
@@ -60,7 +60,7 @@ def links_of(host: Any) -> HostLinks:
     """The link tables of ``host``'s registry (an artifact's or a collection's).
 
     Example:
-        >>> links_of(collection).values is None  # doctest: +SKIP
+        >>> links_of(collection).values is None
         True
     """
     try:
@@ -122,7 +122,7 @@ def ensure_feature(host: Any, feature: Feature) -> None:
     """Make ``feature`` part of a feature set of the host: else of its ``external`` set.
 
     Example:
-        >>> ensure_feature(artifact, temperature)  # doctest: +SKIP
+        >>> ensure_feature(artifact, temperature)
     """
     sets = sets_by_slot(host)
     for feature_set in sets.values():

@@ -23,7 +23,7 @@ class LabelLink:
     """How one label registry links to one host registry (Artifact or Collection).
 
     Example:
-        >>> link_for(ln.Artifact, ln.ULabel).label_field  # doctest: +SKIP
+        >>> link_for(ln.Artifact, ln.ULabel).label_field
         'ulabel'
     """
 
@@ -44,7 +44,7 @@ def registry_name(model: Any) -> str:
     """The "name with schema" of a registry: ``core.ULabel``, ``bionty.CellType``, …
 
     Example:
-        >>> registry_name(ln.ULabel)  # doctest: +SKIP
+        >>> registry_name(ln.ULabel)
         'core.ULabel'
     """
     label = model._meta.app_label
@@ -56,7 +56,7 @@ def label_links(host_model: Any) -> list[LabelLink]:
     """Every label registry of ``host_model``, ULabel first.
 
     Example:
-        >>> label_links(ln.Collection)[0].model.__name__  # doctest: +SKIP
+        >>> label_links(ln.Collection)[0].model.__name__
         'ULabel'
     """
     links = []

@@ -6,8 +6,8 @@ the feature's registry. A feature that no feature set of the host holds joins
 the host's ``external`` set (``host_links.ensure_feature``).
 
 Example:
-    >>> artifact.labels.add(ln.ULabel.filter(name="study0"), feature=study_name)  # doctest: +SKIP
-    >>> artifact.labels.get(study_name, flat_names=True)  # doctest: +SKIP
+    >>> artifact.labels.add(ln.ULabel.filter(name="study0"), feature=study_name)
+    >>> artifact.labels.get(study_name, flat_names=True)
     ['study0']
 """
 
@@ -180,7 +180,7 @@ class LabelManager:
         """Unlink labels (records, a QuerySet or names) from the host; the labels stay.
 
         Example:
-            >>> artifact.labels.remove(ulabels.study0)  # doctest: +SKIP
+            >>> artifact.labels.remove(ulabels.study0)
         """
         host = self._host
         require_saved(host, "labels")
@@ -207,7 +207,7 @@ class LabelManager:
         """Give the host the labels of another artifact or collection, under the same features.
 
         Example:
-            >>> collection.labels.add_from(artifact)  # doctest: +SKIP
+            >>> collection.labels.add_from(artifact)
         """
         for link in label_links(type(other)):
             by_feature: dict[Any, list[int]] = {}

@@ -33,7 +33,7 @@ def annotations_of(host: Any) -> Annotations:
     """An artifact's or collection's feature sets by slot, the labels and values under each.
 
     Example:
-        >>> annotations_of(artifact).labels  # doctest: +SKIP
+        >>> annotations_of(artifact).labels
         [('ulabels', 'core.ULabel', ['study0'])]
     """
     return Annotations(slots=_slots(host), labels=label_groups(host))

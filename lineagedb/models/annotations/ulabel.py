@@ -1,8 +1,8 @@
 """ULabel: a free label ("study0", "setosa"), arranged in parents and children.
 
 Example:
-    >>> study = ln.ULabel(name="study0").save()  # doctest: +SKIP
-    >>> artifact.labels.add(study, feature=study_name)  # doctest: +SKIP
+    >>> study = ln.ULabel(name="study0").save()
+    >>> artifact.labels.add(study, feature=study_name)
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ class ULabel(Record):
 
     Example:
         >>> import lineagedb as ln
-        >>> is_study = ln.ULabel(name="is_study", description="a study").save()  # doctest: +SKIP
-        >>> is_study.children.add(ln.ULabel(name="study0").save())  # doctest: +SKIP
+        >>> is_study = ln.ULabel(name="is_study", description="a study").save()
+        >>> is_study.children.add(ln.ULabel(name="study0").save())
     """
 
     # The one core registry of labels (label_links.py; schema modules add theirs).
