@@ -9,10 +9,11 @@ namespace: ``ln``, ``df`` (iris in metres), ``adata`` (a small AnnData),
 place), ``df_artifact``, ``adata_artifact``, ``collection``, ``transform``,
 ``run``, ``study_name`` and ``temperature`` (features), ``feature`` (a
 category feature with labels), ``schema`` (a FeatureSet), ``ulabels`` (a
-lookup of the labels), ``storage``, ``folder``; the working directory is
-the seeded instance's parent, so ``./lamin-tutorial/...`` is its storage,
-and it holds ``meta.csv`` and ``meta_fixed.csv`` (outside every storage). An example that cannot run says why in
-its ``# doctest: +SKIP`` comment.
+lookup of the labels), ``storage``, ``folder``. The working directory is
+the seeded instance's parent, so ``./lamin-tutorial/...`` is its storage;
+it holds ``meta.csv`` and ``meta_fixed.csv`` (outside every storage). An
+example that cannot run says why in a comment before its
+``# doctest: +SKIP``.
 """
 
 from __future__ import annotations

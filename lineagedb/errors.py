@@ -107,7 +107,18 @@ class TrackingError(LineageDBError):
     """``ln.track()`` or ``ln.finish()`` cannot do what was asked."""
 
 
-class NotFound(LineageDBError, LookupError):
+class _AboutRegistry(LineageDBError):
+    """An error about the records of one registry: ``model`` is the registry asked."""
+
+    model: object = None
+
+    def __init__(self, message: str = "", *, model: object = None) -> None:
+        super().__init__(message)
+        if model is not None:
+            self.model = model
+
+
+class NotFound(_AboutRegistry, LookupError):
     """A query that must match a record matched none.
 
     ``model`` is the registry that was asked (None where no registry was).
@@ -117,15 +128,8 @@ class NotFound(LineageDBError, LookupError):
         'Artifact'
     """
 
-    model: object = None
 
-    def __init__(self, message: str = "", *, model: object = None) -> None:
-        super().__init__(message)
-        if model is not None:
-            self.model = model
-
-
-class MultipleFound(LineageDBError, LookupError):
+class MultipleFound(_AboutRegistry, LookupError):
     """A query that must match exactly one record matched several.
 
     ``model`` is the registry that was asked.
@@ -134,13 +138,6 @@ class MultipleFound(LineageDBError, LookupError):
         >>> MultipleFound("2 artifacts match", model="Artifact").model
         'Artifact'
     """
-
-    model: object = None
-
-    def __init__(self, message: str = "", *, model: object = None) -> None:
-        super().__init__(message)
-        if model is not None:
-            self.model = model
 
 
 class UnknownLookupName(NotFound, AttributeError):
