@@ -7,7 +7,8 @@ every example so that none sees another's writes — with these names in its
 namespace: ``ln``, ``df`` (iris in metres), ``adata`` (a small AnnData),
 ``artifact`` (``iris_studies/study0_raw_images/meta.csv``, registered in
 place), ``df_artifact``, ``adata_artifact``, ``collection``, ``transform``,
-``run``, ``study_name`` and ``temperature`` (features), ``feature`` (a
+``run``, ``accessor`` (``adata_artifact.open()``), ``curator`` (a
+DataFrameCurator of ``adata.obs``), ``study_name`` and ``temperature`` (features), ``feature`` (a
 category feature with labels), ``schema`` (a FeatureSet), ``ulabels`` (a
 lookup of the labels), ``storage``, ``folder``. The working directory is
 the seeded instance's parent, so ``./lamin-tutorial/...`` is its storage;
@@ -72,14 +73,14 @@ class _Seeded:
             ln.Artifact(meta, description="study 0 metadata").save()
             df = ln.datasets.df_iris_in_meter_study1()
             ln.Artifact.from_df(df, key="iris/study1.parquet", description="iris 1").save()
-            adata = ln.datasets.anndata_counts(n_obs=40, n_vars=10, seed=1)
-            ln.Artifact.from_anndata(adata, key="pbmc.h5ad").save()
+            ln.Artifact.from_anndata(_adata(), key="pbmc.h5ad").save()
             study_name = ln.Feature(name="study_name", type="category").save()
             ln.Feature(name="temperature", type="number", synonyms="Temp").save()
             features = ln.Feature.from_df(df)
             ln.save(features)
             ln.FeatureSet(features, name="iris").save()
             ln.save([ln.ULabel(name=n) for n in ("setosa", "versicolor", "virginica")])
+            ln.save([ln.ULabel(name=n) for n in ("T cell", "B cell")])
             study0 = ln.ULabel(name="study0").save()
             artifact = ln.Artifact.get(key="iris_studies/study0_raw_images/meta.csv")
             artifact.labels.add(study0, feature=study_name)
@@ -153,7 +154,9 @@ def _seeded_doctest(request: pytest.FixtureRequest) -> Iterator[None]:
     try:
         with _environment(_seeded.home, _seeded.base / "cache"):
             namespace.update(_namespace(_seeded.root))
+            accessor = namespace["accessor"] = namespace["adata_artifact"].open()
             yield
+            accessor.close()
             _disconnect()
     finally:
         os.chdir(cwd)
@@ -168,7 +171,7 @@ def _namespace(root: Path) -> dict[str, Any]:
     return {
         "ln": ln,
         "df": ln.datasets.df_iris_in_meter_study1(),
-        "adata": ln.datasets.anndata_counts(n_obs=40, n_vars=10, seed=1),
+        "adata": _adata(),
         "artifact": artifact,
         "df_artifact": ln.Artifact.get(key="iris/study1.parquet"),
         "adata_artifact": ln.Artifact.get(key="pbmc.h5ad"),
@@ -182,4 +185,19 @@ def _namespace(root: Path) -> dict[str, Any]:
         "ulabels": ln.ULabel.lookup(),
         "storage": ln.Storage.filter().first(),
         "folder": str(root / "iris_studies" / "study0_raw_images"),
+        "curator": ln.curators.DataFrameCurator(
+            _adata().obs, categoricals={"cell_type": ln.ULabel.name}
+        ),
     }
+
+
+def _adata() -> Any:
+    """A small AnnData: counts in X and a layer, cell types in obs, a UMAP in obsm."""
+    import numpy as np
+
+    import lineagedb as ln
+
+    adata = ln.datasets.anndata_counts(n_obs=40, n_vars=10, seed=1, cell_types=("T cell", "B cell"))
+    adata.layers["counts"] = adata.X.copy()
+    adata.obsm["X_umap"] = np.random.default_rng(1).random((40, 2))
+    return adata

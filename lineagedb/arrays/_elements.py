@@ -106,7 +106,7 @@ class SparseArray:
         """The selected rows and columns (positions or ranges) as a scipy sparse matrix.
 
         Example:
-            >>> accessor.X.read(range(0, 10), range(0, 5)).shape  # doctest: +SKIP
+            >>> accessor.X.read(range(0, 10), range(0, 5)).shape
             (10, 5)
         """
         major, minor = (rows, cols) if self.format == "csr" else (cols, rows)

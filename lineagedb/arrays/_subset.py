@@ -1,8 +1,8 @@
 """A selection of a stored AnnData, and its ``raw`` part: read only when asked.
 
 Example:
-    >>> subset = accessor[10:20, ["ENSG00000000001"]]  # doctest: +SKIP
-    >>> subset.X.shape  # doctest: +SKIP
+    >>> subset = accessor[10:20, ["ENSG00000000001"]]
+    >>> subset.X.shape
     (10, 1)
 """
 
@@ -124,7 +124,7 @@ class AnnDataAccessorSubset:
         """(n_obs, n_vars) of the selection.
 
         Example:
-            >>> accessor[:10, :5].shape  # doctest: +SKIP
+            >>> accessor[:10, :5].shape
             (10, 5)
         """
         return len(self._rows), len(self._cols)
@@ -206,7 +206,7 @@ class AnnDataAccessorSubset:
         """The selected rows of each obsm array.
 
         Example:
-            >>> accessor[:10].obsm["X_umap"].shape  # doctest: +SKIP
+            >>> accessor[:10].obsm["X_umap"].shape
             (10, 2)
         """
         return self._group("obsm", rows=True, cols=None)

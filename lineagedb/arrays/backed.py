@@ -140,7 +140,7 @@ class BackedAccessor:
         """Close the store and its connection.
 
         Example:
-            >>> accessor.close()  # doctest: +SKIP
+            >>> accessor.close()
         """
         close = getattr(self.storage, "close", None)
         if close is not None:
@@ -245,7 +245,7 @@ class AnnDataAccessor:
         """The observation table (read once).
 
         Example:
-            >>> accessor.obs.columns.tolist()  # doctest: +SKIP
+            >>> accessor.obs.columns.tolist()
             ['cell_type', 'n_genes']
         """
         if self._obs is None:
@@ -379,7 +379,7 @@ class AnnDataAccessor:
         """Close the store (and the connection to the bucket).
 
         Example:
-            >>> accessor.close()  # doctest: +SKIP
+            >>> accessor.close()
         """
         if self._closed:
             return
@@ -397,7 +397,7 @@ class AnnDataAccessor:
         """Whether ``close()`` was called.
 
         Example:
-            >>> accessor.closed  # doctest: +SKIP
+            >>> accessor.closed
             False
         """
         return self._closed

@@ -120,7 +120,7 @@ class AnnDataCurator(DataFrameCurator):
         """Replace synonyms and case variants in obs column ``key`` (or ``"all"``).
 
         Example:
-            >>> curator.standardize("cell_type")  # doctest: +SKIP
+            >>> curator.standardize("cell_type")
         """
         super().standardize(key)
         self.adata.obs = self.df
@@ -222,7 +222,7 @@ class MuDataCurator:
         """Raise ValidationError naming every failing modality, column and value; else return.
 
         Example:
-            >>> curator.validate()  # doctest: +SKIP
+            >>> curator.validate()
         """
         problems = self._problems()
         if problems:

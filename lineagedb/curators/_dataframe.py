@@ -57,7 +57,7 @@ class _Categoricals:
         """Replace synonyms and case variants in column ``key`` by the registry's values.
 
         Example:
-            >>> curator.cat.standardize("cell_type")  # doctest: +SKIP
+            >>> curator.cat.standardize("cell_type")
         """
         self._curator.standardize(key)
 
@@ -115,7 +115,7 @@ class DataFrameCurator:
         """Raise ValidationError naming every failing column and its bad values; else return.
 
         Example:
-            >>> curator.validate()  # doctest: +SKIP
+            >>> curator.validate()
         """
         problems = self._problems()
         self._validated = not problems
@@ -133,7 +133,7 @@ class DataFrameCurator:
         """Replace synonyms and case variants in ``key`` (or ``"all"``) by registry values.
 
         Example:
-            >>> curator.standardize("cell_type")  # doctest: +SKIP
+            >>> curator.standardize("cell_type")
         """
         for column in self._keys(key):
             field = self._categoricals[column]
@@ -223,7 +223,7 @@ class DataFrameCurator:
         Refuses (ValidationError) a table that does not validate; nothing is written then.
 
         Example:
-            >>> artifact = curator.save_artifact(key="samples.parquet")  # doctest: +SKIP
+            >>> artifact = curator.save_artifact(key="samples.parquet")
         """
         if self.fingerprint != fingerprint(self.df):  # not validated as it is now
             self.validate()
