@@ -74,6 +74,12 @@ class _Seeded:
             df = ln.datasets.df_iris_in_meter_study1()
             ln.Artifact.from_df(df, key="iris/study1.parquet", description="iris 1").save()
             ln.Artifact.from_anndata(_adata(), key="pbmc.h5ad").save()
+            _adata().write_h5ad(self.base / "pbmc.h5ad")  # outside storage, for open_backed()
+            import h5py
+            import numpy as np
+
+            with h5py.File(self.base / "raw.h5", "w") as handle:
+                handle["counts"] = np.arange(100)
             study_name = ln.Feature(name="study_name", type="category").save()
             ln.Feature(name="temperature", type="number", synonyms="Temp").save()
             features = ln.Feature.from_df(df)
@@ -95,7 +101,7 @@ class _Seeded:
         shutil.copytree(self.base, self.template, symlinks=True)
 
     def restore(self) -> None:
-        for name in ("lamin-tutorial", "home", "cache", "meta.csv", "meta_fixed.csv"):
+        for name in ("lamin-tutorial", "home", "cache", "meta.csv", "meta_fixed.csv", "pbmc.h5ad"):
             if (self.template / name).is_file():
                 shutil.copyfile(self.template / name, self.base / name)
                 continue
@@ -200,4 +206,13 @@ def _adata() -> Any:
     adata = ln.datasets.anndata_counts(n_obs=40, n_vars=10, seed=1, cell_types=("T cell", "B cell"))
     adata.layers["counts"] = adata.X.copy()
     adata.obsm["X_umap"] = np.random.default_rng(1).random((40, 2))
+    adata.obsp["distances"] = _distances(40)
+    adata.uns["method"] = "counts"
+    adata.raw = adata.copy()
     return adata
+
+
+def _distances(n: int) -> Any:
+    import scipy.sparse as sp
+
+    return sp.random(n, n, density=0.1, format="csr", random_state=1)
