@@ -28,7 +28,8 @@ Example:
     >>> try:
     ...     ln.Artifact.filter(key="missing.csv").one()
     ... except ln.errors.NotFound as error:
-    ...     print(error)  # doctest: +SKIP
+    ...     print(error)
+    No Artifact matches this query. Loosen the filter, or use .one_or_none() when none is fine.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ class _RunContext:
         """The tracked Transform, or None.
 
         Example:
-            >>> run_context.transform is None or run_context.transform.uid  # doctest: +SKIP
+            >>> run_context.transform is None or run_context.transform.uid
+            True
         """
         return session.tracked.transform
 

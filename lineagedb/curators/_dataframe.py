@@ -49,7 +49,8 @@ class _Categoricals:
         """Create registry records for the values of ``key`` that are not validated (``"all"``).
 
         Example:
-            >>> curator.cat.add_new_from("cell_type")  # doctest: +SKIP
+            >>> curator.cat.add_new_from("cell_type")
+            []
         """
         return self._curator.add_new_from(key, **fields)
 
@@ -181,7 +182,8 @@ class DataFrameCurator:
         add: validated values are records already.
 
         Example:
-            >>> curator.add_validated_from("cell_type")  # doctest: +SKIP
+            >>> curator.add_validated_from("cell_type")
+            []
         """
         from lineagedb.models import save
 
@@ -246,8 +248,9 @@ class DataFrameCurator:
         the same artifacts is returned as it is (LaminDB 0.70's behaviour).
 
         Example:
-            >>> artifact = curator.save_artifact(key="cells.parquet")  # doctest: +SKIP
-            >>> curator.save_collection(artifact, name="cells")  # doctest: +SKIP
+            >>> artifact = curator.save_artifact(key="cells.parquet")
+            >>> curator.save_collection(artifact, name="cells")
+            Collection(uid='...', name='cells', hash='wn9oawDAZr-uO0xYFBnU4g', ...)
         """
         from lineagedb.models import Collection
 

@@ -30,8 +30,14 @@ def lineage_graph(record: Any) -> Any:
     that made it (a Run's is itself).
 
     Example:
-        >>> graph = lineage_graph(artifact)  # doctest: +SKIP
-        >>> print(graph.source)  # doctest: +SKIP
+        >>> graph = lineage_graph(artifact)
+        >>> print(graph.source)
+        digraph lineage {
+            graph [rankdir=TB]
+            node [fontsize=10]
+            Artifact_1 [label="iris_studies/study0_raw_images/meta.csv" fillcolor="#fde68a" ...]
+        }
+        <BLANKLINE>
     """
     graph = _new_graph("lineage")
     seen: set[str] = set()

@@ -2,7 +2,8 @@
 the registries its values come from.
 
 Example:
-    >>> ln.Feature(name="temperature", type="number").save()  # doctest: +SKIP
+    >>> ln.Feature(name="temperature", type="number").save()
+    Feature(uid='...', name='temperature', type='number', synonyms='Temp', created_by_id=1)
 """
 
 from __future__ import annotations
@@ -113,8 +114,10 @@ class Feature(Record):
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.Feature(name="study_name", type="category").save()  # doctest: +SKIP
-        >>> ln.Feature(name="temperature", dtype="num", unit="°C").save()  # doctest: +SKIP
+        >>> ln.Feature(name="study_name", type="category").save()
+        Feature(uid='...', name='study_name', type='category', registries='core.ULabel', ...)
+        >>> ln.Feature(name="temperature", dtype="num", unit="°C").save()
+        Feature(uid='...', name='temperature', type='number', synonyms='Temp', created_by_id=1)
     """
 
     _search_fields = ("name", "description")
@@ -164,8 +167,9 @@ class Feature(Record):
         ones ``number``, boolean ones ``bool``; other dtypes are refused.
 
         Example:
-            >>> features = ln.Feature.from_df(df)  # doctest: +SKIP
-            >>> ln.save(features)  # doctest: +SKIP
+            >>> features = ln.Feature.from_df(df)
+            >>> ln.save(features)
+            [Feature(uid='...', name='sepal_length', ...), ...]
         """
         import pandas as pd
 

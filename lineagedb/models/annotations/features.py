@@ -261,7 +261,11 @@ class Annotated:
     """``labels`` and ``features`` of artifacts and collections.
 
     Example:
-        >>> artifact.labels, artifact.features  # doctest: +SKIP
+        >>> artifact.labels, artifact.features
+        (Labels:
+          📎 ulabels (1, core.ULabel): 'study0', Features:
+          external: FeatureSet(uid='...', n=1, registry='core.Feature')
+            🔗 study_name (1, core.ULabel): 'study0')
     """
 
     @property

@@ -5,7 +5,8 @@ in one slot; a FeatureValue (a number, text, flag, date or dict of a
 feature) is shared by every artifact that has it.
 
 Example:
-    >>> ln.models.ArtifactULabel.objects.filter(feature__name="x").count()  # doctest: +SKIP
+    >>> ln.models.ArtifactULabel.objects.filter(feature__name="x").count()
+    0
 """
 
 from __future__ import annotations
