@@ -2,7 +2,8 @@
 uids; the same members give the same record, shared by every artifact that has them.
 
 Example:
-    >>> ln.FeatureSet(ln.Feature.from_df(df)).save()  # doctest: +SKIP
+    >>> ln.FeatureSet(ln.Feature.from_df(df)).save().n
+    5
 """
 
 from __future__ import annotations
@@ -32,8 +33,9 @@ class FeatureSet(Record):
     the one of the same members without it.
 
     Example:
-        >>> features = ln.Feature.from_df(df)  # doctest: +SKIP
-        >>> ln.FeatureSet(features, name="iris measurements").save()  # doctest: +SKIP
+        >>> features = ln.Feature.from_df(df)
+        >>> ln.FeatureSet(features, name="iris measurements").save().name  # the same set
+        'iris'
         >>> ln.Schema(features, maximal_set=True).save()  # no other columns  # doctest: +SKIP
     """
 
@@ -103,7 +105,9 @@ class FeatureSet(Record):
         """Save the set and its member links (once: the same members give the same set).
 
         Example:
-            >>> ln.FeatureSet(features).save()  # doctest: +SKIP
+            >>> features = ln.Feature.filter(name__in=["temperature", "study_name"])
+            >>> ln.FeatureSet(features).save().n
+            2
         """
         from django.db import IntegrityError, transaction
 
@@ -133,7 +137,8 @@ class FeatureSet(Record):
         """The set's members (a QuerySet once saved).
 
         Example:
-            >>> feature_set.members.df()  # doctest: +SKIP
+            >>> schema.members.count()
+            5
         """
         pending = self._pending_members
         if pending is not None:
@@ -178,7 +183,7 @@ def member_model(feature_set: FeatureSet) -> Any:
     """The registry of a feature set's members, from its ``registry`` (``bionty.Gene``).
 
     Example:
-        >>> member_model(feature_set).__name__  # doctest: +SKIP
+        >>> member_model(schema).__name__
         'Feature'
     """
     from django.apps import apps

@@ -5,10 +5,10 @@
 numbers, text, dates and labels. ``artifact.labels`` is models/labeling.py.
 
 Example:
-    >>> artifact.labels.add(ln.ULabel.filter(name="study0"), feature=study_name)  # doctest: +SKIP
-    >>> artifact.features  # doctest: +SKIP
+    >>> artifact.labels.add(ln.ULabel.filter(name="study0"), feature=study_name)
+    >>> artifact.features
     Features:
-      external: FeatureSet(uid='…', n=1, registry='core.Feature')
+      external: FeatureSet(uid='...', n=1, registry='core.Feature')
         🔗 study_name (1, core.ULabel): 'study0'
 """
 
@@ -42,8 +42,10 @@ class FeatureManager:
     """The feature sets of an artifact or collection, by slot.
 
     Example:
-        >>> artifact.features.add(ln.Feature.from_df(df))  # doctest: +SKIP
-        >>> artifact.features["columns"].df()  # doctest: +SKIP
+        >>> artifact.features.add(ln.Feature.from_df(df), slot="columns").name  # found by hash
+        'iris'
+        >>> artifact.features["columns"].count()
+        5
     """
 
     def __init__(self, host: Any) -> None:
@@ -53,8 +55,8 @@ class FeatureManager:
         """{slot: FeatureSet} of the host.
 
         Example:
-            >>> artifact.features.by_slot()  # doctest: +SKIP
-            {'columns': FeatureSet(uid='…', n=5, registry='core.Feature')}
+            >>> artifact.features.by_slot()
+            {'external': FeatureSet(uid='...', n=1, registry='core.Feature', ...)}
         """
         return sets_by_slot(self._host)
 
@@ -71,7 +73,8 @@ class FeatureManager:
         """Link the set of these features to the host in ``slot`` (DataFrames: ``columns``).
 
         Example:
-            >>> artifact.features.add(ln.Feature.from_df(df))  # doctest: +SKIP
+            >>> artifact.features.add(ln.Feature.from_df(df)).n
+            5
         """
         host = self._host
         require_saved(host, "features")
@@ -88,7 +91,8 @@ class FeatureManager:
         """Link the registered features named like the DataFrame's columns, in slot ``columns``.
 
         Example:
-            >>> artifact.features.add_from_df()  # doctest: +SKIP
+            >>> df_artifact.features.add_from_df().n
+            5
         """
         host = self._host
         if getattr(host, "accessor", None) != "DataFrame":
@@ -111,7 +115,7 @@ class FeatureManager:
         module). The AnnData is opened in place, not loaded.
 
         Example:
-            >>> artifact.features.add_from_anndata(var_field=ln.Feature.name)  # doctest: +SKIP
+            >>> adata_artifact.features.add_from_anndata(var_field=ln.Feature.name)
         """
         host = self._host
         require_saved(host, "features")
@@ -158,9 +162,13 @@ class FeatureManager:
         ``ln.Artifact.filter(temperature__gt=37)``.
 
         Example:
+            >>> _ = ln.Feature(name="donor", dtype="str").save()
+            >>> _ = ln.Feature(name="cell_types", dtype="cat[ULabel]").save()
             >>> artifact.features.add_values(
             ...     {"temperature": 37.2, "donor": "D1", "cell_types": ["T cell", "B cell"]}
-            ... )  # doctest: +SKIP
+            ... )
+            >>> ln.Artifact.filter(temperature__gt=37).one() == artifact
+            True
         """
         host = self._host
         require_saved(host, "feature values")
@@ -198,8 +206,9 @@ class FeatureManager:
         """The artifact's feature values by feature name (labels by name; lists where several).
 
         Example:
-            >>> artifact.features.get_values()  # doctest: +SKIP
-            {'cell_types': ['B cell', 'T cell'], 'donor': 'D1', 'temperature': 37.2}
+            >>> artifact.features.add_values({"temperature": 37.2})
+            >>> artifact.features.get_values()
+            {'study_name': 'study0', 'temperature': 37.2}
         """
         host = self._host
         found: dict[str, list[Any]] = {}
@@ -229,7 +238,10 @@ class FeatureManager:
         """Remove the artifact's values (and labels) of features (names or records); ``value`` only.
 
         Example:
+            >>> artifact.features.add_values({"temperature": 37.2})
             >>> artifact.features.remove_values("temperature")
+            >>> artifact.features.get_values()
+            {'study_name': 'study0'}
         """
         host = self._host
         require_saved(host, "feature values")
@@ -273,7 +285,9 @@ class Annotated:
         """The labels: ``add(records, feature=...)``, ``get(feature)``, ``remove``, ``add_from``.
 
         Example:
-            >>> artifact.labels.add(ulabels.study0, feature=features.study_name)  # doctest: +SKIP
+            >>> artifact.labels.add(ulabels.study0, feature=study_name)
+            >>> artifact.labels.get(study_name, flat_names=True)
+            ['study0']
         """
         return LabelManager(self)
 
@@ -282,6 +296,8 @@ class Annotated:
         """The feature sets by slot: ``add(features, slot=...)``, ``[slot]``, ``add_values``.
 
         Example:
-            >>> artifact.features["columns"].df()  # doctest: +SKIP
+            >>> _ = df_artifact.features.add_from_df()
+            >>> df_artifact.features["columns"].df().name.tolist()[:2]
+            ['iris_organism_name', 'petal_length']
         """
         return FeatureManager(self)

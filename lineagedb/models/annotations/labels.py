@@ -33,7 +33,7 @@ class LabelManager:
     """The labels of an artifact or collection: ``add``, ``get``, ``remove``, ``add_from``.
 
     Example:
-        >>> artifact.labels.get(features.study_name, flat_names=True)  # doctest: +SKIP
+        >>> artifact.labels.get(study_name, flat_names=True)
         ['study0']
     """
 
@@ -49,8 +49,11 @@ class LabelManager:
         transaction with a constant number of queries.
 
         Example:
-            >>> setosa = ln.ULabel.from_values(["setosa"])  # doctest: +SKIP
-            >>> artifact.labels.add(setosa, feature=species)  # doctest: +SKIP
+            >>> species = ln.Feature(name="species", type="category").save()
+            >>> setosa = ln.ULabel.from_values(["setosa"])
+            >>> artifact.labels.add(setosa, feature=species)
+            >>> artifact.labels.get(species, flat_names=True)
+            ['setosa']
         """
         host = self._host
         require_saved(host, "labels")
@@ -145,7 +148,8 @@ class LabelManager:
         ``{registry: QuerySet}``.
 
         Example:
-            >>> artifact.labels.get(features.iris_organism_name).df()  # doctest: +SKIP
+            >>> artifact.labels.get(study_name).df().name.tolist()
+            ['study0']
         """
         if not isinstance(feature, Feature):
             raise WrongType(f"feature must be a Feature, not {type(feature).__name__}.")
@@ -225,7 +229,8 @@ class LabelManager:
         """Every ULabel linked to the host (other registries: ``artifact.cell_types.all()``).
 
         Example:
-            >>> artifact.labels.all().df()  # doctest: +SKIP
+            >>> artifact.labels.all().df().name.tolist()
+            ['study0']
         """
         link = link_for(type(self._host), ULabel)
         ids = link.through.objects.filter(**{link.host_field: self._host}).values("ulabel_id")
@@ -254,8 +259,8 @@ def label_records(model: Any, items: Any, feature: Feature | None = None) -> lis
     field); a clear error, before anything is written, for anything else.
 
     Example:
-        >>> label_records(ln.ULabel, ["study0"], feature)  # doctest: +SKIP
-        [ULabel(uid='…', name='study0')]
+        >>> label_records(ln.ULabel, ["study0"], feature)
+        [ULabel(uid='...', name='study0', created_by_id=1)]
     """
     listed = as_records(items)
     wrong = [item for item in listed if not isinstance(item, (model, str))]

@@ -106,8 +106,9 @@ class FeatureValue(Record):
     queries such as ``ln.Artifact.filter(temperature__gt=37.5)``.
 
     Example:
-        >>> artifact.features.add_values({"temperature": 37.2})  # doctest: +SKIP
-        >>> ln.models.FeatureValue.filter(feature__name="temperature").df()  # doctest: +SKIP
+        >>> artifact.features.add_values({"temperature": 37.2})
+        >>> ln.models.FeatureValue.filter(feature__name="temperature").df().value.tolist()
+        [37.2]
     """
 
     _name_field = "text"

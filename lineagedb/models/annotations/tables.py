@@ -9,8 +9,10 @@ host's columns as features (slot ``columns``) and its categorical values as
 labels under them; ``link_column_labels`` does the second part alone.
 
 Example:
-    >>> categoricals = check_table(df, ln.Schema.get(name="samples"))  # doctest: +SKIP
-    >>> annotate_with_table(artifact, df, categoricals)  # doctest: +SKIP
+    >>> categoricals = check_table(df, ln.Schema.get(name="iris"))
+    >>> annotate_with_table(df_artifact, df, categoricals)
+    >>> df_artifact.labels.get(ln.Feature.get(name="iris_organism_name"), flat_names=True)
+    ['setosa', 'versicolor']
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def table_problems_for(
     ULabel).
 
     Example:
-        >>> table_problems_for(df, [], {"cell_type": "name"})  # doctest: +SKIP
+        >>> table_problems_for(adata.obs.assign(cell_type="T-cell"), [], {"cell_type": "name"})
         ["column 'cell_type' has values not in ULabel: 'T-cell'"]
     """
     columns = [(feature.name, feature.type) for feature in required]
@@ -53,8 +55,8 @@ def check_table(df: Any, schema: Any) -> list[str]:
     """Raise ValidationError unless ``df`` fits ``schema``; its category columns otherwise.
 
     Example:
-        >>> check_table(df, ln.Schema.get(name="samples"))  # doctest: +SKIP
-        ['cell_type']
+        >>> check_table(df, ln.Schema.get(name="iris"))
+        ['iris_organism_name']
     """
     if not isinstance(schema, FeatureSet) or schema._state.adding:
         raise InvalidArgument(
@@ -80,7 +82,10 @@ def annotate_with_table(host: Any, df: Any, categoricals: list[str] | dict[str, 
     field}`` for values of other registries (``bt.CellType.name``).
 
     Example:
-        >>> annotate_with_table(artifact, df, {"cell_type": bt.CellType.name})  # doctest: +SKIP
+        >>> obs = adata.obs  # cell types are ULabels here; bt.CellType.name with bionty
+        >>> annotate_with_table(adata_artifact, obs, {"cell_type": ln.ULabel.name})
+        >>> sorted(adata_artifact.labels.all().values_list("name", flat=True))
+        ['B cell', 'T cell']
     """
     features = list(Feature.objects.filter(name__in=[str(c) for c in df.columns]))
     if features:
@@ -94,8 +99,11 @@ def link_column_labels(
     """Link the records named by each categorical column's values, under its feature.
 
     Example:
-        >>> by_name = {"cell_type": cell_type}  # doctest: +SKIP
-        >>> link_column_labels(artifact, df, ["cell_type"], by_name)  # doctest: +SKIP
+        >>> cell_type = ln.Feature(name="cell_type", type="category").save()
+        >>> by_name = {"cell_type": cell_type}
+        >>> link_column_labels(adata_artifact, adata.obs, ["cell_type"], by_name)
+        >>> adata_artifact.labels.get(cell_type, flat_names=True)
+        ['B cell', 'T cell']
     """
     fields = categoricals if isinstance(categoricals, dict) else dict.fromkeys(categoricals)
     for column, field in fields.items():
@@ -155,9 +163,9 @@ def table_problems(
         extra_allowed: False: columns beyond ``required`` are a problem too.
 
     Example:
-        >>> table_problems(df, [("count", "number")], {"cell_type": "name"}, labels)
-        ... # doctest: +SKIP
-        ["column 'cell_type' has values not in ULabel: 'T-cell' ('T-cell' is a synonym ...)"]
+        >>> obs = adata.obs.assign(cell_type=["T-cell"] * 40)
+        >>> table_problems(obs, [("n_genes", "number")], {"cell_type": "name"}, ln.ULabel.filter())
+        ["column 'cell_type' has values not in ULabel: 'T-cell'"]
     """
     problems = []
     missing = [name for name, _ in required if name not in df.columns]
