@@ -7,7 +7,8 @@ every example so that none sees another's writes — with these names in its
 namespace: ``ln``, ``df`` (iris in metres), ``adata`` (a small AnnData),
 ``artifact`` (``iris_studies/study0_raw_images/meta.csv``, registered in
 place), ``df_artifact``, ``adata_artifact``, ``collection``, ``transform``,
-``run``, ``accessor`` (``adata_artifact.open()``), ``curator`` (a
+``run``, ``accessor`` (``adata_artifact.open()``), ``ds`` (a MappedCollection of
+``a.h5ad`` and ``b.h5ad``), ``curator`` (a
 DataFrameCurator of ``adata.obs``), ``study_name`` and ``temperature`` (features), ``feature`` (a
 category feature with labels), ``schema`` (a FeatureSet), ``ulabels`` (a
 lookup of the labels), ``storage``, ``folder``. The working directory is
@@ -74,7 +75,8 @@ class _Seeded:
             df = ln.datasets.df_iris_in_meter_study1()
             ln.Artifact.from_df(df, key="iris/study1.parquet", description="iris 1").save()
             ln.Artifact.from_anndata(_adata(), key="pbmc.h5ad").save()
-            _adata().write_h5ad(self.base / "pbmc.h5ad")  # outside storage, for open_backed()
+            for name in ("pbmc.h5ad", "a.h5ad", "b.h5ad"):  # outside storage: open_backed, mapped
+                _adata().write_h5ad(self.base / name)
             import h5py
             import numpy as np
 
@@ -161,8 +163,10 @@ def _seeded_doctest(request: pytest.FixtureRequest) -> Iterator[None]:
         with _environment(_seeded.home, _seeded.base / "cache"):
             namespace.update(_namespace(_seeded.root))
             accessor = namespace["accessor"] = namespace["adata_artifact"].open()
+            ds = namespace["ds"] = _mapped()
             yield
             accessor.close()
+            ds.close()
             _disconnect()
     finally:
         os.chdir(cwd)
@@ -195,6 +199,12 @@ def _namespace(root: Path) -> dict[str, Any]:
             _adata().obs, categoricals={"cell_type": ln.ULabel.name}
         ),
     }
+
+
+def _mapped() -> Any:
+    from lineagedb.arrays.mapped import MappedCollection
+
+    return MappedCollection(["a.h5ad", "b.h5ad"], obs_keys=["cell_type"])
 
 
 def _adata() -> Any:

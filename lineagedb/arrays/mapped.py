@@ -352,7 +352,7 @@ class MappedCollection:
         """The sorted set of labels of ``label_key`` over all stores.
 
         Example:
-            >>> ds.get_merged_categories("cell_type")  # doctest: +SKIP
+            >>> ds.get_merged_categories("cell_type")
             ['B cell', 'T cell']
         """
         labels = self._labels_of(label_key)
@@ -391,7 +391,7 @@ class MappedCollection:
         """Close this process's file handles.
 
         Example:
-            >>> ds.close()  # doctest: +SKIP
+            >>> ds.close()
         """
         self._close_stores()
         self._closed = True
@@ -401,7 +401,7 @@ class MappedCollection:
         """Whether ``close()`` was called.
 
         Example:
-            >>> ds.closed  # doctest: +SKIP
+            >>> ds.closed
             False
         """
         return self._closed
