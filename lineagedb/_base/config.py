@@ -59,8 +59,8 @@ def cache_dir() -> Path:
     platform's cache directory (``~/.cache/lineagedb`` on Linux).
 
     Example:
-        >>> cache_dir().name  # doctest: +SKIP
-        'lineagedb'
+        >>> cache_dir().name  # here LINEAGEDB_CACHE_DIR names it; else the platform's
+        'cache'
     """
     if cache_dir_override is not None:
         return cache_dir_override

@@ -79,8 +79,8 @@ class Session:
 
     Example:
         >>> from lineagedb._base.session import session
-        >>> session.is_connected  # doctest: +SKIP
-        False
+        >>> session.is_connected
+        True
     """
 
     def __init__(self) -> None:
@@ -102,8 +102,8 @@ class Session:
         """Which instance is connected: its name and database (two may share a name).
 
         Example:
-            >>> session.instance_key  # doctest: +SKIP
-            'data|sqlite:////home/me/data/.lineagedb/lineagedb.sqlite3'
+            >>> session.instance_key
+            'lamin-tutorial|sqlite:///.../lamin-tutorial/.lineagedb/lineagedb.sqlite3'
         """
         if self.instance is None:
             return None
@@ -173,8 +173,8 @@ def default_storage() -> Any:
     """The Storage record of the connected instance's default storage.
 
     Example:
-        >>> default_storage().root  # doctest: +SKIP
-        '/home/me/lamin-tutorial'
+        >>> default_storage().root
+        '.../lamin-tutorial'
     """
     session.ensure_connected()
     return session.storage_record

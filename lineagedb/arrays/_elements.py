@@ -56,9 +56,9 @@ class SparseArray:
     ranges in one read); the other axis is selected after reading.
 
     Example:
-        >>> X = accessor.X  # doctest: +SKIP
-        >>> X[[5, 1, 9]].shape  # doctest: +SKIP
-        (3, 32738)
+        >>> X = accessor.X
+        >>> X[[5, 1, 9]].shape
+        (3, 10)
     """
 
     def __init__(self, group: Any, source: Bytes | None) -> None:
@@ -77,8 +77,8 @@ class SparseArray:
         """The compressed axis' pointers, read once.
 
         Example:
-            >>> accessor.X.indptr[:3]  # doctest: +SKIP
-            array([0, 12, 30])
+            >>> accessor.X.indptr[:3]
+            array([0, 1, 2])
         """
         if self._indptr is None:
             self._indptr = np.asarray(self.group["indptr"][:], dtype=np.int64)
@@ -97,8 +97,8 @@ class SparseArray:
         """The whole matrix as a scipy sparse matrix.
 
         Example:
-            >>> accessor.X.to_memory().nnz  # doctest: +SKIP
-            2282976
+            >>> accessor.X.to_memory().nnz
+            40
         """
         return self.read(range(self.shape[0]), range(self.shape[1]))
 

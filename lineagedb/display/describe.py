@@ -17,8 +17,8 @@ def summary(record: Any, *, with_updated_at: bool = False) -> str:
     """A record as one line: its non-empty own fields, no foreign keys.
 
     Example:
-        >>> summary(artifact)  # doctest: +SKIP
-        "Artifact(uid='Jcs76l0nQW6Oi1go0aeP', key='meta.csv', suffix='.csv', ...)"
+        >>> summary(artifact)
+        "Artifact(uid='...', key='iris_studies/study0_raw_images/meta.csv', suffix='.csv', ...)"
     """
     parts = []
     for field in record._meta.concrete_fields:
@@ -81,7 +81,12 @@ def describe(record: Any, run: Any = None, annotations: Annotations | None = Non
     links that are not set are left out.
 
     Example:
-        >>> print(describe(artifact, artifact.run))  # doctest: +SKIP
+        >>> print(describe(artifact, artifact.run))
+        Artifact(uid='...', key='iris_studies/study0_raw_images/meta.csv', ...)
+        <BLANKLINE>
+        Provenance:
+          📎 storage: Storage(uid='...', root='.../lamin-tutorial', type='local')
+          📎 created_by: User(uid='00000000', handle='anonymous')
     """
     lines = [summary(record, with_updated_at=True)]
     linked = []
@@ -135,10 +140,14 @@ def features_section(annotations: Annotations) -> list[str]:
     Category features show the labels linked to this host under them.
 
     Example:
-        >>> for line in features_section(artifact.features._annotations()):  # doctest: +SKIP
-        ...     print(line)
+        >>> line = FeatureLine("iris_organism_name", "category", registries="core.ULabel")
+        >>> line.labels = ["setosa", "versicolor", "virginica"]
+        >>> features = [line, FeatureLine("petal_length", "number")]
+        >>> slot = SlotLines("columns", schema, features=features)
+        >>> for text in features_section(Annotations(slots=[slot], labels=[])):
+        ...     print(text)
         Features:
-          columns: FeatureSet(uid='…', n=5, registry='core.Feature')
+          columns: FeatureSet(uid='...', name='iris', n=5, registry='core.Feature')
             🔗 iris_organism_name (3, core.ULabel): 'setosa', 'versicolor', 'virginica'
             petal_length (number)
     """

@@ -39,8 +39,8 @@ def rows(
     """``columns`` of the rows of ``model`` whose fields equal ``where``, by id.
 
     Example:
-        >>> rows(Artifact, ("id",), limit=1, hash="XUFAKrxLKna5cZ2REBfFkg")  # doctest: +SKIP
-        [(12,)]
+        >>> rows(ln.Artifact, ("id",), limit=1, hash=artifact.hash) == [(artifact.pk,)]
+        True
     """
     sql = _select(model, columns, tuple(where))
     if limit is not None:
