@@ -47,7 +47,9 @@ class Storage(Record):
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.Storage(root="/data/shared", description="lab share").save().type
+        >>> from pathlib import Path
+        >>> shared = str(Path("shared").resolve())  # a folder beside the instance
+        >>> ln.Storage(root=shared, description="lab share").save().type
         'local'
     """
 
@@ -95,8 +97,9 @@ class Storage(Record):
         """The root as a UPath.
 
         Example:
-            >>> ln.Storage(root="/data/shared").save().path
-            PosixUPath('/data/shared')
+            >>> from pathlib import Path
+            >>> ln.Storage(root=str(Path("shared").resolve())).save().path
+            PosixUPath('.../shared')
         """
         # Building a UPath costs ~70 µs; artifacts ask for their storage's root often.
         cached = self.__dict__.get("_root_path")
