@@ -7,11 +7,13 @@ every example so that none sees another's writes — with these names in its
 namespace: ``ln``, ``df`` (iris in metres), ``adata`` (a small AnnData),
 ``artifact`` (``iris_studies/study0_raw_images/meta.csv``, registered in
 place), ``df_artifact``, ``adata_artifact``, ``collection``, ``transform``,
-``run``, ``accessor`` (``adata_artifact.open()``), ``ds`` (a MappedCollection of
-``a.h5ad`` and ``b.h5ad``), ``curator`` (a
-DataFrameCurator of ``adata.obs``), ``study_name`` and ``temperature`` (features), ``feature`` (a
-category feature with labels), ``schema`` (a FeatureSet), ``ulabels`` (a
-lookup of the labels), ``storage``, ``folder``. The working directory is
+``run``, ``accessor`` (``adata_artifact.open()``), ``ds`` (a
+MappedCollection of ``a.h5ad`` and ``b.h5ad``), ``curator`` (a
+DataFrameCurator of ``adata.obs``), ``annotate`` (0.70's
+``ln.Annotate.from_df(df)``), ``study_name`` and ``temperature``
+(features), ``feature`` (a category feature with labels), ``schema`` (a
+FeatureSet), ``ulabels`` (a lookup of the labels), ``storage``, ``folder``.
+The working directory is
 the seeded instance's parent, so ``./lamin-tutorial/...`` is its storage;
 it holds ``meta.csv`` and ``meta_fixed.csv`` (outside every storage). An
 example that cannot run says why in a comment before its
@@ -178,9 +180,10 @@ def _namespace(root: Path) -> dict[str, Any]:
     ln.setup.init(storage=root)
     ln.settings.verbosity = "error"
     artifact = ln.Artifact.get(key="iris_studies/study0_raw_images/meta.csv")
+    df = ln.datasets.df_iris_in_meter_study1()
     return {
         "ln": ln,
-        "df": ln.datasets.df_iris_in_meter_study1(),
+        "df": df,
         "adata": _adata(),
         "artifact": artifact,
         "df_artifact": ln.Artifact.get(key="iris/study1.parquet"),
@@ -195,6 +198,7 @@ def _namespace(root: Path) -> dict[str, Any]:
         "ulabels": ln.ULabel.lookup(),
         "storage": ln.Storage.filter().first(),
         "folder": str(root / "iris_studies" / "study0_raw_images"),
+        "annotate": ln.Annotate.from_df(df, categoricals={"iris_organism_name": ln.ULabel.name}),
         "curator": ln.curators.DataFrameCurator(
             _adata().obs, categoricals={"cell_type": ln.ULabel.name}
         ),

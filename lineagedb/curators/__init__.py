@@ -12,10 +12,11 @@ refuses data that does not validate. ``_dataframe.py`` holds the DataFrame
 curators, ``_arrays.py`` the AnnData and MuData ones.
 
 Example:
-    >>> curator = ln.curators.DataFrameCurator(df, schema)  # doctest: +SKIP
-    >>> curator.validate()  # doctest: +SKIP
-    >>> curator.standardize("cell_type")  # doctest: +SKIP
-    >>> curator.save_artifact(key="samples.parquet")  # doctest: +SKIP
+    >>> curator = ln.curators.DataFrameCurator(df, schema)
+    >>> curator.validate()
+    >>> curator.standardize("iris_organism_name")
+    >>> curator.save_artifact(key="iris/study1.parquet").n_observations
+    75
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ class Annotate:
     """LaminDB 0.70's entry point: ``ln.Annotate.from_df(df, categoricals=..., columns=...)``.
 
     Example:
-        >>> ln.Annotate.from_df(df, categoricals={"cell_type": ln.ULabel.name})  # doctest: +SKIP
+        >>> ln.Annotate.from_df(df, categoricals={"iris_organism_name": ln.ULabel.name}).validate()
+        True
     """
 
     @staticmethod
@@ -42,7 +44,9 @@ class Annotate:
         """A curator for an AnnData (its ``validate()`` raises ValidationError).
 
         Example:
-            >>> ln.Annotate.from_anndata(adata, var_index=ln.Feature.name)  # doctest: +SKIP
+            >>> ln.Annotate.from_anndata(adata, var_index=ln.Feature.name).validate()
+            Traceback (most recent call last):
+            lineagedb.errors.ValidationError: ... var names not in the registry: ...
         """
         return AnnDataCurator(adata, categoricals=categoricals, var_index=var_index)
 
@@ -56,7 +60,11 @@ class Annotate:
         """A curator for a MuData (its ``validate()`` raises ValidationError).
 
         Example:
-            >>> ln.Annotate.from_mudata(mdata, var_index={"rna": ln.Feature.name})  # doctest: +SKIP
+            >>> import mudata
+            >>> with mudata.set_options(pull_on_update=False):  # mudata 0.4's behaviour
+            ...     mdata = mudata.MuData({"rna": adata})
+            >>> ln.Annotate.from_mudata(mdata, var_index={"rna": ln.Feature.name})
+            <lineagedb.curators._arrays.MuDataCurator object at ...>
         """
         return MuDataCurator(mdata, var_index=var_index, categoricals=categoricals)
 
@@ -67,6 +75,7 @@ class Annotate:
         """A curator for a DataFrame whose ``validate()`` returns a bool.
 
         Example:
-            >>> ln.Annotate.from_df(df, categoricals={"species": ln.ULabel.name})  # doctest: +SKIP
+            >>> ln.Annotate.from_df(df, categoricals={"iris_organism_name": ln.ULabel.name})
+            <lineagedb.curators._dataframe.AnnotateDataFrame object at ...>
         """
         return AnnotateDataFrame(df, categoricals=categoricals, columns=columns)

@@ -75,9 +75,9 @@ class DataFrameCurator:
         columns: The field naming columns (``ln.Feature.name``).
 
     Example:
-        >>> features = ln.Feature.filter(name__in=["cell_type", "count"])  # doctest: +SKIP
-        >>> schema = ln.Schema(features).save()  # doctest: +SKIP
-        >>> ln.curators.DataFrameCurator(df, schema).validate()  # doctest: +SKIP
+        >>> features = ln.Feature.filter(name__in=["sepal_length", "iris_organism_name"])
+        >>> schema = ln.Schema(features).save()
+        >>> ln.curators.DataFrameCurator(df, schema).validate()
     """
 
     def __init__(
@@ -152,7 +152,8 @@ class DataFrameCurator:
         """Create ULabels for the non-validated values of ``key`` (or ``"all"``); synonyms excepted.
 
         Example:
-            >>> curator.add_new_from("donor")  # doctest: +SKIP
+            >>> curator.add_new_from("cell_type")  # all of them are ULabels already
+            []
         """
         from lineagedb.models import save
 
@@ -287,7 +288,7 @@ class AnnotateDataFrame(DataFrameCurator):
         """True if the table validates; else False, with the problems logged.
 
         Example:
-            >>> annotate.validate()  # doctest: +SKIP
+            >>> annotate.validate()
             True
         """
         problems = self._problems()
@@ -301,7 +302,10 @@ class AnnotateDataFrame(DataFrameCurator):
         """Register a Feature for every column that has none (typed from its dtype).
 
         Example:
-            >>> annotate.add_new_from_columns()  # doctest: +SKIP
+            >>> annotate.add_new_from_columns()  # the features exist already
+            []
+            >>> ln.Feature.filter(name="iris_organism_name").exists()
+            True
         """
         from lineagedb.models import save
 
@@ -317,7 +321,8 @@ class AnnotateDataFrame(DataFrameCurator):
         """ULabel names as attributes (``annotate.lookup().setosa``).
 
         Example:
-            >>> annotate.lookup()  # doctest: +SKIP
+            >>> annotate.lookup().setosa.name
+            'setosa'
         """
         return ULabel.lookup()
 
@@ -327,7 +332,8 @@ class AnnotateDataFrame(DataFrameCurator):
         """Save the validated table with its features and labels.
 
         Example:
-            >>> annotate.save_artifact(description="iris")  # doctest: +SKIP
+            >>> annotate.save_artifact(description="iris").n_observations
+            75
         """
         if not self.validate():
             raise ValidationError("The DataFrame does not validate; see the warnings above.")
