@@ -25,9 +25,11 @@ class FolderStatus:
     artifact registers (neither as a file nor inside a registered folder).
 
     Example:
-        >>> report = status("./data/runs")  # doctest: +SKIP
-        >>> report.changed  # doctest: +SKIP
-        [('runs/run1/counts.csv', 'UNqiXZyNVfszqTdh0001', 'size 4 → 6 bytes')]
+        >>> with open(artifact.path.path, "a") as handle:
+        ...     _ = handle.write("iris-c.jpg,setosa\\n")
+        >>> report = status("./lamin-tutorial/iris_studies")
+        >>> report.changed
+        [('iris_studies/study0_raw_images/meta.csv', '...', 'size 170 → 188 bytes')]
     """
 
     storage_root: str
@@ -57,8 +59,8 @@ def status(path: str | Path = ".") -> FolderStatus:
     (``.lineagedb/``) are lineagedb's own and not listed.
 
     Example:
-        >>> status("./data/runs").changed  # doctest: +SKIP
-        [('runs/run1/counts.csv', 'UNqiXZyNVfszqTdh0001', 'size 4 → 6 bytes')]
+        >>> status("./lamin-tutorial/iris_studies").changed  # nothing changed
+        []
     """
     folder = Path(path).expanduser().resolve()
     if not folder.is_dir():

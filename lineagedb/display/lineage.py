@@ -93,8 +93,14 @@ def parents_graph(
     ``label(r)`` names a node. Edges point from parent to child.
 
     Example:
-        >>> graph = parents_graph(transform, lambda t: list(t.parents.all()), str)  # doctest: +SKIP
-        >>> print(graph.source)  # doctest: +SKIP
+        >>> graph = parents_graph(transform, lambda t: list(t.parents.all()), lambda t: t.name)
+        >>> print(graph.source)
+        digraph parents {
+            graph [rankdir=TB]
+            node [fontsize=10]
+            Transform_1 [label="My pipeline" fillcolor="#fde68a" shape=box style=filled]
+        }
+        <BLANKLINE>
     """
     graph = _new_graph("parents")
     seen: set[Any] = set()

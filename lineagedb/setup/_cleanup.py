@@ -58,8 +58,8 @@ def leftovers(min_age_seconds: float) -> list[Any]:
     may belong to a save in progress and are left alone.
 
     Example:
-        >>> leftovers(min_age_seconds=900)  # doctest: +SKIP
-        [PosixUPath('/data/.lineagedb/.lineagedb-tmp-3f2a...')]
+        >>> leftovers(min_age_seconds=900)  # none in the seeded instance
+        []
     """
     from lineagedb._base.session import default_storage
     from lineagedb.models import Artifact, Storage

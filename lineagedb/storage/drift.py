@@ -31,9 +31,13 @@ def change(location: Location, expected: ContentHash, since: float) -> str | Non
         since: When they were registered (seconds since the epoch).
 
     Example:
-        >>> change(Location(path), recorded, registered_at)
-        ... # doctest: +SKIP
-        'size 4 → 6 bytes'
+        >>> import time
+        >>> from lineagedb.storage.location import Location
+        >>> recorded = Location("meta.csv").hash()
+        >>> with open("meta.csv", "a") as handle:
+        ...     _ = handle.write("iris-b.jpg,setosa\\n")
+        >>> change(Location("meta.csv"), recorded, time.time() - 60)
+        'size 32 → 50 bytes'
     """
     if not location.is_local:
         try:
