@@ -97,7 +97,7 @@ class MappedCollection:
     Example:
         >>> paths = ["a.h5ad", "b.h5ad"]
         >>> ds = MappedCollection(paths, obs_keys=["cell_type"], join="outer")
-        >>> loader = DataLoader(ds, batch_size=256, num_workers=2)  # doctest: +SKIP
+        >>> loader = DataLoader(ds, batch_size=256, num_workers=2)  # PyTorch  # doctest: +SKIP
     """
 
     def __init__(
@@ -249,8 +249,8 @@ class MappedCollection:
         """A ``DataLoader`` ``worker_init_fn`` that opens the worker's own handles up front.
 
         Example:
-            >>> init = ds.torch_worker_init_fn  # doctest: +SKIP
-            >>> DataLoader(ds, num_workers=2, worker_init_fn=init)  # doctest: +SKIP
+            >>> init = ds.torch_worker_init_fn  # needs PyTorch  # doctest: +SKIP
+            >>> DataLoader(ds, num_workers=2, worker_init_fn=init)  # PyTorch  # doctest: +SKIP
         """
         import torch
 

@@ -10,10 +10,10 @@ downloaded.
 Example:
     >>> import lineagedb as ln
     >>> from lineagedb import bionty as bt
-    >>> ln.setup.init(storage="./lamin-tutorial", schema="bionty")  # doctest: +SKIP
-    >>> bt.CellType.public().search("T cell").head(3)  # doctest: +SKIP
-    >>> records = bt.CellType.from_values(["T cell", "B cell"])  # doctest: +SKIP
-    >>> ln.save(records)  # doctest: +SKIP
+    >>> ln.setup.init(storage="./lamin-tutorial", schema="bionty")  # bionty  # doctest: +SKIP
+    >>> bt.CellType.public().search("T cell").head(3)  # bionty  # doctest: +SKIP
+    >>> records = bt.CellType.from_values(["T cell", "B cell"])  # bionty  # doctest: +SKIP
+    >>> ln.save(records)  # no bionty in the doctest instance  # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ class BiontySettings:
     """Defaults of the bionty registries for this process.
 
     Example:
-        >>> bt.settings.organism = "human"  # doctest: +SKIP
+        >>> bt.settings.organism = "human"  # no bionty in the doctest instance  # doctest: +SKIP
     """
 
     def __init__(self) -> None:

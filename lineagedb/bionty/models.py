@@ -8,9 +8,9 @@ hashes of the ontology id (Gene: the Ensembl id), so a term has the same uid
 in every instance — LaminDB's, too.
 
 Example:
-    >>> import lineagedb.bionty as bt  # doctest: +SKIP
+    >>> import lineagedb.bionty as bt  # no bionty in the doctest instance  # doctest: +SKIP
     >>> t_cell = bt.CellType.from_public(ontology_id="CL:0000084").save()  # doctest: +SKIP
-    >>> t_cell.uid  # doctest: +SKIP
+    >>> t_cell.uid  # no bionty in the doctest instance  # doctest: +SKIP
     '22LvKd01'
 """
 
@@ -139,7 +139,7 @@ class Organism(registry.BioRegistry, Record):
     """A species: name (``human``), scientific name and NCBI Taxonomy id.
 
     Example:
-        >>> bt.Organism.from_public(name="mouse").save()  # doctest: +SKIP
+        >>> bt.Organism.from_public(name="mouse").save()  # bionty  # doctest: +SKIP
     """
 
     _search_fields = ("name", "scientific_name", "ontology_id")
@@ -173,7 +173,7 @@ class Gene(registry.BioRegistry, Record):
     """A gene of an organism: symbol, Ensembl id, biotype.
 
     Example:
-        >>> bt.settings.organism = "human"  # doctest: +SKIP
+        >>> bt.settings.organism = "human"  # no bionty in the doctest instance  # doctest: +SKIP
         >>> bt.Gene.from_values(["ENSG00000081059"], field="ensembl_gene_id")  # doctest: +SKIP
     """
 
@@ -254,7 +254,7 @@ def _ontology_registry(name: str, plural: str, doc: str, **extra: Any) -> type[B
 _DOC = """{what}, from the {ontology}.
 
 Example:
-    >>> bt.{name}.from_public(ontology_id="{example}").save()  # doctest: +SKIP
+    >>> bt.{name}.from_public(ontology_id="{example}").save()  # bionty  # doctest: +SKIP
 """
 CellType = _ontology_registry(
     "CellType",

@@ -9,10 +9,10 @@ lineagedb. Validation, synonyms, search and lookup work on the table in
 memory, with the same rules and ranking as on a registry.
 
 Example:
-    >>> public = PublicOntology.for_entity("CellType")  # doctest: +SKIP
-    >>> public.validate(["T cell", "T-cell"])  # doctest: +SKIP
+    >>> public = PublicOntology.for_entity("CellType")  # bionty  # doctest: +SKIP
+    >>> public.validate(["T cell", "T-cell"])  # no bionty in the doctest instance  # doctest: +SKIP
     array([ True, False])
-    >>> public.search("t cel").head(2)  # doctest: +SKIP
+    >>> public.search("t cel").head(2)  # no bionty in the doctest instance  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -50,10 +50,10 @@ class PublicOntology:
     """The public terms of one registry from one source: validate, inspect, search, lookup.
 
     Example:
-        >>> public = bt.CellType.public()  # doctest: +SKIP
-        >>> public  # doctest: +SKIP
+        >>> public = bt.CellType.public()  # no bionty in the doctest instance  # doctest: +SKIP
+        >>> public  # no bionty in the doctest instance  # doctest: +SKIP
         PublicOntology(entity='CellType', source='cl', version='v2026-03-26', organism='all')
-        >>> public.lookup().t_cell.ontology_id  # doctest: +SKIP
+        >>> public.lookup().t_cell.ontology_id  # bionty  # doctest: +SKIP
         'CL:0000084'
     """
 
@@ -144,7 +144,7 @@ class PublicOntology:
         """The terms, indexed by ontology id (genes: Ensembl id); ``parents`` as lists.
 
         Example:
-            >>> bt.CellType.public().df().loc["CL:0000084", "name"]  # doctest: +SKIP
+            >>> bt.CellType.public().df().loc["CL:0000084", "name"]  # bionty  # doctest: +SKIP
             'T cell'
         """
         frame = self.frame.copy()
@@ -176,7 +176,7 @@ class PublicOntology:
         """One bool per value: is it a term's ``field`` (default: name), exactly?
 
         Example:
-            >>> bt.CellType.public().validate(["T cell", "T-cell"])  # doctest: +SKIP
+            >>> bt.CellType.public().validate(["T cell", "T-cell"])  # bionty  # doctest: +SKIP
             array([ True, False])
         """
         import numpy as np
@@ -194,7 +194,7 @@ class PublicOntology:
         """Which values are terms; which are synonyms or case variants of terms.
 
         Example:
-            >>> bt.CellType.public().inspect(["T-cell"]).synonyms_mapper  # doctest: +SKIP
+            >>> bt.CellType.public().inspect(["T-cell"]).synonyms_mapper  # bionty  # doctest: +SKIP
             {'T-cell': 'T cell'}
         """
         column = self._column(field)
@@ -243,7 +243,7 @@ class PublicOntology:
         """Values mapped to the terms' own: synonyms (unambiguous ones) and, unless asked, case.
 
         Example:
-            >>> bt.CellType.public().standardize(["T-cell", "t cell"])  # doctest: +SKIP
+            >>> bt.CellType.public().standardize(["T-cell", "t cell"])  # bionty  # doctest: +SKIP
             ['T cell', 'T cell']
         """
         column = self._column(field)
@@ -291,7 +291,7 @@ class PublicOntology:
         terms contain it.
 
         Example:
-            >>> bt.Tissue.public().search("livr").head(1).index[0]  # doctest: +SKIP
+            >>> bt.Tissue.public().search("livr").head(1).index[0]  # bionty  # doctest: +SKIP
             'UBERON:0002107'
         """
         import pandas as pd
@@ -340,7 +340,7 @@ class PublicOntology:
         """Terms by sanitized ``field`` (default: name), for tab completion; values are rows.
 
         Example:
-            >>> bt.CellType.public().lookup().t_cell.ontology_id  # doctest: +SKIP
+            >>> bt.CellType.public().lookup().t_cell.ontology_id  # bionty  # doctest: +SKIP
             'CL:0000084'
         """
         from collections import namedtuple

@@ -29,9 +29,9 @@ class AnnDataCurator(DataFrameCurator):
             biological registries come with the bionty module).
 
     Example:
-        >>> field = ln.Feature.name  # doctest: +SKIP
+        >>> field = ln.Feature.name  # bionty genes: tests/curators run it  # doctest: +SKIP
         >>> curator = ln.curators.AnnDataCurator(adata, schema, var_index=field)  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
+        >>> curator.validate()  # bionty genes: tests/curators run it  # doctest: +SKIP
     """
 
     def __init__(
@@ -78,7 +78,7 @@ class AnnDataCurator(DataFrameCurator):
         """Save the var names' records from the public list of ``var_index``'s registry (bt.Gene).
 
         Example:
-            >>> curator.add_validated_from_var_index()  # doctest: +SKIP
+            >>> curator.add_validated_from_var_index()  # see tests/curators  # doctest: +SKIP
         """
         from lineagedb.models import save
 
@@ -98,7 +98,7 @@ class AnnDataCurator(DataFrameCurator):
         """Create a Feature (type ``number``) for every var name not in the registry yet.
 
         Example:
-            >>> curator.add_new_from_var_index()  # doctest: +SKIP
+            >>> curator.add_new_from_var_index()  # see tests/curators  # doctest: +SKIP
         """
         from lineagedb.models import save
 
@@ -131,7 +131,7 @@ class AnnDataCurator(DataFrameCurator):
         """Save the validated AnnData (``.h5ad``), its features (``var``, ``obs``) and obs labels.
 
         Example:
-            >>> curator.save_artifact(key="pbmc.h5ad")  # doctest: +SKIP
+            >>> curator.save_artifact(key="pbmc.h5ad")  # see tests/curators  # doctest: +SKIP
         """
         if self.fingerprint != fingerprint(self.df):
             self.validate()
@@ -163,9 +163,9 @@ class MuDataCurator:
     Example:
         >>> curator = ln.curators.MuDataCurator(
         ...     mdata, var_index={"rna": ln.Feature.name}, categoricals={"rna:cell_type": "name"}
-        ... )  # doctest: +SKIP
-        >>> curator.validate()  # doctest: +SKIP
-        >>> curator.save_artifact(key="citeseq.h5mu")  # doctest: +SKIP
+        ... )  # bionty genes: tests/curators run it  # doctest: +SKIP
+        >>> curator.validate()  # bionty genes: tests/curators run it  # doctest: +SKIP
+        >>> curator.save_artifact(key="citeseq.h5mu")  # see tests/curators  # doctest: +SKIP
     """
 
     def __init__(
@@ -236,7 +236,7 @@ class MuDataCurator:
         """Replace synonyms and case variants in ``"modality:column"`` (or a global column).
 
         Example:
-            >>> curator.standardize("rna:cell_type")  # doctest: +SKIP
+            >>> curator.standardize("rna:cell_type")  # see tests/curators  # doctest: +SKIP
         """
         curator, column = self._curator(key)
         curator.standardize(column)
@@ -247,7 +247,7 @@ class MuDataCurator:
         """Create records for the non-validated values of ``"modality:column"``.
 
         Example:
-            >>> curator.add_new_from("rna:donor")  # doctest: +SKIP
+            >>> curator.add_new_from("rna:donor")  # see tests/curators  # doctest: +SKIP
         """
         curator, column = self._curator(key)
         return list(curator.add_new_from(column, **fields))
@@ -256,7 +256,7 @@ class MuDataCurator:
         """Save the public ontology's records for the values of ``"modality:column"``.
 
         Example:
-            >>> curator.add_validated_from("rna:cell_type")  # doctest: +SKIP
+            >>> curator.add_validated_from("rna:cell_type")  # see tests/curators  # doctest: +SKIP
         """
         curator, column = self._curator(key)
         return curator.add_validated_from(column)
@@ -265,7 +265,7 @@ class MuDataCurator:
         """Save the public list's records for ``modality``'s var names (bt.Gene).
 
         Example:
-            >>> curator.add_validated_from_var_index("rna")  # doctest: +SKIP
+            >>> curator.add_validated_from_var_index("rna")  # see tests/curators  # doctest: +SKIP
         """
         return self._modality(modality).add_validated_from_var_index()
 
@@ -273,7 +273,7 @@ class MuDataCurator:
         """Create a Feature for every var name of ``modality`` not in the registry yet.
 
         Example:
-            >>> curator.add_new_from_var_index("adt")  # doctest: +SKIP
+            >>> curator.add_new_from_var_index("adt")  # see tests/curators  # doctest: +SKIP
         """
         return self._modality(modality).add_new_from_var_index(**fields)
 
@@ -292,7 +292,7 @@ class MuDataCurator:
         Slots are LaminDB's: ``['rna'].var``, ``['rna'].obs``, ``obs``.
 
         Example:
-            >>> curator.save_artifact(key="citeseq.h5mu")  # doctest: +SKIP
+            >>> curator.save_artifact(key="citeseq.h5mu")  # see tests/curators  # doctest: +SKIP
         """
 
         self.validate()

@@ -22,7 +22,7 @@ def login(handle: str, name: str | None = None) -> None:
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.setup.login("jdoe", name="Jane Doe")  # doctest: +SKIP
+        >>> ln.setup.login("jdoe", name="Jane Doe")  # logs out  # doctest: +SKIP
         ✓ logged in as jdoe
     """
     if not _HANDLE.match(handle) or handle == ANONYMOUS_HANDLE:
@@ -48,7 +48,7 @@ def logout() -> None:
     """Go back to the anonymous user.
 
     Example:
-        >>> ln.setup.logout()  # doctest: +SKIP
+        >>> ln.setup.logout()  # would log the doctest user out  # doctest: +SKIP
         ✓ logged out; saving as anonymous
     """
     _switch(UserSettings())

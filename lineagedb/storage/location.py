@@ -172,7 +172,7 @@ class Location:
         downloaded once more, then StorageMismatch is raised.
 
         Example:
-            >>> Location("s3://bucket/study0/meta.csv").cached("")  # doctest: +SKIP
+            >>> Location("s3://bucket/study0/meta.csv").cached("")  # bucket  # doctest: +SKIP
             PosixUPath('/home/me/.cache/lineagedb/bucket/study0/meta.csv')
         """
         if self.is_local:

@@ -92,7 +92,7 @@ def denied(path: UPath, error: BaseException, *, writing: bool = False) -> Acces
     """The error for a refused request on ``path``, with what to check next.
 
     Example:
-        >>> denied(UPath("s3://bucket/a.csv"), PermissionError("403"))  # doctest: +SKIP
+        >>> denied(UPath("s3://bucket/a.csv"), PermissionError("403"))  # bucket  # doctest: +SKIP
         AccessDenied("Access to 's3://bucket/a.csv' was denied (403). ...")
     """
     what = "Writing to" if writing else "Access to"
@@ -113,7 +113,7 @@ def refused_as_errors(path: UPath, *, writing: bool = False) -> Iterator[None]:
     """Turn the filesystem's PermissionError inside the block into :func:`denied`'s error.
 
     Example:
-        >>> with refused_as_errors(UPath("s3://bucket/a.csv")):  # doctest: +SKIP
+        >>> with refused_as_errors(UPath("s3://bucket/a.csv")):  # needs a bucket  # doctest: +SKIP
         ...     UPath("s3://bucket/a.csv").read_bytes()
     """
     try:
@@ -138,7 +138,7 @@ def hash_remote(path: UPath) -> ContentHash:
     """Hash a cloud object or prefix from its listing, without downloading.
 
     Example:
-        >>> hash_remote(UPath("s3://bucket/study0/meta.csv")).hash_type  # doctest: +SKIP
+        >>> hash_remote(UPath("s3://bucket/study0/meta.csv")).hash_type  # bucket  # doctest: +SKIP
         'md5'
     """
     path.fs.invalidate_cache()
@@ -290,7 +290,7 @@ def entries_with_mtime(folder: UPath) -> dict[str, float]:
     """The newest modification time of each entry directly below a prefix, by name.
 
     Example:
-        >>> entries_with_mtime(UPath("s3://bucket/.lineagedb"))  # doctest: +SKIP
+        >>> entries_with_mtime(UPath("s3://bucket/.lineagedb"))  # needs a bucket  # doctest: +SKIP
         {'Jcs76l0nQW6Oi1go0000.csv': 1795674623.0}
     """
     fs = folder.fs

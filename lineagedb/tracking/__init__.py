@@ -4,8 +4,8 @@ Loads on first use; the tracked run itself lives in ``lineagedb._base.session``.
 
 Example:
     >>> import lineagedb as ln
-    >>> ln.track()  # doctest: +SKIP
-    >>> ln.finish()  # doctest: +SKIP
+    >>> ln.track()  # needs a notebook or a tracked script  # doctest: +SKIP
+    >>> ln.finish()  # needs a notebook or a tracked script  # doctest: +SKIP
 """
 
 from __future__ import annotations

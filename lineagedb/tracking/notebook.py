@@ -42,7 +42,7 @@ def notebook_path(explicit: str | Path | None = None) -> Path:
     cell running now (headless runs: nbclient, ``jupyter nbconvert --execute``).
 
     Example (in a folder holding ``analysis.ipynb``):
-        >>> notebook_path("analysis.ipynb").name  # doctest: +SKIP
+        >>> notebook_path("analysis.ipynb").name  # notebook  # doctest: +SKIP
         'analysis.ipynb'
     """
     candidates: list[str | Path | None] = [explicit]
@@ -178,7 +178,7 @@ def check_saved(notebook: dict[str, Any], path: Path) -> None:
     """Refuse when the cell running now is not in the saved file (unsaved edits).
 
     Example:
-        >>> check_saved(read_notebook(path), path)  # doctest: +SKIP
+        >>> check_saved(read_notebook(path), path)  # notebook  # doctest: +SKIP
     """
     running = _running_cell()
     saved = {_cell_source(c).strip() for c in notebook.get("cells", [])}
@@ -211,7 +211,7 @@ def render_report(path: Path) -> bytes | None:
     """The notebook as HTML (nbconvert), or None when nbconvert is not installed.
 
     Example:
-        >>> render_report(Path("analysis.ipynb"))[:15]  # doctest: +SKIP
+        >>> render_report(Path("analysis.ipynb"))[:15]  # notebook  # doctest: +SKIP
         b'<!DOCTYPE html>'
     """
     try:

@@ -11,7 +11,7 @@ def running_script() -> Path | None:
     """The file run as ``python script.py`` (None in an interactive session).
 
     Example:
-        >>> running_script()  # doctest: +SKIP
+        >>> running_script()  # needs a notebook or a tracked script  # doctest: +SKIP
         PosixPath('/home/me/analysis/qc.py')
     """
     main = sys.modules.get("__main__")

@@ -50,7 +50,7 @@ def track(
         >>> import lineagedb as ln
         >>> ln.settings.transform.stem_uid = "NJvdsWWbJlZS"
         >>> ln.settings.transform.version = "0"
-        >>> ln.track()  # doctest: +SKIP
+        >>> ln.track()  # needs a notebook or a tracked script  # doctest: +SKIP
         • saved: Transform(uid='NJvdsWWbJlZS0000', name='Tutorial: Artifacts', ...)
     """
     params = run_status.check_params(params)
@@ -131,7 +131,7 @@ def finish() -> None:
     ``transform.latest_report`` the rendered notebook.
 
     Example:
-        >>> ln.finish()  # doctest: +SKIP
+        >>> ln.finish()  # needs a notebook or a tracked script  # doctest: +SKIP
         ✓ finished run Un6kaGLyWaVTuoRq275x of transform NJvdsWWbJlZS0000
     """
     from django.db import transaction
@@ -203,7 +203,7 @@ def attach_report(path: str | Path, run: Run | None = None) -> Run:
     ``errored`` when a cell's output is an error.
 
     Example:
-        >>> attach_report("analysis.ipynb")  # doctest: +SKIP
+        >>> attach_report("analysis.ipynb")  # notebook  # doctest: +SKIP
         Run(uid='Un6kaGLyWaVTuoRq275x', ..., status='completed')
     """
     from django.db import transaction
