@@ -4,11 +4,11 @@ Importing lineagedb is cheap and connects to nothing: Django, pandas and
 fsspec load on first use, and the registries (``ln.Artifact``, …) connect
 to the last used instance when first touched.
 
-Example:
+Example (not run here: the tutorial's own session):
     >>> import lineagedb as ln
-    >>> ln.setup.init(storage="./lamin-tutorial")  # doctest: +SKIP
+    >>> ln.setup.init(storage="./lamin-tutorial")  # the tutorial's own session  # doctest: +SKIP
     >>> ln.Artifact("lamin-tutorial/iris_studies/study0/meta.csv").save()  # doctest: +SKIP
-    >>> ln.Artifact.df()  # doctest: +SKIP
+    >>> ln.Artifact.df()  # the tutorial's own session  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -95,8 +95,8 @@ def view(limit: int = 7, schema: str | None = None, registries: list[str] | None
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.view(limit=3, registries=["Artifact"])  # doctest: +SKIP
-        >>> ln.view(schema="bionty")  # doctest: +SKIP
+        >>> ln.view(limit=3, registries=["Artifact"])  # session  # doctest: +SKIP
+        >>> ln.view(schema="bionty")  # the tutorial's own session  # doctest: +SKIP
     """
     from lineagedb._base.session import session
 

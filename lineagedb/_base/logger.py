@@ -66,7 +66,7 @@ class Logger:
 
     Example:
         >>> logger.level = "info"
-        >>> logger.info("connected lineagedb: anonymous/demo")  # doctest: +SKIP
+        >>> logger.info("connected lineagedb: anonymous/demo")  # prints with rich  # doctest: +SKIP
         • connected lineagedb: anonymous/demo
     """
 

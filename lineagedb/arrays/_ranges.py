@@ -120,7 +120,7 @@ class RemoteBytes:
     def scanning(self) -> Iterator[None]:
         """Read ahead in large blocks meanwhile (the file h5py reads through), then drop them.
 
-        Example:
+        Example (not run here: needs a bucket):
             >>> with RemoteBytes(fs, "bucket/x.h5ad", handle).scanning():  # doctest: +SKIP
             ...     layout = _layout(dataset)
         """
@@ -167,7 +167,7 @@ class RemoteBytes:
     def read_into(self, ranges: list[tuple[int, int]], buffer: memoryview) -> None:
         """Fetch the ranges concurrently and place them one after another in ``buffer``.
 
-        Example:
+        Example (not run here: needs a bucket):
             >>> RemoteBytes(fs, "bucket/x.h5ad").read_into([(0, 8)], view)  # doctest: +SKIP
         """
         position = 0

@@ -249,7 +249,7 @@ class MappedCollection:
         """A ``DataLoader`` ``worker_init_fn`` that opens the worker's own handles up front.
 
         Example:
-            >>> init = ds.torch_worker_init_fn  # needs PyTorch  # doctest: +SKIP
+            >>> init = ds.torch_worker_init_fn
             >>> DataLoader(ds, num_workers=2, worker_init_fn=init)  # PyTorch  # doctest: +SKIP
         """
         import torch

@@ -7,7 +7,7 @@ so ``artifact.labels.add(cell_types, feature=...)``, ``describe()`` and
 hashes of the ontology id (Gene: the Ensembl id), so a term has the same uid
 in every instance — LaminDB's, too.
 
-Example:
+Example (not run here: no bionty in the doctest instance):
     >>> import lineagedb.bionty as bt  # no bionty in the doctest instance  # doctest: +SKIP
     >>> t_cell = bt.CellType.from_public(ontology_id="CL:0000084").save()  # doctest: +SKIP
     >>> t_cell.uid  # no bionty in the doctest instance  # doctest: +SKIP
@@ -71,7 +71,7 @@ class Source(Record):
 
     ``currently_used`` marks the version ``public()`` reads by default.
 
-    Example:
+    Example (not run here: no bionty in the doctest instance):
         >>> bt.Source.filter(entity="CellType", currently_used=True).one()  # doctest: +SKIP
     """
 
@@ -172,7 +172,7 @@ ArtifactOrganism, CollectionOrganism = _link_models("Organism", "organism")
 class Gene(registry.BioRegistry, Record):
     """A gene of an organism: symbol, Ensembl id, biotype.
 
-    Example:
+    Example (not run here: no bionty in the doctest instance):
         >>> bt.settings.organism = "human"  # no bionty in the doctest instance  # doctest: +SKIP
         >>> bt.Gene.from_values(["ENSG00000081059"], field="ensembl_gene_id")  # doctest: +SKIP
     """

@@ -269,7 +269,7 @@ class PublicOntology:
     def rows(self, values: Iterable[str], field: Any = None) -> dict[str, dict[str, Any]]:
         """{value: row as a dict} for the values that are terms' ``field``.
 
-        Example:
+        Example (not run here: no bionty in the doctest instance):
             >>> bt.CellType.public().rows(["T cell"])["T cell"]["ontology_id"]  # doctest: +SKIP
             'CL:0000084'
         """

@@ -5,7 +5,7 @@ Importable only once an instance is connected (Django is then configured).
 
 Example:
     >>> import lineagedb as ln
-    >>> ln.Artifact.df()  # doctest: +SKIP
+    >>> ln.Artifact.df()  # the tutorial's own session  # doctest: +SKIP
 """
 
 from lineagedb.models.annotations.feature import Feature

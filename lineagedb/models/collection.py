@@ -367,6 +367,10 @@ class Collection(Annotated, VersionedRecord):
         handles. Counts the collection as a run input.
 
         Example:
+            >>> cells = ln.Collection(adata_artifact, name="cells").save()
+            >>> with cells.mapped(obs_keys=["cell_type"]) as ds:
+            ...     len(ds), ds[0]["cell_type"]
+            (40, 0)
             >>> import torch  # needs PyTorch, an optional extra  # doctest: +SKIP
             >>> with collection.mapped(obs_keys=["cell_type"]) as ds:  # PyTorch  # doctest: +SKIP
             ...     loader = torch.utils.data.DataLoader(ds, batch_size=256, shuffle=True)

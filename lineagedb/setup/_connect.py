@@ -54,15 +54,15 @@ def init(
             ``<name>``). On an existing instance, modules it lacks are added.
         modules: LaminDB 2's name of ``schema``.
 
-    Example:
+    Example (not run here: creates, switches or deletes instances):
         >>> import lineagedb as ln
-        >>> ln.setup.init(storage="./lamin-tutorial")  # doctest: +SKIP
+        >>> ln.setup.init(storage="./lamin-tutorial")  # instances  # doctest: +SKIP
         • connected lineagedb: anonymous/lamin-tutorial
         >>> ln.setup.init(storage="./lamin-tutorial", schema="bionty")  # doctest: +SKIP
         >>> ln.setup.init(
         ...     storage="s3://lab-bucket",
         ...     storage_options={"endpoint_url": "https://minio.lab.org"},
-        ... )  # doctest: +SKIP
+        ... )  # creates, switches or deletes instances  # doctest: +SKIP
     """
     root = normalize_root(storage)
     if db is not None:
@@ -123,7 +123,7 @@ def add_module(name: str) -> None:
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.setup.add_module("bionty")  # doctest: +SKIP
+        >>> ln.setup.add_module("bionty")  # instances  # doctest: +SKIP
         • added schema module 'bionty' to instance lamin-tutorial
     """
     session.ensure_connected()
@@ -155,7 +155,7 @@ def connect(name: str, *, quiet: bool = False) -> None:
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.connect("lamin-tutorial")  # doctest: +SKIP
+        >>> ln.connect("lamin-tutorial")  # creates, switches or deletes instances  # doctest: +SKIP
         • connected lineagedb: anonymous/lamin-tutorial
     """
     instance = InstanceSettings.load(validate_name(name))
@@ -188,7 +188,7 @@ def delete(name: str) -> None:
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.setup.delete("lamin-tutorial")  # doctest: +SKIP
+        >>> ln.setup.delete("lamin-tutorial")  # instances  # doctest: +SKIP
         ✓ deleted instance lamin-tutorial; kept the files in /home/me/lamin-tutorial
     """
     instance = InstanceSettings.load(validate_name(name))

@@ -24,7 +24,7 @@ class StorageSettings:
 
     Example:
         >>> import lineagedb as ln
-        >>> ln.setup.settings.storage.root  # doctest: +SKIP
+        >>> ln.setup.settings.storage.root  # the tutorial's own session  # doctest: +SKIP
         PosixUPath('/home/me/lamin-tutorial')
     """
 

@@ -48,8 +48,9 @@ def logout() -> None:
     """Go back to the anonymous user.
 
     Example:
-        >>> ln.setup.logout()  # would log the doctest user out  # doctest: +SKIP
-        ✓ logged out; saving as anonymous
+        >>> ln.setup.logout()
+        >>> ln.setup.settings.user.handle
+        'anonymous'
     """
     _switch(UserSettings())
     logger.success("logged out; saving as anonymous")

@@ -174,7 +174,7 @@ def is_dir(path: UPath) -> bool:
 def upload(source: Path, destination: UPath) -> None:
     """Upload a local file or folder; the object(s) appear only when complete.
 
-    Example:
+    Example (not run here: needs a bucket):
         >>> upload(Path("meta.csv"), UPath("s3://bucket/.lineagedb/tmp"))  # doctest: +SKIP
     """
     from lineagedb.storage.progress import transfer_callback
@@ -245,7 +245,7 @@ def download(path: UPath, destination: Path) -> None:
 
     The local files get the objects' modification times, which :func:`is_cached` compares.
 
-    Example:
+    Example (not run here: needs a bucket):
         >>> download(UPath("s3://bucket/meta.csv"), Path("/cache/meta.csv"))  # doctest: +SKIP
     """
     import shutil
@@ -321,7 +321,7 @@ def _set_mtime(local: Path, item: dict[str, Any]) -> None:
 def is_cached(path: UPath, local: Path) -> bool:
     """Whether ``local`` holds the current version of the object(s): same sizes and times.
 
-    Example:
+    Example (not run here: needs a bucket):
         >>> is_cached(UPath("s3://bucket/meta.csv"), Path("/cache/meta.csv"))  # doctest: +SKIP
         True
     """

@@ -12,7 +12,7 @@ def view_tree(path: Any, max_files_per_folder: int = 6, max_lines: int = 1000) -
     At most ``max_files_per_folder`` files are listed per folder (then ``...``
     and the folder's last file); listings come from one recursive listing.
 
-    Example:
+    Example (not run here: a public bucket):
         >>> import lineagedb as ln
         >>> ln.UPath("s3://lamindb-dev-datasets/iris_studies").view_tree()  # doctest: +SKIP
         iris_studies (3 sub-directories & 151 files with suffixes '.csv', '.jpg'):

@@ -131,8 +131,10 @@ def finish() -> None:
     ``transform.latest_report`` the rendered notebook.
 
     Example:
-        >>> ln.finish()  # needs a notebook or a tracked script  # doctest: +SKIP
-        ✓ finished run Un6kaGLyWaVTuoRq275x of transform NJvdsWWbJlZS0000
+        >>> ln.finish()  # nothing tracked in this doctest
+        Traceback (most recent call last):
+        lineagedb.errors.TrackingError: No run is being tracked. Call ln.track() first.
+        >>> ln.track()  # then, at the end of a script or notebook, ln.finish()  # doctest: +SKIP
     """
     from django.db import transaction
     from django.utils import timezone
