@@ -22,6 +22,7 @@ example that cannot run says why in a comment before its
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -51,6 +52,7 @@ def _configure_django_once() -> None:
     from lineagedb.setup._instance import InstanceSettings
 
     folder = tempfile.mkdtemp(prefix="lineagedb-doctest-")
+    atexit.register(shutil.rmtree, folder, True)
     os.environ.setdefault("LINEAGEDB_CACHE_DIR", os.path.join(folder, "cache"))
     configure(InstanceSettings(name="doctest", storage_root=folder))
 
@@ -63,7 +65,7 @@ class _Seeded:
         self.root = self.base / "lamin-tutorial"
         self.home = self.base / "home"
         self.template = self.base / "template"
-        self.names: dict[str, str] = {}
+        atexit.register(shutil.rmtree, self.base, True)  # the worker's copy goes with it
 
     def build(self) -> None:
         import lineagedb as ln
@@ -105,13 +107,15 @@ class _Seeded:
         shutil.copytree(self.base, self.template, symlinks=True)
 
     def restore(self) -> None:
-        for name in ("lamin-tutorial", "home", "cache", "meta.csv", "meta_fixed.csv", "pbmc.h5ad"):
-            if (self.template / name).is_file():
-                shutil.copyfile(self.template / name, self.base / name)
+        """Everything beside the template back as it was built: no example sees another's."""
+        for entry in self.base.iterdir():
+            if entry.name == self.template.name:
                 continue
-            shutil.rmtree(self.base / name, ignore_errors=True)
-            if (self.template / name).exists():
-                shutil.copytree(self.template / name, self.base / name, symlinks=True)
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        shutil.copytree(self.template, self.base, symlinks=True, dirs_exist_ok=True)
 
 
 _seeded: _Seeded | None = None
