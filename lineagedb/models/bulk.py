@@ -78,11 +78,11 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     one_by_one = [
         r
         for r in new
-        if _content_of(r) in repeated or (isinstance(r, SavesAlone) and r._saves_alone())
+        if _content_of(r) in repeated or (_implements(type(r), SavesAlone) and r._saves_alone())
     ]
     aside = {id(record) for record in one_by_one}
     new = [record for record in new if id(record) not in aside]
-    with_bytes = [record for record in new if isinstance(record, HoldsBytes)]
+    with_bytes = [record for record in new if _implements(type(record), HoldsBytes)]
     updated = [record for record in records if not record._state.adding]
     pending = [item for record in with_bytes for item in record._stage_for_save()]
 
@@ -117,6 +117,18 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     for record in one_by_one:
         record.save()
     return records
+
+
+_IMPLEMENTS: dict[tuple[type, type], bool] = {}
+
+
+def _implements(registry: type, protocol: type) -> bool:
+    """Whether a registry implements a protocol: asked once per registry, not per record
+    (a runtime protocol check costs ~6-12 µs, 0.1 s over 10,000 records)."""
+    key = (registry, protocol)
+    if key not in _IMPLEMENTS:
+        _IMPLEMENTS[key] = issubclass(registry, protocol)
+    return _IMPLEMENTS[key]
 
 
 def _insert_order(registries: set[type[Record]]) -> list[type[Record]]:

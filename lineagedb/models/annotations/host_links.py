@@ -72,12 +72,6 @@ def links_of(host: Any) -> HostLinks:
         ) from None
 
 
-def set_links(host: Any) -> tuple[Any, str]:
-    """(feature-set link model, host field name) of an artifact or collection."""
-    links = links_of(host)
-    return links.feature_sets, links.host_field
-
-
 def require_saved(host: Any, what: str) -> None:
     """A clear error when ``host`` is not saved yet."""
     if host._state.adding:
@@ -102,14 +96,17 @@ def sets_by_slot(host: Any) -> dict[str | None, FeatureSet]:
     """{slot: FeatureSet} of the host."""
     if host._state.adding:
         return {}
-    set_model, host_field = set_links(host)
-    links = set_model.objects.filter(**{host_field: host}).select_related("featureset")
+    links_to = links_of(host)
+    links = links_to.feature_sets.objects.filter(**{links_to.host_field: host}).select_related(
+        "featureset"
+    )
     return {link.slot: link.featureset for link in links}
 
 
 def link_set(host: Any, feature_set: FeatureSet, slot: str | None) -> None:
     """Make ``feature_set`` the host's set in ``slot`` (replacing the one there)."""
-    set_model, host_field = set_links(host)
+    links_to = links_of(host)
+    set_model, host_field = links_to.feature_sets, links_to.host_field
     set_model.objects.filter(**{host_field: host}, slot=slot).exclude(
         featureset=feature_set
     ).delete()

@@ -84,7 +84,8 @@ class ByteAccess:
             PosixUPath('.../lamin-tutorial/iris_studies/study0_raw_images/meta.csv')
         """
         self._check_instance()
-        unsaved = self._unsaved_bytes() if self._draft.has_object else None
+        # A saved artifact reads its stored path (and gets no draft just for asking).
+        unsaved = self._unsaved_bytes() if self._state.adding and self._draft.has_object else None
         return unsaved if unsaved is not None else self._stored_path
 
     @property

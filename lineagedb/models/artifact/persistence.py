@@ -44,15 +44,16 @@ def save(artifact: Artifact, *args: Any, **kwargs: Any) -> None:
     draft = artifact._draft
     if not artifact._state.adding:
         replacement = draft.take_replacement()
+        annotation, draft.annotate = draft.annotate, None
         if replacement is not None:
             replacing.commit(artifact, replacement)
-        annotation, draft.annotate = draft.annotate, None
-        if replacement is None or annotation is not None:
+        elif annotation is None:  # a plain update, as any record's
+            Record.save(artifact, *args, **kwargs)
+        if annotation is not None:  # a checked table's annotations, with the update
             with transaction.atomic():
                 if replacement is None:
                     Record.save(artifact, *args, **kwargs)
-                if annotation is not None:
-                    annotation(artifact)
+                annotation(artifact)
         return
     pending = stage_for_save(artifact)
 
