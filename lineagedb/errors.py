@@ -9,6 +9,7 @@ catches ``LookupError`` or ``FileNotFoundError`` keeps working::
     ├── InstanceError                   an instance cannot be created, connected or deleted
     │   └── OtherInstance               a record belongs to another instance than the connected one
     ├── InvalidArgument (ValueError)    a call got a value it cannot use
+    │   ├── InUse                       a feature, label or feature set to delete is still used
     │   ├── UnknownField (AttributeError)   a query or constructor names a field the registry lacks
     │   └── ValidationError             data do not validate against a schema or registry
     ├── WrongType (TypeError)           an argument of the wrong type, or a required one missing
@@ -74,6 +75,21 @@ class ValidationError(InvalidArgument):
     def __init__(self, message: str = "", *, problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.problems: list[str] = list(problems or [])
+
+
+class InUse(InvalidArgument):
+    """A feature, label or feature set that something uses cannot be deleted.
+
+    ``uses`` counts the uses by kind (``{"artifact labels": 3}``).
+
+    Example:
+        >>> InUse("in use", uses={"feature sets": 1}).uses
+        {'feature sets': 1}
+    """
+
+    def __init__(self, message: str = "", *, uses: dict[str, int] | None = None) -> None:
+        super().__init__(message)
+        self.uses: dict[str, int] = dict(uses or {})
 
 
 class UnknownField(InvalidArgument, AttributeError):

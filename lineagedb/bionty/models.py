@@ -144,6 +144,7 @@ class Organism(registry.BioRegistry, Record):
 
     _search_fields = ("name", "scientific_name", "ontology_id")
     _name_field = "name"
+    _natural_keys = ("uid", "name")
     _repr_exclude = ("created_at", "updated_at")
     _uid_length = 8
 

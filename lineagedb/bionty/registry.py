@@ -34,6 +34,8 @@ class BioRegistry:
     _needs_organism: ClassVar[bool] = False
 
     _uid_length: ClassVar[int] = 8
+    # The uid hashes the ontology id (or name): two creators of one term make one uid.
+    _natural_keys: ClassVar[tuple[str, ...]] = ("uid",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if len(args) == 1 and hasattr(args[0], "_asdict"):  # a row of public().lookup()
@@ -253,11 +255,15 @@ class BioRegistry:
         Example:
             >>> bt.CellType.from_public(name="T cell").save()  # bionty  # doctest: +SKIP
         """
-        super().save(*args, **kwargs)  # type: ignore[misc]
+        from django.db import transaction
+
         if parents is None:
             parents = settings.auto_save_parents
-        if parents:
-            save_ancestors(type(self), [self])
+        # One transaction: a term is never saved without the parents its ontology gives.
+        with transaction.atomic():
+            super().save(*args, **kwargs)  # type: ignore[misc]
+            if parents:
+                save_ancestors(type(self), [self])
         return self
 
     @classmethod
@@ -278,19 +284,28 @@ def save_ancestors(cls: Any, records: list[Any]) -> None:
     Example:
         >>> save_ancestors(bt.CellType, [t_cell])  # bionty  # doctest: +SKIP
     """
-    from django.db import transaction
-
     if not cls._has_field("ontology_id") or "parents" not in {
         f.name for f in cls._meta.get_fields()
     }:
         return
-    terms = [r for r in records if r.ontology_id]
-    if not terms:
-        return
-    try:
-        public = cls.public()
-    except (ImportError, InvalidArgument):
-        return
+    by_source: dict[Any, list[Any]] = {}
+    for record in records:
+        if record.ontology_id:
+            by_source.setdefault(record.source_id, []).append(record)
+    sources = _model("Source").objects.in_bulk([pk for pk in by_source if pk is not None])
+    for source_id, terms in by_source.items():
+        # A record's own source (its organism and version) gives its ancestors: a mouse
+        # stage's parents come from the mouse table, never the human one.
+        try:
+            public = cls.public(source=sources.get(source_id))
+        except (ImportError, InvalidArgument):
+            continue
+        _save_ancestors_from(cls, terms, public)
+
+
+def _save_ancestors_from(cls: Any, terms: list[Any], public: PublicOntology) -> None:
+    from django.db import transaction
+
     table = public.columns
     parents_of = dict(zip(table["ontology_id"], table["parents"], strict=True))
     wanted: set[str] = set()

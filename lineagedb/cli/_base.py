@@ -77,9 +77,11 @@ def _record(uid_or_key: str, registry: str | None = None, *, trash: bool = True)
 
     Keys and names find trashed records too unless ``trash=False``; a uid always does.
     """
+    from lineagedb._base.identifiers import refuse_blank
     from lineagedb.errors import MultipleFound
 
     names = [registry.lower()] if registry else list(_FINDABLE)
+    refuse_blank(uid_or_key, "uid or key", names[0])
     for name in names:
         model = _registry(name)
         by_name = _FINDABLE.get(name, model._name_field)

@@ -92,6 +92,9 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
         for registry in _insert_order({type(record) for record in new}):
             group = [record for record in new if type(record) is registry]
             registry.objects.bulk_create(group, batch_size=500)
+            after = getattr(registry, "_after_bulk_save", None)
+            if after is not None:  # bionty: ontology parents, in the same transaction
+                after(group)
         for record in updated:
             record.save()
 
@@ -103,17 +106,17 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
             record._state.adding = True
         for record in with_bytes:
             record._discard_staged()
-        if not (isinstance(error, IntegrityError) and _content_saved_meanwhile(with_bytes)):
+        if not (
+            isinstance(error, IntegrityError)
+            and (_content_saved_meanwhile(with_bytes) or _named_meanwhile(new))
+        ):
             raise
-        # Another process saved some of the same content meanwhile: save each
-        # record on its own, where such a conflict returns the existing record.
+        # Another process saved some of the same content (or label, feature, ontology
+        # term) meanwhile: save each record on its own, where such a conflict returns
+        # the existing record.
         one_by_one, new, with_bytes = new + one_by_one, [], []
     for record in with_bytes:
         record._finish_save()
-    for registry in {type(record) for record in new}:
-        after = getattr(registry, "_after_bulk_save", None)  # bionty: save ontology parents
-        if after is not None:
-            after([record for record in new if type(record) is registry])
     for record in one_by_one:
         record.save()
     return records
@@ -157,6 +160,11 @@ def _repeated_content(records: list[Any]) -> set[tuple[str, str]]:
     """Managed contents that more than one of ``records`` holds (one pass, any size)."""
     counts = Counter(_content_of(record) for record in records)
     return {content for content, count in counts.items() if content is not None and count > 1}
+
+
+def _named_meanwhile(records: Iterable[Record]) -> bool:
+    """Whether another process saved a record with a natural key of one of ``records``."""
+    return any(record._natural_keys and record.saved_twin() is not None for record in records)
 
 
 def _content_saved_meanwhile(records: Iterable[HoldsBytes]) -> bool:

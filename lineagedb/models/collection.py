@@ -148,6 +148,7 @@ class Collection(Annotated, VersionedRecord):
                 "Collection() needs one artifact or a list of artifacts, "
                 "e.g. ln.Collection([artifact1, artifact2], name='My collection')."
             )
+        Record.check_instances([*members, is_new_version_of, revises, run])
         unsaved = [a for a in members if a._state.adding]
         if unsaved:
             raise InvalidArgument(

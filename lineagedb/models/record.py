@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
 
+from lineagedb._base.logger import logger
 from lineagedb._base.session import session
 from lineagedb.display.format import format_value
 from lineagedb.errors import InvalidArgument, OtherInstance, UnknownField
@@ -34,6 +35,9 @@ class Record(models.Model):
     _name_field: ClassVar[str] = "uid"
     # Fields left out of repr() besides id and None values.
     _repr_exclude: ClassVar[tuple[str, ...]] = ("created_at",)
+    # Unique fields that say what a record *is* (ULabel.name, an ontology term's hashed
+    # uid): a concurrent creator that loses the race on one gets the winner's record.
+    _natural_keys: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True
@@ -97,6 +101,21 @@ class Record(models.Model):
             f"ln.connect({name!r}), or get the record anew from {current!r}."
         )
 
+    @staticmethod
+    def check_instances(records: Any) -> None:
+        """Refuse records loaded from another instance than the connected one (OtherInstance).
+
+        Every call that links records (labels, features, collection members)
+        asks this first: linking by integer id would link whatever record has
+        that id in the connected instance.
+
+        Example:
+            >>> Record.check_instances([artifact, study_name])
+        """
+        for record in records:
+            if isinstance(record, Record):
+                record._check_instance()
+
     def _become(self, existing: Record) -> None:
         """Turn this unsaved record into ``existing`` (constructors that dedupe)."""
         models.Model.__init__(
@@ -115,8 +134,39 @@ class Record(models.Model):
         """
         self._check_instance()
         self._check_text_fields()
-        super().save(*args, **kwargs)
+        if not (self._state.adding and self._natural_keys):
+            super().save(*args, **kwargs)
+            return self
+        from django.db import IntegrityError, transaction
+
+        try:
+            with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+                super().save(*args, **kwargs)
+        except IntegrityError:
+            existing = self.saved_twin()
+            if existing is None:
+                raise
+            logger.info(f"another process saved {existing} first: loaded it")
+            self._become(existing)
         return self
+
+    def saved_twin(self) -> Record | None:
+        """The saved record with one of this unsaved record's natural keys (its name), or None.
+
+        Example:
+            >>> ln.ULabel(name="a label nobody saved").saved_twin() is None
+            True
+        """
+        from django.db.models import Q
+
+        condition = Q()
+        for name in self._natural_keys:
+            value = getattr(self, name, None)
+            if value is not None:
+                condition |= Q(**{name: value})
+        if not condition:
+            return None
+        return type(self)._base_manager.filter(condition).first()
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         """Delete the record (registries with a trash override this).
@@ -126,7 +176,10 @@ class Record(models.Model):
             >>> ln.ULabel.filter(name="tmp").exists()
             False
         """
+        from lineagedb.models.annotations.usage import refuse_if_used
+
         self._check_instance()
+        refuse_if_used(self)
         return super().delete(*args, **kwargs)
 
     def _check_text_fields(self) -> None:

@@ -41,6 +41,7 @@ class Run(Record):
             raise WrongType(
                 f"Run() takes a Transform, not a {type(transform).__name__} ({transform!r})."
             )
+        transform._check_instance()
         if transform._state.adding:
             raise InvalidArgument(
                 f"Transform {transform.name!r} (uid {transform.uid}) is not saved; "

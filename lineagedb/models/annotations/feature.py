@@ -122,10 +122,11 @@ class Feature(Record):
 
     _search_fields = ("name", "description")
     _name_field = "name"
+    _natural_keys = ("name",)
     _repr_exclude = ("created_at", "updated_at")
 
     uid = models.CharField(max_length=12, unique=True, default=feature_uid)
-    name = models.CharField(max_length=150, db_index=True)
+    name = models.CharField(max_length=150, unique=True)
     type = models.CharField(max_length=64, db_index=True)
     unit = models.CharField(max_length=30, null=True, blank=True)
     description = models.TextField(null=True, blank=True)

@@ -165,6 +165,7 @@ def _members(features: Any) -> list[Feature]:
             f"such as bt.Gene), not {type(wrong).__name__} ({wrong!r}); "
             "use ln.Feature.from_values() or ln.Feature(name=…, type=…) first."
         )
+    Record.check_instances(members)
     unsaved = [str(m) for m in members if m._state.adding]
     if unsaved:
         raise InvalidArgument(

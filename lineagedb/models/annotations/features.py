@@ -25,9 +25,10 @@ from lineagedb.models.annotations.feature_set import FeatureSet
 from lineagedb.models.annotations.field_ref import FieldRef
 from lineagedb.models.annotations.host_links import (
     as_records,
-    ensure_feature,
     link_set,
     links_of,
+    lock_host,
+    refresh_external,
     require_saved,
     sets_by_slot,
 )
@@ -80,11 +81,14 @@ class FeatureManager:
         require_saved(host, "features")
         if slot is None and getattr(host, "accessor", None) == "DataFrame":
             slot = "columns"
+        if isinstance(features, FeatureSet):
+            features._check_instance()
         feature_set = features if isinstance(features, FeatureSet) else FeatureSet(features)
         with transaction.atomic():
             if feature_set._state.adding:
                 feature_set.save()
             link_set(host, feature_set, slot)
+            refresh_external(host)
         return feature_set
 
     def add_from_df(self) -> FeatureSet | None:
@@ -194,13 +198,13 @@ class FeatureManager:
             else:
                 rows.extend(value_rows(feature, value))
         with transaction.atomic():
+            lock_host(host)
             stored = stored_values(rows)
             links = [value_links(artifact=host, featurevalue=value) for value in stored]
             value_links.objects.bulk_create(links, ignore_conflicts=True)
             for name, records in labels.items():
                 LabelManager(host).add(records, feature=features[name])
-            for feature in {row[0].pk: row[0] for row in rows}.values():
-                ensure_feature(host, feature)
+            refresh_external(host)
 
     def get_values(self) -> dict[str, Any]:
         """The artifact's feature values by feature name (labels by name; lists where several).
@@ -247,19 +251,26 @@ class FeatureManager:
         require_saved(host, "feature values")
         names = [f.name if isinstance(f, Feature) else str(f) for f in as_records(features)]
         value_links = links_of(host).values
-        if value_links is not None:
-            links = value_links.objects.filter(artifact=host, featurevalue__feature__name__in=names)
-            if value is not None:
-                links = links.filter(featurevalue__hash=value_hash(jsonable(value)))
-            links.delete()
-        for link in label_links(type(host)):
-            if not link.has_feature:
-                continue
-            linked = link.through.objects.filter(**{link.host_field: host}, feature__name__in=names)
-            if value is not None:
-                named = f"{link.label_field}__{link.name_field}__in"
-                linked = linked.filter(**{named: as_records(value)})
-            linked.delete()
+        with transaction.atomic():
+            lock_host(host)
+            if value_links is not None:
+                links = value_links.objects.filter(
+                    artifact=host, featurevalue__feature__name__in=names
+                )
+                if value is not None:
+                    links = links.filter(featurevalue__hash=value_hash(jsonable(value)))
+                links.delete()
+            for link in label_links(type(host)):
+                if not link.has_feature:
+                    continue
+                linked = link.through.objects.filter(
+                    **{link.host_field: host}, feature__name__in=names
+                )
+                if value is not None:
+                    named = f"{link.label_field}__{link.name_field}__in"
+                    linked = linked.filter(**{named: as_records(value)})
+                linked.delete()
+            refresh_external(host)
 
     def __repr__(self) -> str:
         from lineagedb.display.describe import features_section

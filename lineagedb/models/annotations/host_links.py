@@ -6,7 +6,7 @@ holds joins the host's ``external`` set, rebuilt by hash (a set shared with
 other hosts is never deleted while they use it).
 
 Example:
-    >>> ensure_feature(artifact, study_name)
+    >>> refresh_external(artifact)
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from django.db import transaction
 
 from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument, WrongType
@@ -73,7 +75,8 @@ def links_of(host: Any) -> HostLinks:
 
 
 def require_saved(host: Any, what: str) -> None:
-    """A clear error when ``host`` is not saved yet."""
+    """A clear error when ``host`` is not saved yet (or belongs to another instance)."""
+    Record.check_instances([host])
     if host._state.adding:
         kind = type(host).__name__.lower()
         raise InvalidArgument(f"Save the {kind} before adding {what}: {kind}.save().")
@@ -84,12 +87,31 @@ def as_records(records: Any) -> list[Any]:
     if records is None:
         return []
     if isinstance(records, (Record, str)):
-        return [records]
-    if isinstance(records, QuerySet):
-        return list(records)
-    if isinstance(records, Iterable):
-        return list(records)
-    raise WrongType(f"Labels are records, a QuerySet or a list of them, not {records!r}.")
+        listed = [records]
+    elif isinstance(records, (QuerySet, Iterable)):
+        listed = list(records)
+    else:
+        raise WrongType(f"Labels are records, a QuerySet or a list of them, not {records!r}.")
+    Record.check_instances(listed)
+    return listed
+
+
+def lock_host(host: Any) -> None:
+    """Hold the host's row until the transaction ends, so its sets are read and rewritten by
+    one writer at a time.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``; four processes rebuilding one host's
+    ``external`` set from stale reads left it with 1 feature of 4 (issue 27).
+    SQLite needs nothing: its transactions take the write lock when they begin.
+    Call it inside ``transaction.atomic()``.
+
+    Example:
+        >>> from django.db import transaction
+        >>> with transaction.atomic():
+        ...     lock_host(artifact)
+    """
+    model = type(host)
+    list(model._base_manager.select_for_update().filter(pk=host.pk).values_list("pk", flat=True))
 
 
 def sets_by_slot(host: Any) -> dict[str | None, FeatureSet]:
@@ -104,39 +126,82 @@ def sets_by_slot(host: Any) -> dict[str | None, FeatureSet]:
 
 
 def link_set(host: Any, feature_set: FeatureSet, slot: str | None) -> None:
-    """Make ``feature_set`` the host's set in ``slot`` (replacing the one there)."""
+    """Make ``feature_set`` the host's set in ``slot`` (replacing the one there): one set per
+    slot, under the host's lock."""
     links_to = links_of(host)
     set_model, host_field = links_to.feature_sets, links_to.host_field
-    set_model.objects.filter(**{host_field: host}, slot=slot).exclude(
-        featureset=feature_set
-    ).delete()
-    set_model.objects.get_or_create(
-        **{host_field: host}, featureset=feature_set, defaults={"slot": slot}
-    )
+    with transaction.atomic():
+        lock_host(host)
+        set_model.objects.filter(**{host_field: host}, slot=slot).exclude(
+            featureset=feature_set
+        ).delete()
+        link, created = set_model.objects.get_or_create(
+            **{host_field: host}, featureset=feature_set, defaults={"slot": slot}
+        )
+        if not created and link.slot != slot:  # the same set moves to this slot
+            link.slot = slot
+            link.save(update_fields=["slot"])
 
 
-def ensure_feature(host: Any, feature: Feature) -> None:
-    """Make ``feature`` part of a feature set of the host: else of its ``external`` set.
+def refresh_external(host: Any) -> None:
+    """Make the host's ``external`` set what its links say: the features it has labels or
+    values under that no other feature set of the host holds (no set when there are none).
+
+    Computed afresh from the links under the host's lock, never patched from a
+    read: after any sequence of ``labels.add/remove`` and ``features.add/add_values/
+    remove_values`` the set matches the links, on both databases.
 
     Example:
-        >>> ensure_feature(artifact, temperature)
+        >>> refresh_external(artifact)
+        >>> [f.name for f in artifact.features.by_slot()["external"].features.all()]
+        ['study_name']
     """
-    sets = sets_by_slot(host)
-    for feature_set in sets.values():
-        if (
-            feature_set.registry == "core.Feature"
-            and feature_set.features.filter(pk=feature.pk).exists()
-        ):
+    from lineagedb.models.annotations.label_links import label_links
+    from lineagedb.models.annotations.links import FeatureSetFeature
+
+    links_to = links_of(host)
+    with transaction.atomic():
+        lock_host(host)  # the sets read here are the ones rewritten: no stale read
+        sets = sets_by_slot(host)
+        old = sets.pop(EXTERNAL, None)
+        held = set(
+            FeatureSetFeature.objects.filter(
+                featureset__in=[s.pk for s in sets.values() if s.registry == "core.Feature"]
+            ).values_list("feature_id", flat=True)
+        )
+        used: set[int] = set()
+        for link in label_links(type(host)):
+            if link.has_feature:
+                used.update(
+                    link.through.objects.filter(
+                        **{link.host_field: host}, feature__isnull=False
+                    ).values_list("feature_id", flat=True)
+                )
+        if links_to.values is not None:
+            used.update(
+                links_to.values.objects.filter(artifact=host).values_list(
+                    "featurevalue__feature_id", flat=True
+                )
+            )
+        wanted = used - held
+        had = set(old.features.values_list("pk", flat=True)) if old is not None else set()
+        if wanted == had:
             return
-    old = sets.get(EXTERNAL)
-    members = [*(old.features.all() if old is not None else []), feature]
-    new = FeatureSet(members)
-    if new._state.adding:
-        new.save()
-    link_set(host, new, EXTERNAL)
-    logger.info(f"linked feature {feature.name!r} in feature set {new.uid} (slot {EXTERNAL!r})")
-    if old is not None and old.pk != new.pk:
-        _delete_if_unused(old)
+        new = None
+        if wanted:
+            new = FeatureSet(list(Feature.objects.filter(pk__in=wanted)))
+            if new._state.adding:
+                new.save()
+            link_set(host, new, EXTERNAL)
+        else:
+            links_to.feature_sets.objects.filter(
+                **{links_to.host_field: host}, slot=EXTERNAL
+            ).delete()
+        if old is not None and (new is None or old.pk != new.pk):
+            _delete_if_unused(old)
+    names = sorted(Feature.objects.filter(pk__in=wanted - had).values_list("name", flat=True))
+    if names and new is not None:
+        logger.info(f"linked features {names} in feature set {new.uid} (slot {EXTERNAL!r})")
 
 
 def _delete_if_unused(feature_set: FeatureSet) -> None:

@@ -3,7 +3,7 @@
 ``labels.add(records, feature=...)`` links ULabels or the records of a schema
 module's registries (``bt.CellType``); names given with a feature come from
 the feature's registry. A feature that no feature set of the host holds joins
-the host's ``external`` set (``host_links.ensure_feature``).
+the host's ``external`` set (``host_links.refresh_external``).
 
 Example:
     >>> artifact.labels.add(ln.ULabel.filter(name="study0"), feature=study_name)
@@ -21,7 +21,12 @@ from django.db import transaction
 from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models.annotations.feature import Feature
-from lineagedb.models.annotations.host_links import as_records, ensure_feature, require_saved
+from lineagedb.models.annotations.host_links import (
+    as_records,
+    lock_host,
+    refresh_external,
+    require_saved,
+)
 from lineagedb.models.annotations.label_links import label_links, link_for, registry_name
 from lineagedb.models.annotations.ulabel import ULabel
 from lineagedb.models.query.dialects import in_list, insert_ignoring_conflicts
@@ -63,6 +68,7 @@ class LabelManager:
         if feature is not None:
             if not isinstance(feature, Feature):
                 raise WrongType(f"feature must be a Feature, not {type(feature).__name__}.")
+            feature._check_instance()
             if feature._state.adding:
                 raise InvalidArgument(
                     f"Feature {feature.name!r} is not saved; save it first: feature.save()."
@@ -79,6 +85,7 @@ class LabelManager:
             model = type(label) if isinstance(label, Record) else named
             by_model.setdefault(model, []).append(label)
         with transaction.atomic():
+            lock_host(host)
             for model, group in by_model.items():
                 records = label_records(model, group, feature)
                 self._link_ids([label.pk for label in records], feature, model)
@@ -131,7 +138,7 @@ class LabelManager:
                     insert_ignoring_conflicts(cursor, table, columns, rows)
             if feature is not None:
                 self._note_registry(feature, registry_name(link.model))
-                ensure_feature(host, feature)
+                refresh_external(host)
 
     @staticmethod
     def _note_registry(feature: Feature, registry: str) -> None:
@@ -198,14 +205,17 @@ class LabelManager:
             by_model.setdefault(ULabel, []).extend(
                 ULabel.objects.filter(name__in=names).values_list("pk", flat=True)
             )
-        for model, ids in by_model.items():
-            link = link_for(type(host), model)
-            links = link.through.objects.filter(
-                **{link.host_field: host, f"{link.label_field}_id__in": ids}
-            )
-            if feature is not None and link.has_feature:
-                links = links.filter(feature=feature)
-            links.delete()
+        with transaction.atomic():
+            lock_host(host)
+            for model, ids in by_model.items():
+                link = link_for(type(host), model)
+                links = link.through.objects.filter(
+                    **{link.host_field: host, f"{link.label_field}_id__in": ids}
+                )
+                if feature is not None and link.has_feature:
+                    links = links.filter(feature=feature)
+                links.delete()
+            refresh_external(host)
 
     def add_from(self, other: Any) -> None:
         """Give the host the labels of another artifact or collection, under the same features.

@@ -34,6 +34,7 @@ class ULabel(Record):
 
     _search_fields = ("name", "description")
     _name_field = "name"
+    _natural_keys = ("name",)
     _repr_exclude = ("created_at", "updated_at")
 
     uid = models.CharField(max_length=8, unique=True, default=ulabel_uid)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 
+from lineagedb._base.identifiers import MIN_UID_PREFIX, refuse_blank
 from lineagedb.errors import InvalidArgument, MultipleFound, NotFound, UnknownField
 from lineagedb.models.query.feature_lookups import any_of, feature_columns, split_feature_lookups
 from lineagedb.models.query.lookup import Lookup
@@ -60,6 +61,10 @@ def registry_error(model: type[models.Model], kind: type[Exception]) -> type[Exc
             f"{model.__name__}{kind.__name__}", (kind, django_error), {"model": model}
         )
     return _error_classes[key]
+
+
+# Lookups whose empty value names nothing (an unset shell variable) and is refused.
+_IDENTIFYING = ("uid", "uid__startswith", "key", "stem_uid")
 
 
 def _describe_lookups(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -187,8 +192,12 @@ class QuerySet(models.QuerySet):
             >>> ln.Artifact.filter().get(artifact.stem_uid) == artifact  # the latest version
             True
         """
+        for name in _IDENTIFYING:
+            what = name.replace("__startswith", " prefix")
+            refuse_blank(kwargs.get(name), what, self.model.__name__)
         if len(args) == 1 and isinstance(args[0], (int, str)) and not isinstance(args[0], bool):
             idlike = args[0]
+            refuse_blank(idlike, "uid", self.model.__name__)
             if isinstance(idlike, int):
                 kwargs["id"] = idlike
             elif len(idlike) == self.model._meta.get_field("uid").max_length:
@@ -206,14 +215,18 @@ class QuerySet(models.QuerySet):
                 f"See what exists with ln.{self.model.__name__}.df()."
             ) from None
         except self.model.MultipleObjectsReturned:
-            latest = self._latest_of_family(kwargs)
-            if latest is None:
+            prefix = kwargs.get("uid__startswith")
+            short = isinstance(prefix, str) and len(prefix) < MIN_UID_PREFIX
+            latest = None if short else self._latest_of_family(kwargs)
+            if latest is None and not short:
                 latest = self._latest_if_one_family(super().filter(*args, **kwargs))
             if latest is not None:
                 return latest
+            uids = list(super().filter(*args, **kwargs).values_list("uid", flat=True)[:10])
             raise registry_error(self.model, MultipleFound)(
                 f"Several {self.model.__name__} records match "
-                f"{_describe_lookups(args, kwargs)}. Give a longer uid or more conditions."
+                f"{_describe_lookups(args, kwargs)}: {', '.join(uids)}"
+                f"{', ...' if len(uids) == 10 else ''}. Give a longer uid or more conditions."
             ) from None
 
     def _latest_of_family(self, lookups: dict[str, Any]) -> Any:
@@ -432,10 +445,15 @@ class QuerySet(models.QuerySet):
         Example:
             >>> ln.Artifact.filter(suffix=".jpg").delete()
         """
+        from lineagedb.models.annotations.usage import guards_deletes, refuse_if_used
+
         if hasattr(self.model, "_delete_with_rules"):
             for record in list(self):
                 record.delete(*args, **kwargs)
             return None
+        if guards_deletes(self.model):
+            for record in self:
+                refuse_if_used(record)
         return super().delete()
 
 

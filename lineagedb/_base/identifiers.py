@@ -1,0 +1,36 @@
+"""What names a record: a uid, a uid prefix or a key — never an empty string.
+
+An empty prefix is a prefix of every uid: ``lineagedb rm "$UNSET" --permanent``
+once deleted an instance's only artifact (issue 27). Library and CLI refuse it
+before they query.
+
+Example:
+    >>> refuse_blank("3TNCsZZc", "uid", "Artifact")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lineagedb.errors import InvalidArgument
+
+# A uid prefix shorter than this that matches several records is an error listing them,
+# never one of them picked.
+MIN_UID_PREFIX = 4
+
+
+def refuse_blank(value: Any, what: str, registry: str) -> None:
+    """A clear error for an empty or whitespace uid, key or prefix: it would match everything.
+
+    Example:
+        >>> refuse_blank("  ", "uid", "Artifact")
+        Traceback (most recent call last):
+        ...
+        lineagedb.errors.InvalidArgument: An empty Artifact uid ('  ') names no record ...
+    """
+    if isinstance(value, str) and not value.strip():
+        raise InvalidArgument(
+            f"An empty {registry} {what} ({value!r}) names no record (as a prefix it "
+            "would match every one); nothing was done. Give a uid, a uid prefix of at least "
+            f"{MIN_UID_PREFIX} characters, or a key; is a shell variable unset?"
+        )
