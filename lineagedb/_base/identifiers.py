@@ -34,3 +34,40 @@ def refuse_blank(value: Any, what: str, registry: str) -> None:
             "would match every one); nothing was done. Give a uid, a uid prefix of at least "
             f"{MIN_UID_PREFIX} characters, or a key; is a shell variable unset?"
         )
+
+
+def text_problem(text: str) -> str | None:
+    """Why no database can hold ``text`` (a NUL character, a lone surrogate), or None.
+
+    SQLite and PostgreSQL's drivers fail on these with raw errors of their own
+    (``UnicodeEncodeError``, ``DataError``); lineagedb asks first.
+
+    Example:
+        >>> text_problem("T cell"), text_problem("a\\x00b")
+        (None, 'a NUL character')
+    """
+    if "\x00" in text:
+        return "a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "characters that are not valid Unicode (lone surrogates)"
+    return None
+
+
+def refuse_unstorable(value: Any, where: str) -> None:
+    """Refuse a query value (text, or a list, tuple or set of texts) no database can hold.
+
+    Example:
+        >>> refuse_unstorable(["a", "\\udc80"], "ln.ULabel.filter(name__in=...)")
+        Traceback (most recent call last):
+        ...
+        lineagedb.errors.InvalidArgument: ln.ULabel.filter(name__in=...) got '\\udc80', ...
+    """
+    items = value if isinstance(value, (list, tuple, set, frozenset)) else [value]
+    for item in items:
+        if isinstance(item, str) and (problem := text_problem(item)) is not None:
+            raise InvalidArgument(
+                f"{where} got {item[:40]!r}, which contains {problem}: no record can hold "
+                "it. Remove those characters and ask again."
+            )

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db import models
 
+from lineagedb._base.identifiers import text_problem
 from lineagedb._base.logger import logger
 from lineagedb._base.session import session
 from lineagedb.display.format import format_value
@@ -198,11 +199,7 @@ class Record(models.Model):
                     f"{type(self).__name__}.{field.name} is {len(value)} characters long "
                     f"({value[:40]!r}...); the limit is {limit}. Shorten it and save again."
                 )
-            problem = "a NUL character" if "\x00" in value else None
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                problem = "characters that are not valid Unicode (lone surrogates)"
+            problem = text_problem(value)
             if problem:
                 raise InvalidArgument(
                     f"{type(self).__name__}.{field.name} {value[:40]!r} contains {problem}. "

@@ -177,3 +177,103 @@ def test_feature_names_are_unique_in_the_database(instance: ModuleType) -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
         models.Model.save(twin)  # Django's own save: the database itself refuses
     assert twin.save().type == "str"  # ours gets the existing record
+
+
+# -- 8, 9, 10, 17. values a user can type: clear errors, instants in UTC ------------------
+
+
+@pytest.fixture
+def typed(instance: ModuleType, tmp_path: Path) -> tuple[ModuleType, object]:
+    ln = instance
+    for name, dtype in (
+        ("temperature", "num"),
+        ("flag", "bool"),
+        ("meta", "dict"),
+        ("donor", "str"),
+        ("when", "datetime"),
+    ):
+        ln.Feature(name=name, dtype=dtype).save()
+    return ln, saved_csv(ln, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"temperature": 10**400}, "beyond the range of a float"),
+        ({"temperature": float("inf")}, "must be finite"),
+        ({"temperature": float("nan")}, "must be finite"),
+        ({"meta": {"a": float("nan")}}, "NaN, infinity"),
+        ({"meta": {"a": [float("-inf")]}}, "NaN, infinity"),
+        ({"donor": "\udc80"}, "lone surrogates"),
+        ({"donor": "a\x00b"}, "NUL character"),
+        ({"meta": {"k\x00": 1}}, "NUL character"),
+        ({"when": "yesterday"}, "ISO 8601"),
+    ],
+)
+def test_values_no_database_stores_are_refused(
+    typed: tuple[ModuleType, object], values: dict, message: str
+) -> None:
+    ln, artifact = typed
+    with pytest.raises(errors.InvalidArgument, match=message):
+        artifact.features.add_values(values)  # type: ignore[attr-defined]
+    assert artifact.features.get_values() == {}  # type: ignore[attr-defined]
+    assert ln.models.FeatureValue.objects.count() == 0
+
+
+def test_a_thousand_values_of_one_feature(typed: tuple[ModuleType, object]) -> None:
+    ln, artifact = typed
+    artifact.features.add_values({"temperature": list(range(1000))})  # type: ignore[attr-defined]
+    assert ln.Artifact.filter(temperature=999).one() == artifact
+    assert len(artifact.features.get_values()["temperature"]) == 1000  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("lookups", "message"),
+    [
+        ({"temperature": "abc"}, r"'temperature' has type 'number'; 'abc'"),
+        ({"temperature": None}, r"None matches no value.*temperature=37"),
+        ({"flag": "no"}, r"'flag' has type 'bool'; 'no'"),
+        ({"temperature__in": ["x"]}, r"'x' \(str\) is not a value"),
+        ({"temperature__contains": "3"}, r"__contains takes text"),
+        ({"temperature__isnull": True}, r"__isnull does not apply"),
+        ({"donor": "\udc80"}, r"filter\(donor=...\) got .*lone surrogates"),
+        ({"donor": "a\x00"}, r"NUL character"),
+        ({"description": "a\x00"}, r"NUL character"),
+    ],
+)
+def test_feature_filters_with_wrong_values_say_so(
+    typed: tuple[ModuleType, object], lookups: dict, message: str
+) -> None:
+    ln, _ = typed
+    with pytest.raises(errors.InvalidArgument, match=message):
+        ln.Artifact.filter(**lookups).count()
+
+
+def test_unstorable_text_in_validate_inspect_search(instance: ModuleType) -> None:
+    ln = instance
+    ln.ULabel(name="c").save()
+    assert ln.ULabel.validate(["a\udc80", "b\x00", "c"]).tolist() == [False, False, True]
+    assert ln.ULabel.inspect(["a\udc80", "C"]).non_validated == ["a\udc80", "C"]
+    for text in ("a\x00", "\udc80"):
+        with pytest.raises(errors.InvalidArgument, match="no record can hold it"):
+            ln.ULabel.search(text)
+        with pytest.raises(errors.InvalidArgument, match="no record can hold it"):
+            ln.ULabel.get(name=text)
+
+
+def test_datetimes_are_instants(typed: tuple[ModuleType, object]) -> None:
+    import datetime
+
+    ln, artifact = typed
+    plus_two = datetime.timezone(datetime.timedelta(hours=2))
+    when = datetime.datetime(2024, 5, 1, 12, 0, tzinfo=plus_two)
+    artifact.features.add_values({"when": when})  # type: ignore[attr-defined]
+    assert ln.Artifact.filter(when=when).one() == artifact
+    assert ln.Artifact.filter(when="2024-05-01T10:00:00Z").one() == artifact
+    # 10:30 at UTC-1 is 11:30 UTC: later, though its local clock reads earlier than 12:00.
+    later = datetime.datetime(
+        2024, 5, 1, 10, 30, tzinfo=datetime.timezone(-datetime.timedelta(hours=1))
+    )
+    assert ln.Artifact.filter(when__lt=later).one() == artifact
+    assert not ln.Artifact.filter(when__gt=later).exists()
+    assert artifact.features.get_values()["when"] == "2024-05-01T10:00:00.000000+00:00"  # type: ignore[attr-defined]

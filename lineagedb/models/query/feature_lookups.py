@@ -46,6 +46,7 @@ def split_feature_lookups(
         return kwargs, []
     from lineagedb.models.annotations.feature import Feature
     from lineagedb.models.annotations.links import ArtifactFeatureValue, FeatureValue
+    from lineagedb.models.annotations.values import query_value
 
     features = {f.name: f for f in Feature.objects.filter(name__in=heads)}
     if not features:
@@ -63,8 +64,7 @@ def split_feature_lookups(
             per_feature.append(_label_options(model, feature, value, suffix))
             continue
         column = _VALUE_COLUMN.get(feature.type, "text")
-        if column == "number" and not lookup.endswith("isnull"):
-            value = [float(v) for v in value] if isinstance(value, (list, tuple)) else float(value)
+        value = query_value(feature, value, lookup.rpartition("__")[2])
         matching = FeatureValue.objects.filter(
             feature_id=feature.pk, **{f"{column}{suffix}": value}
         ).values("pk")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.db import models
 
-from lineagedb._base.identifiers import MIN_UID_PREFIX, refuse_blank
+from lineagedb._base.identifiers import MIN_UID_PREFIX, refuse_blank, refuse_unstorable
 from lineagedb.errors import InvalidArgument, MultipleFound, NotFound, UnknownField
 from lineagedb.models.query.feature_lookups import any_of, feature_columns, split_feature_lookups
 from lineagedb.models.query.lookup import Lookup
@@ -92,6 +92,8 @@ class QuerySet(models.QuerySet):
             >>> ln.Artifact.filter(suffix=".csv").count()
             1
         """
+        for name, value in kwargs.items():
+            refuse_unstorable(value, f"{self.model.__name__}.filter({name}=...)")
         kwargs, per_feature = split_feature_lookups(self.model, kwargs, _field_names(self.model))
         result = self._filter(*args, **kwargs)
         for options in per_feature:  # each feature its own condition; a label feature's
@@ -134,6 +136,8 @@ class QuerySet(models.QuerySet):
             >>> ln.Artifact.filter().exclude(suffix=".csv").count()
             2
         """
+        for name, value in kwargs.items():
+            refuse_unstorable(value, f"{self.model.__name__}.exclude({name}=...)")
         try:
             return super().exclude(*args, **kwargs)
         except FieldError as error:
@@ -195,6 +199,8 @@ class QuerySet(models.QuerySet):
         for name in _IDENTIFYING:
             what = name.replace("__startswith", " prefix")
             refuse_blank(kwargs.get(name), what, self.model.__name__)
+        for name, value in [*kwargs.items(), *(("uid", arg) for arg in args)]:
+            refuse_unstorable(value, f"{self.model.__name__}.get({name}=...)")
         if len(args) == 1 and isinstance(args[0], (int, str)) and not isinstance(args[0], bool):
             idlike = args[0]
             refuse_blank(idlike, "uid", self.model.__name__)

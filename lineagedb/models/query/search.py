@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lineagedb._base.identifiers import refuse_unstorable
 from lineagedb._base.scoring import field_score, record_score
 from lineagedb.errors import InvalidArgument
 from lineagedb.models.query.dialects import CANDIDATES, text_candidates
@@ -91,6 +92,7 @@ def search(
     import pandas as pd
 
     fields = search_fields(query.model, field)
+    refuse_unstorable(string, f"{query.model.__name__}.search()")
     text = string.strip() if isinstance(string, str) else ""
     rows: list[dict[str, Any]] = []
     if text:

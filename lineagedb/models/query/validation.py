@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lineagedb._base.identifiers import text_problem
 from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument
 from lineagedb.models.query.dialects import in_list
@@ -103,7 +104,10 @@ def ids_by_value(query: Any, name: str, candidates: Iterable[str]) -> dict[str, 
         >>> ids_by_value(ln.ULabel.objects.all(), "name", ["setosa", "nope"])
         {'setosa': 1}
     """
-    wanted = list(dict.fromkeys(candidates))
+    # A value no database can hold (NUL, a lone surrogate) is no record's: not sent.
+    wanted = [
+        v for v in dict.fromkeys(candidates) if not isinstance(v, str) or text_problem(v) is None
+    ]
     if not wanted:
         return {}
     found: dict[str, int] = {}
@@ -245,7 +249,9 @@ def _case_index(query: Any, name: str, candidates: list[str]) -> dict[str, str]:
     """{candidate: record value} for candidates equal to a record's value but for case."""
     from django.db.models.functions import Lower
 
-    lowered = {candidate.lower(): candidate for candidate in candidates}
+    lowered = {
+        candidate.lower(): candidate for candidate in candidates if text_problem(candidate) is None
+    }
     found: dict[str, str] = {}
     keys = list(lowered)
     for start in range(0, len(keys), CHUNK):
