@@ -21,6 +21,7 @@ import pandas as pd
 
 from lineagedb.arrays._index import Selection, as_slice, positions
 from lineagedb.arrays._ranges import Bytes, ElementReader
+from lineagedb.errors import InvalidArgument
 
 if TYPE_CHECKING:
     import scipy.sparse as sp
@@ -29,9 +30,20 @@ SPARSE = ("csr_matrix", "csc_matrix")
 
 
 def read_elem(element: Any) -> Any:
+    """An element of an open store in memory; a clear error when the store lacks a part of it
+    (a file overwritten or damaged since it was registered)."""
     from anndata.io import read_elem
 
-    return read_elem(element)
+    try:
+        return read_elem(element)
+    except (KeyError, OSError) as error:
+        name = getattr(element, "name", None) or "?"
+        cause = error.__cause__ or error
+        raise InvalidArgument(
+            f"Element {name!r} of the stored file cannot be read ({cause}): the file lacks "
+            "what its own layout names, so it changed or was damaged after it was written. "
+            "Check it with artifact.verify() (or lineagedb verify)."
+        ) from None
 
 
 def encoding(element: Any) -> str:

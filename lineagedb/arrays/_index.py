@@ -22,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lineagedb.errors import InvalidArgument
+
 Selection = range | np.ndarray
 
 
@@ -72,6 +74,13 @@ def positions(
         return np.where(array < 0, array + n, array).astype(np.int64)
     if callable(names):
         names = names()
+    if not names.is_unique:
+        repeated = names[names.duplicated()].unique()[:5].tolist()
+        raise InvalidArgument(
+            f"The {axis}_names are not unique ({repeated} appear more than once), so a name "
+            f"does not say which {axis} to take. Select by position, or make them unique "
+            f"first (adata.{axis}_names_make_unique())."
+        )
     found = names.get_indexer(array.astype(str))
     missing = array[found < 0]
     if len(missing):

@@ -13,6 +13,7 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -114,7 +115,10 @@ def validate(path: str, column: str, registry: str, field: str | None) -> None:
     import pandas as pd
 
     reader = pd.read_parquet if path.endswith(".parquet") else pd.read_csv
-    options = {"sep": "\t"} if path.endswith(".tsv") else {}
+    # Identifiers are text: a column of ids with a blank cell must not read as 101.0.
+    options: dict[str, Any] = {} if path.endswith(".parquet") else {"dtype": str}
+    if path.endswith(".tsv"):
+        options["sep"] = "\t"
     try:
         table = reader(path, **options)
     except (OSError, ValueError) as error:

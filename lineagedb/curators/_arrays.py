@@ -43,9 +43,23 @@ class AnnDataCurator(DataFrameCurator):
     ) -> None:
         if accessor_of(adata) != "AnnData":
             raise InvalidArgument(f"AnnDataCurator checks an AnnData, not {type(adata).__name__}.")
-        super().__init__(adata.obs, schema, categoricals)
         self.adata = adata
+        super().__init__(adata.obs, schema, categoricals)
         self._var_index = var_index
+
+    @property  # type: ignore[override]
+    def df(self) -> Any:
+        """The AnnData's obs as it is now (``adata.obs = ...`` after validate() counts too)."""
+        return self.adata.obs
+
+    @df.setter
+    def df(self, value: Any) -> None:
+        self.adata.obs = value
+
+    def _fingerprint(self) -> int:
+        # obs, var names and the matrix's shape: whatever validate() checked is what is saved.
+        var = tuple(map(str, self.adata.var_names))
+        return hash((fingerprint(self.df), var, tuple(self.adata.shape)))
 
     def _problems(self) -> list[str]:
         problems = super()._problems()
@@ -140,7 +154,7 @@ class AnnDataCurator(DataFrameCurator):
             >>> curator.save_artifact(key="cells.h5ad").n_observations
             40
         """
-        if self.fingerprint != fingerprint(self.df):
+        if self.fingerprint != self._fingerprint():
             self.validate()
         artifact = Artifact.from_anndata(
             self.adata, key=key, description=description, revises=revises

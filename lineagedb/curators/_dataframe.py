@@ -108,6 +108,10 @@ class DataFrameCurator:
 
     # -- checks ---------------------------------------------------------------------------
 
+    def _fingerprint(self) -> int:
+        """What validate() checked, as a hash: save_artifact() validates again if it changed."""
+        return fingerprint(self.df)
+
     def _problems(self) -> list[str]:
         extra_allowed = self.schema is None or not self.schema.maximal_set
         return table_problems_for(self.df, self._required, self._categoricals, extra_allowed)
@@ -120,7 +124,7 @@ class DataFrameCurator:
         """
         problems = self._problems()
         self._validated = not problems
-        self.fingerprint = fingerprint(self.df) if not problems else None
+        self.fingerprint = self._fingerprint() if not problems else None
         if problems:
             raise ValidationError(
                 "The DataFrame does not validate:\n  - " + "\n  - ".join(problems),
@@ -228,7 +232,7 @@ class DataFrameCurator:
         Example:
             >>> artifact = curator.save_artifact(key="samples.parquet")
         """
-        if self.fingerprint != fingerprint(self.df):  # not validated as it is now
+        if self.fingerprint != self._fingerprint():  # not validated as it is now
             self.validate()
         artifact = Artifact.from_df(self.df, key=key, description=description, revises=revises)
         df, categoricals = self.df, self._categoricals
@@ -293,7 +297,7 @@ class AnnotateDataFrame(DataFrameCurator):
         """
         problems = self._problems()
         self._validated = not problems
-        self.fingerprint = fingerprint(self.df) if not problems else None
+        self.fingerprint = self._fingerprint() if not problems else None
         for problem in problems:
             logger.warning(problem)
         return not problems

@@ -2,7 +2,7 @@
 
 Example:
     >>> import lineagedb as ln
-    >>> studies = ln.datasets.iris_studies("./lamin-tutorial/iris_studies")
+    >>> studies = ln.datasets.iris_studies("./new-folder/iris_studies")
     >>> sorted(p.name for p in studies.iterdir())
     ['study0_raw_images', 'study1_raw_images', 'study2_raw_images']
 """
@@ -27,6 +27,34 @@ _JPEG_START = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 _JPEG_END = b"\xff\xd9"
 
 
+def _write_new(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` unless it holds exactly that already; never overwrite a
+    file that differs (it may be registered, and edited since).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+        >>> _write_new(path, b"x")
+        >>> _write_new(path, b"x")  # the same bytes again: nothing to do
+        >>> try:
+        ...     _write_new(path, b"y")
+        ... except ValueError as error:
+        ...     print(str(error).split("; ")[0].endswith("exists and differs from the example data"))
+        True
+    """
+    from lineagedb.errors import InvalidArgument
+
+    if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
+        return
+    if path.exists() or path.is_symlink():
+        raise InvalidArgument(
+            f"'{path}' exists and differs from the example data; it was left as it is (it may "
+            "be registered, or edited). Write the example data into another folder, or move "
+            "that file away first."
+        )
+    path.write_bytes(content)
+
+
 def file_mini_csv(folder: str | Path = ".") -> Path:
     """Write ``mini.csv`` (3 rows, 2 columns) into ``folder`` and return its path.
 
@@ -37,7 +65,7 @@ def file_mini_csv(folder: str | Path = ".") -> Path:
     """
     path = Path(folder) / "mini.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("num,letter\n1,a\n2,b\n3,c\n")
+    _write_new(path, b"num,letter\n1,a\n2,b\n3,c\n")
     return path
 
 
@@ -67,17 +95,25 @@ def iris_studies(
     """
     root = Path(folder)
     generator = random.Random(seed)
+    files: dict[Path, bytes] = {}
     for study, n_images in enumerate(images_per_study):
         study_folder = root / f"study{study}_raw_images"
-        study_folder.mkdir(parents=True, exist_ok=True)
         rows = ["0,1"]
         for _ in range(n_images):
             body = generator.randbytes(image_size - len(_JPEG_START) - len(_JPEG_END))
             image = _JPEG_START + body + _JPEG_END
             name = f"iris-{hashlib.sha256(image).hexdigest()}.jpg"
-            (study_folder / name).write_bytes(image)
+            files[study_folder / name] = image
             rows.append(f"{name},{SPECIES[generator.randrange(3)]}")
-        (study_folder / "meta.csv").write_text("\n".join(rows) + "\n")
+        files[study_folder / "meta.csv"] = ("\n".join(rows) + "\n").encode()
+    # Every file checked before any is written: a folder with an edited meta.csv stays
+    # as it is (identical files are skipped).
+    for path, content in files.items():
+        if path.exists() and not (path.is_file() and path.read_bytes() == content):
+            _write_new(path, content)  # raises, naming the file
+    for path, content in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_new(path, content)
     return root
 
 

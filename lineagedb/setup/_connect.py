@@ -22,8 +22,8 @@ from lineagedb._base.logger import logger
 from lineagedb._base.session import session
 from lineagedb.errors import InstanceError, InvalidArgument, NotConnected
 from lineagedb.setup._instance import InstanceSettings, postgres_database
+from lineagedb.setup._modules import name_of_label, resolve_all
 from lineagedb.setup._modules import parse as parse_modules
-from lineagedb.setup._modules import resolve_all
 from lineagedb.storage.location import Location
 from lineagedb.storage.paths import default_instance_name, is_local, normalize_root, protocol_of
 
@@ -101,7 +101,7 @@ def init(
     created = is_local(root) and not os.path.lexists(root)
     Location(root).ensure_writable_root()
     try:
-        _activate(instance)
+        instance = _activate(instance)
     except Exception:
         if created:
             # Only an empty folder: another process may have connected to the
@@ -135,8 +135,7 @@ def add_module(name: str) -> None:
     if not added:
         logger.info(f"instance {instance.name!r} has schema module(s) {names} already")
         return
-    extended = replace(instance, modules=(*instance.modules, *added))
-    _activate(extended)
+    extended = _activate(replace(instance, modules=(*instance.modules, *added)))
     _write_module_data(added)
     extended.save()
     logger.info(f"added schema module(s) {added} to instance {instance.name}")
@@ -159,7 +158,7 @@ def connect(name: str, *, quiet: bool = False) -> None:
         • connected lineagedb: anonymous/lamin-tutorial
     """
     instance = InstanceSettings.load(validate_name(name))
-    _activate(instance)
+    instance = _activate(instance)
     write_current_name(instance.name)
     if not quiet:
         logger.info(f"connected lineagedb: {session.user.handle}/{instance.name}")
@@ -225,7 +224,36 @@ def user_record(user: UserSettings) -> Any:
     return record
 
 
-def _activate(instance: InstanceSettings) -> None:
+def _with_database_modules(instance: InstanceSettings) -> InstanceSettings:
+    """``instance`` with the schema modules its database has that this user's settings lack.
+
+    Modules belong to the instance, not to a user: after user 1 adds bionty to
+    a shared instance, user 2's connect loads it too (or refuses with the
+    command that installs its package), so queries, values and deletes see
+    every registry the database holds.
+    """
+    from lineagedb.setup._django import applied_apps, configure
+
+    known = {"lineagedb", *(m.label for m in resolve_all(instance.modules, extras=False))}
+    names = [name_of_label(label) for label in applied_apps() if label not in known]
+    if not names:
+        return instance
+    try:
+        resolve_all(names, extras=False)
+    except (ImportError, InvalidArgument) as error:
+        raise InstanceError(
+            f"Instance {instance.name!r} has the schema module(s) {names} (its database holds "
+            f"their tables), which this Python cannot load: {error} Install them, then "
+            "connect again."
+        ) from None
+    extended = replace(instance, modules=(*instance.modules, *names))
+    configure(extended)
+    extended.save()
+    logger.info(f"loaded schema module(s) {names} of instance {instance.name!r}")
+    return extended
+
+
+def _activate(instance: InstanceSettings) -> InstanceSettings:
     from django.db import DatabaseError, OperationalError, transaction
 
     from lineagedb.setup._django import configure
@@ -234,6 +262,7 @@ def _activate(instance: InstanceSettings) -> None:
 
     try:
         configure(instance)
+        instance = _with_database_modules(instance)
         # setup seeds the two records every instance needs; models are only
         # importable once Django is configured, hence the late import.
         from lineagedb.models import Storage, User
@@ -262,3 +291,4 @@ def _activate(instance: InstanceSettings) -> None:
         mark_aborted()
     except DatabaseError as error:  # a read-only or older database: connect all the same
         logger.debug(f"could not check for aborted runs: {error}")
+    return instance

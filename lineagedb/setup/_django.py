@@ -14,6 +14,7 @@ from typing import Any
 
 from django.apps import AppConfig
 
+from lineagedb.errors import InstanceError
 from lineagedb.setup._instance import InstanceSettings
 from lineagedb.setup._modules import Module, resolve_all
 
@@ -79,11 +80,24 @@ def _install_apps(installed: list[str]) -> None:
     from django.apps import apps
     from django.conf import settings
 
-    apps.clear_cache()  # expire the cached relations of the models known so far
-    settings.INSTALLED_APPS = installed
-    apps.app_configs = {}
-    apps.apps_ready = apps.models_ready = apps.ready = apps.loading = False
-    apps.populate(installed)
+    previous = list(settings.INSTALLED_APPS)
+
+    def populate(names: list[str]) -> None:
+        apps.clear_cache()  # expire the cached relations of the models known so far
+        settings.INSTALLED_APPS = names
+        apps.app_configs = {}
+        apps.apps_ready = apps.models_ready = apps.ready = apps.loading = False
+        apps.populate(names)
+
+    try:
+        populate(installed)
+    except Exception as error:
+        # A module that fails to load leaves the registry as it was, not half-populated.
+        populate(previous)
+        raise InstanceError(
+            f"The schema modules {installed[1:]} cannot be loaded ({type(error).__name__}: "
+            f"{error}); the connected instance's registries are unchanged."
+        ) from error
 
 
 def _swap_default_database(database: dict[str, Any]) -> None:
@@ -133,6 +147,24 @@ def migrate(modules: list[Module] | None = None) -> None:
             # others find the tables there when they get the lock.
             with migration_lock():
                 call_command("migrate", label, verbosity=0, interactive=False)
+
+
+def applied_apps() -> list[str]:
+    """The app labels the connected database has tables of (its applied migrations), in the
+    order they were first migrated: what the instance *is*, whichever user connects.
+
+    Example:
+        >>> "lineagedb" in applied_apps()
+        True
+    """
+    from django.db import DatabaseError, connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT app, MIN(id) FROM django_migrations GROUP BY app ORDER BY 2")
+            return [row[0] for row in cursor.fetchall()]
+    except DatabaseError:
+        return []
 
 
 def disconnect() -> None:

@@ -23,6 +23,8 @@ from lineagedb.errors import InvalidArgument
 
 # Modules that ship with lineagedb: name → package.
 BUILTIN = {"bionty": "lineagedb.bionty"}
+# Names no module may have: the core app's label, and Django's own.
+_RESERVED = {"lineagedb", "django", "lnschema_core"}
 # What the built-in modules need beyond lineagedb itself: module → (import name, extra).
 _NEEDS = {"bionty": ("cellxgene_ontology_guide", "bionty")}
 
@@ -102,14 +104,35 @@ def resolve(name: str, extras: bool = True) -> Module:
             )
         return Module(name=name, package=BUILTIN[name])
     normalized = name.replace("-", "_")
+    if normalized in _RESERVED:
+        raise InvalidArgument(
+            f"{name!r} is not a schema module: lineagedb's core registries are always there "
+            "(core), and a module may not take the name of lineagedb or Django."
+        )
     tried = [f"lnschema_{normalized}", normalized]
     for package in tried:
         if _importable(package):
+            if not _importable(f"{package}.models"):
+                # json, numpy, ...: importable, but no registries to add.
+                raise InvalidArgument(
+                    f"The package {package!r} is not a schema module: it has no 'models' "
+                    f"module of registries. Write one with `lineagedb module new {name}`."
+                )
             return Module(name=name, package=package)
     raise ImportError(
         f"Python package for {name!r} is not installed, tried two package names: {tried}. "
         f"Install it, or write one with `lineagedb module new {name}`."
     )
+
+
+def name_of_label(label: str) -> str:
+    """The module name of a Django app label (``lnschema_mylab`` → ``mylab``).
+
+    Example:
+        >>> name_of_label("lnschema_mylab"), name_of_label("bionty")
+        ('mylab', 'bionty')
+    """
+    return label.removeprefix("lnschema_")
 
 
 def resolve_all(names: list[str] | tuple[str, ...], extras: bool = True) -> list[Module]:

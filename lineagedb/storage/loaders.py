@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lineagedb.errors import NoLoader
+from lineagedb.errors import InvalidArgument, NoLoader
 from lineagedb.storage.formats import FORMATS, format_of
 
 
@@ -36,4 +36,12 @@ def load(path: Path, suffix: str, allow_pickle: bool = False, **kwargs: Any) -> 
             f"No loader for suffix {suffix!r} (known: {readable}). "
             f"Use artifact.cache() to get the local path '{path}' and read it yourself."
         )
-    return known.load(path, **kwargs)
+    try:
+        return known.load(path, **kwargs)
+    except (FileNotFoundError, PermissionError):
+        raise
+    except OSError as error:  # h5py and zarr on a truncated or overwritten file
+        raise InvalidArgument(
+            f"'{path}' cannot be read as {suffix} ({error}). Check that it is complete "
+            "(artifact.verify(), or lineagedb verify) and of the format its suffix says."
+        ) from None

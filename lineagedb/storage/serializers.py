@@ -103,6 +103,65 @@ def n_observations(data: Any, accessor: str) -> int:
     return int(data.n_obs)
 
 
+def table_shape_problems(df: Any) -> list[str]:
+    """What keeps a DataFrame from being stored as Parquet and checked column by column.
+
+    Duplicate column names (a curator would check the names as values),
+    MultiIndex columns, and object columns mixing types Parquet cannot hold in
+    one column (text and numbers): each is named, with the fix.
+
+    Example:
+        >>> import pandas as pd
+        >>> table_shape_problems(pd.DataFrame([[1, 2]], columns=["a", "a"]))
+        ["duplicate column names ['a']: rename them (df.columns must be unique)"]
+    """
+    import pandas as pd
+
+    if isinstance(df.columns, pd.MultiIndex):
+        return [
+            f"MultiIndex columns ({df.columns.nlevels} levels, first {list(df.columns[:1])}): "
+            "flatten them, e.g. df.columns = ['_'.join(map(str, c)) for c in df.columns]"
+        ]
+    duplicated = [str(c) for c in dict.fromkeys(df.columns[df.columns.duplicated()])]
+    if duplicated:
+        return [f"duplicate column names {duplicated}: rename them (df.columns must be unique)"]
+    problems = []
+    for column in df.columns:
+        series = df[column]
+        # infer_dtype runs in C; only columns it calls mixed are looked at value by value.
+        if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) not in (
+            "mixed",
+            "mixed-integer",
+        ):
+            continue
+        kinds = {type(v).__name__ for v in series.dropna()}
+        has_text = bool(kinds & {"str", "bytes"})
+        if has_text and len(kinds) > 1:
+            problems.append(
+                f"column {str(column)!r} mixes types ({', '.join(sorted(kinds))}): Parquet stores "
+                f"one type per column; convert it, e.g. df[{str(column)!r}] = "
+                f"df[{str(column)!r}].astype(str)"
+            )
+    return problems
+
+
+def check_table_shape(df: Any) -> None:
+    """Raise InvalidArgument for a DataFrame :func:`table_shape_problems` finds fault with.
+
+    Example:
+        >>> import pandas as pd
+        >>> check_table_shape(pd.DataFrame({"a": [1, "x"]}))
+        Traceback (most recent call last):
+        ...
+        lineagedb.errors.InvalidArgument: The DataFrame cannot be stored: column 'a' mixes ...
+    """
+    problems = table_shape_problems(df)
+    if problems:
+        raise InvalidArgument(
+            "The DataFrame cannot be stored: " + "; ".join(problems) + ". Nothing was written."
+        )
+
+
 def write(data: Any, accessor: str, suffix: str, target: Path) -> None:
     """Write ``data`` to ``target`` (a file, or a folder for ``.zarr``); nothing is left on failure.
 
@@ -114,6 +173,8 @@ def write(data: Any, accessor: str, suffix: str, target: Path) -> None:
         True
     """
     require(accessor)
+    if accessor == "DataFrame":
+        check_table_shape(data)
     try:
         if accessor == "DataFrame":
             data.to_parquet(target)

@@ -208,6 +208,7 @@ def attach_report(path: str | Path, run: Run | None = None) -> Run:
         >>> attach_report("analysis.ipynb")  # notebook  # doctest: +SKIP
         Run(uid='Un6kaGLyWaVTuoRq275x', ..., status='completed')
     """
+    session.ensure_connected()  # a fresh shell (lineagedb report) has not connected yet
     from django.db import transaction
 
     from lineagedb.models import Artifact, Transform

@@ -4,6 +4,7 @@ other instances and concurrent writers. Multi-process harnesses: test_metadata_r
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -277,3 +278,197 @@ def test_datetimes_are_instants(typed: tuple[ModuleType, object]) -> None:
     assert ln.Artifact.filter(when__lt=later).one() == artifact
     assert not ln.Artifact.filter(when__gt=later).exists()
     assert artifact.features.get_values()["when"] == "2024-05-01T10:00:00.000000+00:00"  # type: ignore[attr-defined]
+
+
+# -- 12, 19, 22. tables: shapes Parquet cannot store, names, ids as text -----------------
+
+
+def _cell_type_schema(ln: ModuleType) -> object:
+    feature = ln.Feature(name="cell_type", type="category").save()
+    ln.ULabel(name="cell_type").save()  # a label named like the column: must not validate it
+    ln.ULabel(name="T cell").save()
+    return ln.Schema([feature]).save()
+
+
+@pytest.mark.parametrize(
+    ("columns", "values", "message"),
+    [
+        (["cell_type"], [["T cell"], [1], [2.5]], r"'cell_type' mixes types \(float, int, str\)"),
+        (["cell_type", "cell_type"], [["x", "y"]], r"duplicate column names \['cell_type'\]"),
+        ([("cell_type", "a"), ("b", "c")], [["T cell", 1]], r"MultiIndex columns"),
+    ],
+)
+def test_tables_a_curator_cannot_check_or_store(
+    instance: ModuleType, columns: list, values: list, message: str
+) -> None:
+    import pandas as pd
+
+    ln = instance
+    schema = _cell_type_schema(ln)
+    if isinstance(columns[0], tuple):
+        df = pd.DataFrame(values, columns=pd.MultiIndex.from_tuples(columns))
+    else:
+        df = pd.DataFrame(values, columns=columns)
+    with pytest.raises(errors.ValidationError, match=message):
+        ln.curators.DataFrameCurator(df, schema).validate()
+    with pytest.raises(errors.ValidationError, match=message):
+        ln.Artifact.from_df(df, key="t.parquet", schema=schema)
+    with pytest.raises(errors.InvalidArgument, match=message + r".*Nothing was written"):
+        ln.Artifact.from_df(df, key="t.parquet")
+    assert ln.Artifact.filter(visibility=None).count() == 0
+
+
+def test_integer_ids_with_a_blank_cell_are_read_as_text(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    ln = instance
+    ln.save([ln.ULabel(name="101"), ln.ULabel(name="102")])
+    table = tmp_path / "ids.csv"
+    table.write_text("id,x\n101,1\n,2\n102,3\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "lineagedb", "validate", str(table), "--column", "id"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 of 2 distinct values validated" in done.stdout
+    column = pd.read_csv(table)["id"]  # float64: 101.0, NaN, 102.0
+    assert ln.ULabel.validate(column).tolist() == [True, False, True]
+    curator = ln.curators.DataFrameCurator(pd.read_csv(table), categoricals={"id": "name"})
+    curator.validate()
+
+
+# -- 21. the same table again with a schema: annotated, not silently left bare --------------
+
+
+def test_from_df_with_a_schema_annotates_registered_content(instance: ModuleType) -> None:
+    import pandas as pd
+
+    ln = instance
+    schema = _cell_type_schema(ln)
+    df = pd.DataFrame({"cell_type": ["T cell", "T cell"]})
+    first = ln.Artifact.from_df(df, key="cells.parquet").save()  # without the schema
+    assert first.features.by_slot() == {}
+    again = ln.Artifact.from_df(df, key="cells.parquet", schema=schema).save()
+    assert again == first
+    assert [f.name for f in first.features["columns"]] == ["cell_type"]
+    feature = ln.Feature.get(name="cell_type")
+    assert first.labels.get(feature, flat_names=True) == ["T cell"]
+
+
+# -- 16. feature names that a query could never reach --------------------------------------
+
+
+@pytest.mark.parametrize("name", ["size", "key", "id", "hash", "ulabels", "a__b"])
+def test_feature_names_of_fields_are_refused(instance: ModuleType, name: str) -> None:
+    ln = instance
+    with pytest.raises(errors.InvalidArgument, match=r"field of artifacts|contains '__'"):
+        ln.Feature(name=name, dtype="num")
+    assert not ln.Feature.filter(name=name).exists()
+
+
+# -- 23. example data never overwrites a file that differs ---------------------------------
+
+
+def test_example_data_never_overwrites_an_edited_file(tmp_path: Path) -> None:
+    import lineagedb as ln
+
+    root = ln.datasets.iris_studies(tmp_path / "studies", images_per_study=(2, 1), image_size=100)
+    meta = root / "study0_raw_images" / "meta.csv"
+    ln.datasets.iris_studies(root, images_per_study=(2, 1), image_size=100)  # identical: fine
+    meta.write_text("edited\n")
+    with pytest.raises(errors.InvalidArgument, match=r"meta.csv' exists and differs"):
+        ln.datasets.iris_studies(root, images_per_study=(2, 1), image_size=100)
+    assert meta.read_text() == "edited\n"
+
+
+# -- 11, 13, 14, 15: a fresh shell, damaged arrays, modules of the instance ---------------
+
+
+@pytest.mark.filterwarnings("ignore:Variable names are not unique:UserWarning")
+def test_damaged_and_ambiguous_arrays_get_clear_errors(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    import anndata as ad
+    import h5py
+    import numpy as np
+    import pandas as pd
+
+    ln = instance
+    adata = ad.AnnData(
+        np.ones((3, 2), dtype="float32"),
+        obs=pd.DataFrame({"x": list("abc")}, index=["c1", "c2", "c3"]),
+        var=pd.DataFrame(index=["g0", "g0"]),
+    )
+    path = tmp_path / "cells.h5ad"
+    adata.write_h5ad(path)
+    artifact = ln.Artifact(path, description="cells").save()
+    with artifact.open() as backed:
+        with pytest.raises(errors.InvalidArgument, match=r"var_names are not unique \(\['g0'\]"):
+            backed[:, "g0"]
+        assert backed[:, [0]].X.shape == (3, 1)  # by position it works
+    stored = artifact.path
+    with h5py.File(stored, "a") as store:  # overwritten behind the registry's back
+        del store["obs"]["x"]
+    with (
+        artifact.open() as backed,
+        pytest.raises(errors.InvalidArgument, match=r"'/obs' .* verify"),
+    ):
+        backed.obs
+    stored.write_bytes(stored.read_bytes()[:2000])  # truncated
+    with pytest.raises(errors.InvalidArgument, match=r"cannot be read as \.h5ad .*verify"):
+        artifact.load()
+
+
+@pytest.mark.parametrize(
+    ("module", "message"), [("json", "no 'models' module"), ("lineagedb", "not a schema module")]
+)
+def test_packages_that_are_not_schema_modules(
+    instance: ModuleType, tmp_path: Path, module: str, message: str
+) -> None:
+    ln = instance
+    with pytest.raises(errors.InvalidArgument, match=message):
+        ln.setup.init(storage=tmp_path / "other", schema=module)
+    with pytest.raises(errors.InvalidArgument, match=message):
+        ln.setup.add_module(module)
+    assert not (tmp_path / "other").exists()
+    assert ln.ULabel(name="still works").save().pk is not None  # the app registry is whole
+
+
+SECOND_USER = """
+import sys
+import lineagedb as ln
+ln.setup.init(storage=sys.argv[1], db=sys.argv[2] or None)
+print(ln.setup.settings.instance.modules)
+print(ln.Artifact.filter(cell_type="T cell").count())
+artifact = ln.Artifact.get(description="labelled")
+print(artifact.features.get_values())
+artifact.delete(permanent=True)
+print(ln.Artifact.filter(visibility=None).count())
+"""
+
+
+def test_modules_belong_to_the_instance(
+    instance: ModuleType, tmp_path: Path, database: str | None
+) -> None:
+    ln = instance
+    ln.setup.add_module("bionty")
+    import lineagedb.bionty as bt
+
+    artifact = saved_csv(ln, tmp_path, "labelled.csv")
+    artifact.description = "labelled"
+    artifact.save()
+    feature = ln.Feature(name="cell_type", dtype="cat[bionty.CellType]").save()
+    t_cell = bt.CellType(name="T cell", ontology_id="CL:0000084").save(parents=False)
+    artifact.labels.add(t_cell, feature=feature)
+    other_user = tmp_path / "other-user"  # settings of its own: no modules listed there
+    done = subprocess.run(
+        [sys.executable, "-c", SECOND_USER, str(tmp_path / "data"), database or ""],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LINEAGEDB_HOME": str(other_user)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["('bionty',)", "1", "{'cell_type': 'T cell'}", "0"]

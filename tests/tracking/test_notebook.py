@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -107,10 +109,6 @@ def test_finish_refuses_unsaved_notebook(
 def test_headless_run_gets_its_report_from_the_executed_notebook(
     instance: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from click.testing import CliRunner
-
-    from lineagedb.cli import main
-
     ln = instance
     path = make_notebook(tmp_path / "headless.ipynb")
     monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
@@ -124,8 +122,11 @@ def test_headless_run_gets_its_report_from_the_executed_notebook(
     assert "imports:" not in cell_text(executed.cells[3]) + finish_cell
 
     nbformat.write(executed, path)  # --inplace: the executor writes the outputs at the end
-    result = CliRunner().invoke(main, ["report", str(path)])
-    assert result.exit_code == 0, result.stderr
+    # In a fresh shell, as ln.finish() tells users (it once failed there: not connected).
+    result = subprocess.run(
+        [sys.executable, "-m", "lineagedb", "report", str(path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
     run.refresh_from_db()
     assert result.stdout.split("\t")[:2] == [run.uid, "completed"]
     assert run.report is not None and run.transform.latest_report == run.report

@@ -104,6 +104,33 @@ def _registries(value: Any, dtype: Any) -> str | None:
     return "|".join(names)
 
 
+def _reserved_names() -> frozenset[str]:
+    """The names queries and ``df()`` of artifacts and collections already give a meaning."""
+    from lineagedb.models.artifact import Artifact
+    from lineagedb.models.collection import Collection
+
+    names = {"pk", "features"}
+    for model in (Artifact, Collection):
+        names |= {field.name for field in model._meta.get_fields()}
+        names |= {field.attname for field in model._meta.concrete_fields}
+    return frozenset(names)
+
+
+def _check_name(name: str) -> None:
+    """Refuse feature names a query could never reach: fields of artifacts, ``a__b``."""
+    if "__" in name:
+        raise InvalidArgument(
+            f"Feature name {name!r} contains '__', which queries read as a lookup "
+            f"(filter({name}=...) could never find it). Use single underscores."
+        )
+    if name in _reserved_names():
+        raise InvalidArgument(
+            f"Feature name {name!r} is a field of artifacts and collections: filter({name}=...) "
+            f"would test that field and df(include='features') would hide it. Choose another "
+            f"name, e.g. {name + '_value'!r}."
+        )
+
+
 class Feature(Record):
     """A dimension of data — a column, a variable — with a type (number, category, bool).
 
@@ -147,6 +174,7 @@ class Feature(Record):
             raise WrongType("Feature() needs a name, e.g. ln.Feature(name='study_name', type=str).")
         if not isinstance(name, str) or not name:
             raise InvalidArgument(f"A Feature's name must be a non-empty string, not {name!r}.")
+        _check_name(name)
         existing = _named(Feature, name, self)
         if existing is not None:
             super().__init__()

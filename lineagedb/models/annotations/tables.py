@@ -24,7 +24,8 @@ from lineagedb.models.annotations.feature import Feature
 from lineagedb.models.annotations.feature_set import FeatureSet
 from lineagedb.models.annotations.field_ref import FieldRef
 from lineagedb.models.annotations.ulabel import ULabel
-from lineagedb.models.query.validation import SHOWN, field_name, ids_by_value, inspect
+from lineagedb.models.query.validation import SHOWN, field_name, ids_by_value, inspect, text_of
+from lineagedb.storage.serializers import table_shape_problems
 
 
 def table_problems_for(
@@ -109,7 +110,7 @@ def link_column_labels(
     for column, field in fields.items():
         ref = FieldRef.of(field).or_model(ULabel)
         name = field_name(ref.model, field if ref.model is not ULabel else None)
-        values = [str(v) for v in df[column].dropna().unique()]
+        values = [text_of(v) for v in df[column].dropna().unique()]
         ids = ids_by_value(ref.model.objects.all(), name, values).values()
         host.labels._link_ids(ids, features.get(column), ref.model)
 
@@ -167,7 +168,9 @@ def table_problems(
         >>> table_problems(obs, [("n_genes", "number")], {"cell_type": "name"}, ln.ULabel.filter())
         ["column 'cell_type' has values not in ULabel: 'T-cell'"]
     """
-    problems = []
+    problems = table_shape_problems(df)
+    if problems:  # duplicate or nested column names: no column can be checked by name
+        return problems
     missing = [name for name, _ in required if name not in df.columns]
     if missing:
         problems.append(f"missing columns {missing}")

@@ -112,7 +112,12 @@ class Constructors:
         artifact = cls._from_object(
             df, "DataFrame", key, description, run, version, is_new_version_of or revises
         )
-        if categoricals is not None and artifact._state.adding:
+        if categoricals is not None:
+            if not artifact._state.adding:  # the same table registered before: annotate it
+                logger.info(
+                    f"save() links the schema's features and labels to the registered "
+                    f"artifact {getattr(artifact, 'uid', '')}"
+                )
             annotate_on_save(artifact, lambda host: annotate_with_table(host, df, categoricals))
         return artifact
 

@@ -191,11 +191,28 @@ def validate(query: Any, values: Any, field: Any = None, mute: bool = False) -> 
 def _text_of_each(values: list[Any] | tuple[Any, ...]) -> dict[Any, str | None]:
     """{distinct input: its text, or None when empty}: the per-value work done once per value.
 
+    A whole float is the integer it holds: a column of ids with a blank cell
+    (``read_csv`` makes it float) gives "101", never "101.0".
+
     Example:
-        >>> _text_of_each(["a", 1, None, "a"])
-        {'a': 'a', 1: '1', None: None}
+        >>> _text_of_each(["a", 1, None, "a", 101.0])
+        {'a': 'a', 1: '1', None: None, 101.0: '101'}
     """
-    return {value: None if is_empty(value) else str(value) for value in dict.fromkeys(values)}
+    return {value: None if is_empty(value) else text_of(value) for value in dict.fromkeys(values)}
+
+
+def text_of(value: Any) -> str:
+    """The text a value names a record by: whole floats (NumPy's too) as integers.
+
+    Example:
+        >>> text_of(101.0), text_of(1.5), text_of("x")
+        ('101', '1.5', 'x')
+    """
+    if isinstance(value, float) or type(value).__name__ in ("float64", "float32"):
+        number = float(value)
+        if number.is_integer() and abs(number) < 2**53:
+            return str(int(number))
+    return str(value)
 
 
 @dataclass
