@@ -416,7 +416,7 @@ def test_damaged_and_ambiguous_arrays_get_clear_errors(
         artifact.open() as backed,
         pytest.raises(errors.InvalidArgument, match=r"'/obs' .* verify"),
     ):
-        backed.obs
+        _ = backed.obs
     stored.write_bytes(stored.read_bytes()[:2000])  # truncated
     with pytest.raises(errors.InvalidArgument, match=r"cannot be read as \.h5ad .*verify"):
         artifact.load()
