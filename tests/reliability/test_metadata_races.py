@@ -164,3 +164,81 @@ def test_eight_writers_save_ontology_terms(bionty_instance: ModuleType, tmp_path
         assert set(term.parents.values_list("ontology_id", flat=True)) == expected
     ids = list(bt.CellType.objects.values_list("ontology_id", flat=True))
     assert len(ids) == len(set(ids))
+
+
+# -- kill -9 during curator saves, ontology saves with parents, module add ----------------
+
+KILLS = 12
+ANNOTATOR = """
+import sys
+import pandas as pd
+import lineagedb as ln
+
+ln.settings.verbosity = "error"
+trial = int(sys.argv[1])
+schema = ln.Schema.get(name="kinds")  # connect before "ready"
+print("ready", flush=True)
+if sys.stdin.readline().strip() != "go":
+    sys.exit(0)
+if trial % 3 == 2:
+    ln.setup.add_module("bionty")
+    import lineagedb.bionty as bt
+    names = ["T cell", "B cell", "monocyte", "neuron", "hepatocyte", "fibroblast"]
+    for start in range(0, len(names), 2):
+        ln.save(bt.CellType.from_values(names[start : start + 2]))
+for n in range(40):
+    df = pd.DataFrame({"kind": ["A", "B", "C"][: 1 + n % 3], "n": [trial, n, 0][: 1 + n % 3]})
+    curator = ln.curators.DataFrameCurator(df, schema)
+    curator.validate()
+    curator.save_artifact(key=f"trial{trial}/{n}.parquet")
+print("done", flush=True)
+"""
+
+
+def test_killed_annotations_leave_consistent_records(instance: ModuleType, tmp_path: Path) -> None:
+    import random
+    import signal
+
+    ln = instance
+    kind = ln.Feature(name="kind", type="category").save()
+    ln.save([ln.ULabel(name=name) for name in "ABC"])
+    ln.Schema([kind], name="kinds").save()
+    generator = random.Random(27)
+    completed = 0
+    for trial in range(KILLS):
+        process = subprocess.Popen(
+            [sys.executable, "-c", ANNOTATOR, str(trial)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        assert process.stdout is not None and process.stdin is not None
+        assert process.stdout.readline().strip() == "ready", process.stderr
+        process.stdin.write("go\n")
+        process.stdin.flush()
+        time.sleep(generator.uniform(0.05, 2.5))
+        process.send_signal(signal.SIGKILL)
+        out, _ = process.communicate(timeout=60)
+        completed += "done" in out
+    assert completed < KILLS  # most runs were killed mid-way
+    ln.connect(ln.setup.settings.instance.name)  # anew: with the modules the runs added
+    assert inconsistencies(ln) == []
+    for artifact in ln.Artifact.filter(key__startswith="trial"):
+        links = artifact.labels.get(kind, flat_names=True)
+        assert sorted(links) == sorted(set(artifact.load()["kind"])), artifact.key
+        assert [f.name for f in artifact.features["columns"]] == ["kind"]
+    if "bionty" in ln.setup.settings.instance.modules:
+        import lineagedb.bionty as bt
+
+        table = bt.CellType.public().columns
+        parents_of = dict(zip(table["ontology_id"], table["parents"], strict=True))
+        for term in bt.CellType.objects.all():
+            expected = {p for p in (parents_of[term.ontology_id] or "").split("|") if p}
+            assert set(term.parents.values_list("ontology_id", flat=True)) == expected, term
+    verified = subprocess.run(
+        [sys.executable, "-m", "lineagedb", "verify", "--all"], capture_output=True, text=True
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    print(f"{KILLS} kills, {completed} runs completed, {ln.Artifact.filter().count()} saved")

@@ -11,6 +11,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lineagedb import errors
 from lineagedb.models.annotations.feature_set import members_hash
@@ -472,3 +474,106 @@ def test_modules_belong_to_the_instance(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["('bionty',)", "1", "{'cell_type': 'T cell'}", "0"]
+
+
+def test_mouse_stages_get_their_parents_from_the_mouse_table(instance: ModuleType) -> None:
+    ln = instance
+    ln.setup.add_module("bionty")
+    import lineagedb.bionty as bt
+
+    public = bt.DevelopmentalStage.public(organism="mouse")
+    parents_of = dict(zip(public.columns["name"], public.columns["parents"], strict=True))
+    stage = "19-month-old stage"
+    ln.save(bt.DevelopmentalStage.from_values([stage], organism="mouse"))
+    saved = bt.DevelopmentalStage.get(name=stage)
+    assert saved.ontology_id.startswith("MmusDv:")
+    expected = set(parents_of[stage].split("|"))
+    assert set(saved.parents.values_list("ontology_id", flat=True)) == expected
+
+
+# -- 20. the AnnData curator saves what it validated ---------------------------------------
+
+
+def test_anndata_curator_checks_var_changed_after_validate(instance: ModuleType) -> None:
+    import anndata as ad
+    import numpy as np
+    import pandas as pd
+
+    ln = instance
+    ln.save([ln.Feature(name=f"g{i}", dtype="num") for i in range(2)])
+    adata = ad.AnnData(
+        np.ones((2, 2), dtype="float32"),
+        obs=pd.DataFrame(index=["c1", "c2"]),
+        var=pd.DataFrame(index=["g0", "g1"]),
+    )
+    curator = ln.curators.AnnDataCurator(adata, var_index=ln.Feature.name)
+    curator.validate()
+    adata.var_names = ["g0", "not a feature"]
+    with pytest.raises(errors.ValidationError, match="not a feature"):
+        curator.save_artifact(key="cells.h5ad")
+    assert ln.Artifact.filter(visibility=None).count() == 0
+
+
+# -- a property: a host's sets are what its links say, after any sequence of edits ---------
+
+_STEPS = st.lists(
+    st.tuples(
+        st.sampled_from(["label", "unlabel", "value", "unvalue", "columns"]),
+        st.integers(min_value=0, max_value=2),
+    ),
+    max_size=8,
+)
+
+
+def _sets_contradict_links(ln: ModuleType, artifact: object) -> list[str]:
+    """What the artifact's sets say that its link tables do not (computed from the tables)."""
+    links = ln.models.ArtifactFeatureSet.objects.filter(artifact=artifact)
+    slots = [link.slot for link in links]
+    found = [f"slot {slot!r} twice" for slot in set(slots) if slots.count(slot) > 1]
+    by_slot = {link.slot: link.featureset for link in links}
+    for feature_set in by_slot.values():
+        members = list(feature_set.features.all())
+        if feature_set.n != len(members) or feature_set.hash != members_hash(members):
+            found.append(f"set {feature_set.uid} does not match its members")
+    held = {f.pk for slot, s in by_slot.items() if slot != "external" for f in s.features.all()}
+    labelled = set(
+        ln.models.ArtifactULabel.objects.filter(
+            artifact=artifact, feature__isnull=False
+        ).values_list("feature_id", flat=True)
+    )
+    valued = set(
+        ln.models.ArtifactFeatureValue.objects.filter(artifact=artifact).values_list(
+            "featurevalue__feature_id", flat=True
+        )
+    )
+    external = by_slot.get("external")
+    has = {f.pk for f in external.features.all()} if external else set()
+    if has != (labelled | valued) - held:
+        found.append(f"external set {sorted(has)} != links {sorted((labelled | valued) - held)}")
+    return found
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=_STEPS)
+def test_sets_always_match_links(instance: ModuleType, tmp_path: Path, steps: list) -> None:
+    ln = instance
+    kinds = [ln.Feature(name=f"kind_{i}", type="category").save() for i in range(3)]
+    numbers = [ln.Feature(name=f"number_{i}", dtype="num").save() for i in range(3)]
+    labels = [ln.ULabel(name=f"label {i}").save() for i in range(3)]
+    path = tmp_path / f"{len(list(tmp_path.iterdir()))}.csv"
+    path.write_text(f"a\n{path.name}\n")
+    artifact = ln.Artifact(path, description="host").save()
+    for step, i in steps:
+        if step == "label":
+            artifact.labels.add(labels[i], feature=kinds[i])
+        elif step == "unlabel":
+            artifact.labels.remove(labels[i])
+        elif step == "value":
+            artifact.features.add_values({f"number_{i}": i})
+        elif step == "unvalue":
+            artifact.features.remove_values(f"number_{i}")
+        else:
+            artifact.features.add([kinds[i], numbers[i]], slot="columns")
+        assert _sets_contradict_links(ln, artifact) == [], (step, i)
