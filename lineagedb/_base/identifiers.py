@@ -48,6 +48,8 @@ def text_problem(text: str) -> str | None:
     """
     if "\x00" in text:
         return "a NUL character"
+    if text.isascii():  # the common case: no copy to encode
+        return None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

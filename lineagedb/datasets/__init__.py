@@ -27,32 +27,36 @@ _JPEG_START = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
 _JPEG_END = b"\xff\xd9"
 
 
-def _write_new(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` unless it holds exactly that already; never overwrite a
-    file that differs (it may be registered, and edited since).
+def _needs_writing(path: Path, content: bytes) -> bool:
+    """Whether ``path`` is still to be written with ``content``: False when it holds exactly
+    that; InvalidArgument when it holds something else (it may be registered, and edited
+    since): example data never overwrite a file that differs.
 
     Example:
         >>> import tempfile, pathlib
         >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
-        >>> _write_new(path, b"x")
-        >>> _write_new(path, b"x")  # the same bytes again: nothing to do
+        >>> _needs_writing(path, b"x")
+        True
+        >>> _ = path.write_bytes(b"x")
+        >>> _needs_writing(path, b"x")
+        False
         >>> try:
-        ...     _write_new(path, b"y")
+        ...     _needs_writing(path, b"y")
         ... except ValueError as error:
         ...     print("exists and differs" in str(error))
         True
     """
     from lineagedb.errors import InvalidArgument
 
+    if not path.exists() and not path.is_symlink():
+        return True
     if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
-        return
-    if path.exists() or path.is_symlink():
-        raise InvalidArgument(
-            f"'{path}' exists and differs from the example data; it was left as it is (it may "
-            "be registered, or edited). Write the example data into another folder, or move "
-            "that file away first."
-        )
-    path.write_bytes(content)
+        return False
+    raise InvalidArgument(
+        f"'{path}' exists and differs from the example data; it was left as it is (it may "
+        "be registered, or edited). Write the example data into another folder, or move "
+        "that file away first."
+    )
 
 
 def file_mini_csv(folder: str | Path = ".") -> Path:
@@ -65,7 +69,9 @@ def file_mini_csv(folder: str | Path = ".") -> Path:
     """
     path = Path(folder) / "mini.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_new(path, b"num,letter\n1,a\n2,b\n3,c\n")
+    content = b"num,letter\n1,a\n2,b\n3,c\n"
+    if _needs_writing(path, content):
+        path.write_bytes(content)
     return path
 
 
@@ -108,12 +114,10 @@ def iris_studies(
         files[study_folder / "meta.csv"] = ("\n".join(rows) + "\n").encode()
     # Every file checked before any is written: a folder with an edited meta.csv stays
     # as it is (identical files are skipped).
-    for path, content in files.items():
-        if path.exists() and not (path.is_file() and path.read_bytes() == content):
-            _write_new(path, content)  # raises, naming the file
-    for path, content in files.items():
+    todo = [(path, content) for path, content in files.items() if _needs_writing(path, content)]
+    for path, content in todo:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_new(path, content)
+        path.write_bytes(content)
     return root
 
 

@@ -138,10 +138,13 @@ class Record(models.Model):
         if not (self._state.adding and self._natural_keys):
             super().save(*args, **kwargs)
             return self
-        from django.db import IntegrityError, transaction
+        from django.db import IntegrityError, connection, transaction
 
         try:
-            with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+            if connection.in_atomic_block:
+                with transaction.atomic():  # a savepoint: the caller's transaction stays usable
+                    super().save(*args, **kwargs)
+            else:  # autocommit: a failed INSERT leaves nothing to roll back
                 super().save(*args, **kwargs)
         except IntegrityError:
             existing = self.saved_twin()

@@ -224,18 +224,19 @@ def user_record(user: UserSettings) -> Any:
     return record
 
 
-def _with_database_modules(instance: InstanceSettings) -> InstanceSettings:
+def _with_database_modules(instance: InstanceSettings, applied: set[str]) -> InstanceSettings:
     """``instance`` with the schema modules its database has that this user's settings lack.
 
     Modules belong to the instance, not to a user: after user 1 adds bionty to
     a shared instance, user 2's connect loads it too (or refuses with the
     command that installs its package), so queries, values and deletes see
-    every registry the database holds.
+    every registry the database holds. ``applied``: the app labels of the database's
+    migrations, as ``configure()`` read them.
     """
-    from lineagedb.setup._django import applied_apps, configure
+    from lineagedb.setup._django import configure
 
     known = {"lineagedb", *(m.label for m in resolve_all(instance.modules, extras=False))}
-    names = [name_of_label(label) for label in applied_apps() if label not in known]
+    names = sorted(name_of_label(label) for label in applied - known)
     if not names:
         return instance
     try:
@@ -261,8 +262,7 @@ def _activate(instance: InstanceSettings) -> InstanceSettings:
     session.tracked.clear()  # a tracked run belongs to the instance it was saved in
 
     try:
-        configure(instance)
-        instance = _with_database_modules(instance)
+        instance = _with_database_modules(instance, configure(instance))
         # setup seeds the two records every instance needs; models are only
         # importable once Django is configured, hence the late import.
         from lineagedb.models import Storage, User

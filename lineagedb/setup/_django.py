@@ -30,11 +30,15 @@ class LineageDBConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
 
-def configure(instance: InstanceSettings) -> None:
+def configure(instance: InstanceSettings) -> set[str]:
     """Point Django at ``instance``'s database and bring its schema up to date.
 
+    Returns the app labels the database has tables of (its applied migrations):
+    what the instance *is*, whichever user connects.
+
     Example:
-        >>> configure(InstanceSettings(name="demo", storage_root="/tmp/demo"))
+        >>> sorted(configure(InstanceSettings(name="demo", storage_root="/tmp/demo")))
+        ['lineagedb']
     """
     from django.conf import settings
 
@@ -67,7 +71,7 @@ def configure(instance: InstanceSettings) -> None:
     from lineagedb.models.query.dialects import register_lookups
 
     register_lookups()
-    migrate(modules)
+    return migrate(modules)
 
 
 def _install_apps(installed: list[str]) -> None:
@@ -113,13 +117,15 @@ def _swap_default_database(database: dict[str, Any]) -> None:
     connections._connections = Local(connections.thread_critical)
 
 
-def migrate(modules: list[Module] | None = None) -> None:
-    """Apply the shipped migrations the database lacks, core's then each module's.
+def migrate(modules: list[Module] | None = None) -> set[str]:
+    """Apply the shipped migrations the database lacks, core's then each module's; return the
+    labels of every app the database has migrations of (modules other users added too).
 
     One plain query on every connect when nothing is to be applied.
 
     Example:
-        >>> migrate()
+        >>> "lineagedb" in migrate()
+        True
     """
     import importlib
 
@@ -147,24 +153,7 @@ def migrate(modules: list[Module] | None = None) -> None:
             # others find the tables there when they get the lock.
             with migration_lock():
                 call_command("migrate", label, verbosity=0, interactive=False)
-
-
-def applied_apps() -> list[str]:
-    """The app labels the connected database has tables of (its applied migrations), in the
-    order they were first migrated: what the instance *is*, whichever user connects.
-
-    Example:
-        >>> "lineagedb" in applied_apps()
-        True
-    """
-    from django.db import DatabaseError, connection
-
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT app, MIN(id) FROM django_migrations GROUP BY app ORDER BY 2")
-            return [row[0] for row in cursor.fetchall()]
-    except DatabaseError:
-        return []
+    return {app for app, _ in applied} | {label for label, _ in apps}
 
 
 def disconnect() -> None:

@@ -188,13 +188,13 @@ class FeatureManager:
                 f"No Feature is named {missing}; register them first, e.g. "
                 f"ln.Feature(name={missing[0]!r}, dtype='num').save()."
             )
-        labels: dict[str, list[Any]] = {}
+        labels: dict[str, tuple[Any, list[Any]]] = {}
         rows: list[tuple[Feature, Any, float | None, str | None, str]] = []
         for name, value in values.items():
             feature = features[name]
             if feature.type == "category":
                 registry = registry_of_names(type(host), feature)
-                labels[name] = label_records(registry, value, feature)
+                labels[name] = (registry, label_records(registry, value, feature))
             else:
                 rows.extend(value_rows(feature, value))
         with transaction.atomic():
@@ -202,8 +202,8 @@ class FeatureManager:
             stored = stored_values(rows)
             links = [value_links(artifact=host, featurevalue=value) for value in stored]
             value_links.objects.bulk_create(links, ignore_conflicts=True)
-            for name, records in labels.items():
-                LabelManager(host).add(records, feature=features[name])
+            for name, (registry, records) in labels.items():
+                LabelManager(host)._link_ids([r.pk for r in records], features[name], registry)
             refresh_external(host)
 
     def get_values(self) -> dict[str, Any]:

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -19,7 +20,7 @@ from typing import Any
 from django.db import transaction
 
 from lineagedb._base.logger import logger
-from lineagedb.errors import InvalidArgument, WrongType
+from lineagedb.errors import InUse, InvalidArgument, WrongType
 from lineagedb.models.annotations.feature import Feature
 from lineagedb.models.annotations.feature_set import FeatureSet
 from lineagedb.models.annotations.links import (
@@ -110,6 +111,10 @@ def lock_host(host: Any) -> None:
         >>> with transaction.atomic():
         ...     lock_host(artifact)
     """
+    from django.db import connection
+
+    if not connection.features.has_select_for_update:  # SQLite: no query to send
+        return
     model = type(host)
     list(model._base_manager.select_for_update().filter(pk=host.pk).values_list("pk", flat=True))
 
@@ -130,7 +135,7 @@ def link_set(host: Any, feature_set: FeatureSet, slot: str | None) -> None:
     slot, under the host's lock."""
     links_to = links_of(host)
     set_model, host_field = links_to.feature_sets, links_to.host_field
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         lock_host(host)
         set_model.objects.filter(**{host_field: host}, slot=slot).exclude(
             featureset=feature_set
@@ -160,15 +165,20 @@ def refresh_external(host: Any) -> None:
     from lineagedb.models.annotations.links import FeatureSetFeature
 
     links_to = links_of(host)
-    with transaction.atomic():
+    # No savepoint of its own: it is part of its caller's write, which fails as a whole.
+    with transaction.atomic(savepoint=False):
         lock_host(host)  # the sets read here are the ones rewritten: no stale read
         sets = sets_by_slot(host)
         old = sets.pop(EXTERNAL, None)
-        held = set(
-            FeatureSetFeature.objects.filter(
-                featureset__in=[s.pk for s in sets.values() if s.registry == "core.Feature"]
-            ).values_list("feature_id", flat=True)
-        )
+        held: set[int] = set()  # features of the host's other sets
+        had: set[int] = set()  # features of its external set now
+        memberships = FeatureSetFeature.objects.filter(
+            featureset__in=[
+                s.pk for s in [*sets.values(), old] if s and s.registry == "core.Feature"
+            ]
+        ).values_list("featureset_id", "feature_id")
+        for set_id, feature_id in memberships:
+            (had if old is not None and set_id == old.pk else held).add(feature_id)
         used: set[int] = set()
         for link in label_links(type(host)):
             if link.has_feature:
@@ -184,12 +194,13 @@ def refresh_external(host: Any) -> None:
                 )
             )
         wanted = used - held
-        had = set(old.features.values_list("pk", flat=True)) if old is not None else set()
         if wanted == had:
             return
-        new = None
+        new, added = None, []
         if wanted:
-            new = FeatureSet(list(Feature.objects.filter(pk__in=wanted)))
+            members = list(Feature.objects.filter(pk__in=wanted))
+            added = sorted(f.name for f in members if f.pk not in had)
+            new = FeatureSet(members)
             if new._state.adding:
                 new.save()
             link_set(host, new, EXTERNAL)
@@ -198,14 +209,9 @@ def refresh_external(host: Any) -> None:
                 **{links_to.host_field: host}, slot=EXTERNAL
             ).delete()
         if old is not None and (new is None or old.pk != new.pk):
-            _delete_if_unused(old)
-    names = sorted(Feature.objects.filter(pk__in=wanted - had).values_list("name", flat=True))
-    if names and new is not None:
-        logger.info(f"linked features {names} in feature set {new.uid} (slot {EXTERNAL!r})")
-
-
-def _delete_if_unused(feature_set: FeatureSet) -> None:
-    """Delete a feature set no artifact or collection links to any more (0.70 deleted used ones)."""
-    if feature_set.artifact_links.exists() or feature_set.collection_links.exists():
-        return
-    feature_set.delete()
+            # Deleted when no artifact or collection uses it any more: delete() itself
+            # refuses a set in use (0.70 deleted used ones).
+            with contextlib.suppress(InUse):
+                old.delete()
+    if added and new is not None:
+        logger.info(f"linked features {added} in feature set {new.uid} (slot {EXTERNAL!r})")

@@ -89,9 +89,15 @@ class LabelManager:
             for model, group in by_model.items():
                 records = label_records(model, group, feature)
                 self._link_ids([label.pk for label in records], feature, model)
+            if feature is not None:
+                refresh_external(host)
 
     def _link_ids(self, ids: Iterable[int], feature: Feature | None, model: Any = None) -> None:
-        """Link labels of ``model`` (ULabel) by id under ``feature``: bulk SQL, one transaction."""
+        """Link labels of ``model`` (ULabel) by id under ``feature``: bulk SQL, one transaction.
+
+        The caller refreshes the host's ``external`` set once it has linked all it links
+        (``host_links.refresh_external``).
+        """
         from django.db import connection
 
         host = self._host
@@ -105,7 +111,7 @@ class LabelManager:
         label_id = label_model._meta.get_field(link.label_field).attname
         feature_id = feature.pk if feature is not None and link.has_feature else None
         columns = [host_column, label_column, *(["feature_id"] if link.has_feature else [])]
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             # What the host has: a label has one feature per host, so a label linked
             # under another feature moves; one linked under this feature stays.
             if link.has_feature:
@@ -138,7 +144,6 @@ class LabelManager:
                     insert_ignoring_conflicts(cursor, table, columns, rows)
             if feature is not None:
                 self._note_registry(feature, registry_name(link.model))
-                refresh_external(host)
 
     @staticmethod
     def _note_registry(feature: Feature, registry: str) -> None:

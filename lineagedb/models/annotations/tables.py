@@ -19,10 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
+
 from lineagedb.errors import InvalidArgument, ValidationError
 from lineagedb.models.annotations.feature import Feature
 from lineagedb.models.annotations.feature_set import FeatureSet
 from lineagedb.models.annotations.field_ref import FieldRef
+from lineagedb.models.annotations.host_links import lock_host, refresh_external
 from lineagedb.models.annotations.ulabel import ULabel
 from lineagedb.models.query.validation import SHOWN, field_name, ids_by_value, inspect, text_of
 from lineagedb.storage.serializers import table_shape_problems
@@ -107,12 +110,15 @@ def link_column_labels(
         ['B cell', 'T cell']
     """
     fields = categoricals if isinstance(categoricals, dict) else dict.fromkeys(categoricals)
-    for column, field in fields.items():
-        ref = FieldRef.of(field).or_model(ULabel)
-        name = field_name(ref.model, field if ref.model is not ULabel else None)
-        values = [text_of(v) for v in df[column].dropna().unique()]
-        ids = ids_by_value(ref.model.objects.all(), name, values).values()
-        host.labels._link_ids(ids, features.get(column), ref.model)
+    with transaction.atomic(savepoint=False):
+        lock_host(host)
+        for column, field in fields.items():
+            ref = FieldRef.of(field).or_model(ULabel)
+            name = field_name(ref.model, field if ref.model is not ULabel else None)
+            values = [text_of(v) for v in df[column].dropna().unique()]
+            ids = ids_by_value(ref.model.objects.all(), name, values).values()
+            host.labels._link_ids(ids, features.get(column), ref.model)
+        refresh_external(host)  # once for all columns
 
 
 def column_ok(series: Any, kind: str) -> bool:

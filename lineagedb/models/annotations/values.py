@@ -7,6 +7,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from lineagedb._base.identifiers import text_problem
@@ -58,7 +59,7 @@ def check_value(feature: Feature, value: Any) -> Any:
             raise refuse() from None
         except OverflowError:
             raise refuse(": it is beyond the range of a float (±1.8e308)") from None
-        if number != number or number in (float("inf"), float("-inf")):
+        if not math.isfinite(number):
             raise refuse(": numbers must be finite (no NaN or infinity)")
         if isinstance(value, int) and number.is_integer():
             if abs(value) >= 2**63:

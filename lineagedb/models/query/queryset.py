@@ -222,12 +222,12 @@ class QuerySet(models.QuerySet):
             ) from None
         except self.model.MultipleObjectsReturned:
             prefix = kwargs.get("uid__startswith")
-            short = isinstance(prefix, str) and len(prefix) < MIN_UID_PREFIX
-            latest = None if short else self._latest_of_family(kwargs)
-            if latest is None and not short:
-                latest = self._latest_if_one_family(super().filter(*args, **kwargs))
-            if latest is not None:
-                return latest
+            if not (isinstance(prefix, str) and len(prefix) < MIN_UID_PREFIX):
+                latest = self._latest_of_family(kwargs) or self._latest_if_one_family(
+                    super().filter(*args, **kwargs)
+                )
+                if latest is not None:
+                    return latest
             uids = list(super().filter(*args, **kwargs).values_list("uid", flat=True)[:10])
             raise registry_error(self.model, MultipleFound)(
                 f"Several {self.model.__name__} records match "
