@@ -85,6 +85,7 @@ class Session:
 
     def __init__(self) -> None:
         self.instance: Any = None  # setup._instance.InstanceSettings
+        self._instance_key: tuple[Any, str] | None = None  # (instance, its key)
         self.user_record: Any = None  # models.User
         self.storage_record: Any = None  # models.Storage
         self._user: UserSettings | None = None
@@ -107,7 +108,14 @@ class Session:
         """
         if self.instance is None:
             return None
-        return f"{self.instance.name}|{self.instance.db_display}"
+        # Every record built asks (twice for a new artifact): kept per instance object.
+        cached = self._instance_key
+        if cached is None or cached[0] is not self.instance:
+            cached = self._instance_key = (
+                self.instance,
+                f"{self.instance.name}|{self.instance.db_display}",
+            )
+        return cached[1]
 
     @property
     def user(self) -> UserSettings:

@@ -1,50 +1,121 @@
 """Plain SQL for the few queries that run once per saved file.
 
-Django compiles every QuerySet anew (about 0.2 ms each here); the lookups a
-save makes for each file are fixed in shape, so their SQL is written once
-per process and only the parameters change. Names come from the models'
-metadata and are quoted by the connected database; values are always
-parameters, never interpolated.
+Django compiles every QuerySet anew (about 0.2 ms each here, 0.5 ms with an
+ordering); the lookups a save makes for each file are fixed in shape, so
+their SQL is written once per process and only the parameters change.
+Names come from the models' metadata and are quoted by the connected
+database; values are always parameters, never interpolated.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models
 
-_SQL: dict[tuple[str, tuple[str, ...], tuple[str, ...]], str] = {}
+ModelT = TypeVar("ModelT", bound=models.Model)
+
+_SQL: dict[tuple[Any, ...], str] = {}
 
 
-def _select(model: type[models.Model], columns: tuple[str, ...], where: tuple[str, ...]) -> str:
-    cache_key = (model._meta.label, columns, where)
+def _select(
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    where: tuple[str, ...],
+    order: tuple[str, ...],
+) -> str:
+    # The connection's vendor is part of the key: quoting differs between databases.
+    cache_key = (connection.vendor, model._meta.label, columns, where, order)
     if cache_key not in _SQL:
-        _SQL[cache_key] = _compose(model, columns, where)
+        _SQL[cache_key] = _compose(model, columns, where, order)
     return _SQL[cache_key]
 
 
-def _compose(model: type[models.Model], columns: tuple[str, ...], where: tuple[str, ...]) -> str:
+def _compose(
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    where: tuple[str, ...],
+    order: tuple[str, ...],
+) -> str:
     quote = connection.ops.quote_name
     fields = {field.name: field.column for field in model._meta.concrete_fields}
     fields.update({field.attname: field.column for field in model._meta.concrete_fields})
     selected = ", ".join(quote(fields[name]) for name in columns)
     conditions = " AND ".join(f"{quote(fields[name])} = %s" for name in where) or "1 = 1"
+    ordering = ", ".join(
+        f"{quote(fields[name.lstrip('-')])}{' DESC' if name.startswith('-') else ''}"
+        for name in order
+    )
     table = quote(model._meta.db_table)
-    return f"SELECT {selected} FROM {table} WHERE {conditions} ORDER BY {quote('id')}"
+    return f"SELECT {selected} FROM {table} WHERE {conditions} ORDER BY {ordering}"
 
 
 def rows(
-    model: type[models.Model], columns: tuple[str, ...], limit: int | None = None, **where: Any
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    limit: int | None = None,
+    order: tuple[str, ...] = ("id",),
+    **where: Any,
 ) -> list[tuple[Any, ...]]:
-    """``columns`` of the rows of ``model`` whose fields equal ``where``, by id.
+    """``columns`` of the rows of ``model`` whose fields equal ``where``, by ``order``.
 
     Example:
         >>> rows(ln.Artifact, ("id",), limit=1, hash=artifact.hash) == [(artifact.pk,)]
         True
     """
-    sql = _select(model, columns, tuple(where))
+    sql = _select(model, columns, tuple(where), order)
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:
         cursor.execute(sql, list(where.values()))
         return list(cursor.fetchall())
+
+
+def first(model: type[ModelT], order: tuple[str, ...] = ("id",), **where: Any) -> ModelT | None:
+    """The first record of ``model`` whose fields equal ``where``, by ``order``; None if none.
+
+    One query, the record built from its row as Django builds it (``from_db``).
+
+    Example:
+        >>> first(ln.Artifact, hash=artifact.hash) == artifact
+        True
+        >>> first(ln.Artifact, ("-id",), hash="no such hash") is None
+        True
+    """
+    columns = tuple(field.attname for field in model._meta.concrete_fields)
+    found = rows(model, columns, 1, order, **where)
+    if not found:
+        return None
+    values = [
+        _converted(value, converters)
+        for value, converters in zip(found[0], _converters(model), strict=True)
+    ]
+    return model.from_db(connection.alias, list(columns), values)
+
+
+_CONVERTERS: dict[tuple[str, str], list[tuple[Any, list[Any]]]] = {}
+
+
+def _converters(model: type[models.Model]) -> list[tuple[Any, list[Any]]]:
+    """Per column, what Django's compiler applies to a fetched value (the database's
+    converters, then the field's: aware datetimes on SQLite, decoded JSON)."""
+    cache_key = (connection.vendor, model._meta.label)
+    if cache_key not in _CONVERTERS:
+        found = []
+        for field in model._meta.concrete_fields:
+            column = field.get_col(model._meta.db_table)
+            found.append(
+                (
+                    column,
+                    connection.ops.get_db_converters(column) + field.get_db_converters(connection),
+                )
+            )
+        _CONVERTERS[cache_key] = found
+    return _CONVERTERS[cache_key]
+
+
+def _converted(value: Any, converters: tuple[Any, list[Any]]) -> Any:
+    column, functions = converters
+    for function in functions:
+        value = function(value, column, connection)
+    return value

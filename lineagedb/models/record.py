@@ -13,7 +13,7 @@ from lineagedb.display.format import format_value
 from lineagedb.errors import InvalidArgument, OtherInstance, UnknownField
 from lineagedb.models._uid import current_user_id
 from lineagedb.models.query.lookup import Lookup
-from lineagedb.models.query.queryset import QuerySet
+from lineagedb.models.query.queryset import QuerySet, field_names
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -61,10 +61,7 @@ class Record(models.Model):
 
     @classmethod
     def _check_field_names(cls, names: Any) -> None:
-        known = {f.name for f in cls._meta.get_fields()} | {
-            f.attname for f in cls._meta.concrete_fields
-        }
-        unknown = sorted(set(names) - known)
+        unknown = sorted(set(names) - field_names(cls))
         if unknown:
             raise UnknownField(
                 f"{cls.__name__} has no field {', '.join(map(repr, unknown))}. "

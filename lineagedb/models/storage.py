@@ -18,9 +18,8 @@ if TYPE_CHECKING:
 
 def _ensure_root(root: str) -> None:
     """A local root that does not exist is created (as LaminDB does); a bucket must exist."""
-    path = to_upath(root)
     if is_local(root):
-        local = local_path(path)
+        local = local_path(root)  # no UPath (importing fsspec costs ~80 ms of an init)
         if local.exists() and not local.is_dir():
             raise InvalidArgument(
                 f"Storage root '{root}' is a file, not a folder. Choose a folder, or move the file."
@@ -33,7 +32,7 @@ def _ensure_root(root: str) -> None:
                 "Create it yourself, or choose a folder you can write to."
             ) from None
         return
-    if not path.is_dir():
+    if not to_upath(root).is_dir():
         raise PathNotFound(
             f"Storage root '{root}' is not an existing bucket or prefix. "
             "Create it first, or check the URL and your credentials."

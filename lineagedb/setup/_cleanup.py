@@ -38,7 +38,8 @@ def claim(storage: Any) -> None:
 
 
 def _owner_marker(storage: Any) -> Location:
-    return Location(storage.path / MANAGED_FOLDER / OWNER_MARKER)
+    # From the root's text: a local root needs no UPath (nor fsspec's import, at init).
+    return Location(storage.root) / MANAGED_FOLDER / OWNER_MARKER
 
 
 def _owned(storage: Any, default_id: int) -> bool:

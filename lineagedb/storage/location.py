@@ -396,7 +396,7 @@ class Location:
         """
         try:
             with self._errors():
-                return self.upath.read_text()
+                return self.local.read_text() if self.is_local else self.upath.read_text()
         except FileNotFoundError:
             return None
 
@@ -409,7 +409,9 @@ class Location:
         with self._errors(writing=True):
             if self.is_local:
                 self.local.parent.mkdir(parents=True, exist_ok=True)
-            self.upath.write_text(text)
+                self.local.write_text(text)
+            else:
+                self.upath.write_text(text)
 
     def remove(self) -> None:
         """Delete the file, folder, object or prefix here, if it exists.

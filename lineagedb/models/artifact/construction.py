@@ -25,6 +25,7 @@ from lineagedb._base.logger import logger
 from lineagedb._base.session import current_run, default_storage
 from lineagedb._base.settings import settings
 from lineagedb.errors import InvalidArgument
+from lineagedb.models import _plain
 from lineagedb.models.artifact.draft import Draft
 from lineagedb.models.artifact.source import resolve_source, storage_for
 from lineagedb.storage import serializers
@@ -301,7 +302,7 @@ def check_real_key_free(storage: Storage, key: str) -> None:
     from lineagedb.models.artifact.model import Artifact
 
     holder = (
-        Artifact.objects.filter(storage_id=storage.id, key=key, key_is_virtual=False).first()
+        _plain.first(Artifact, storage_id=storage.id, key=key, key_is_virtual=False)
         if storage.id
         else None
     )
@@ -319,10 +320,11 @@ def latest_with_key(storage: Storage, key: str, *, managed: bool | None) -> Arti
 
     if storage.id is None:
         return None
-    query = Artifact.objects.filter(storage_id=storage.id, key=key, visibility=1)
+    conditions: dict[str, Any] = {"storage_id": storage.id, "key": key, "visibility": 1}
     if managed is not None:
-        query = query.filter(key_is_virtual=managed)
-    return query.order_by("-is_latest", "-created_at", "-id").first()
+        conditions["key_is_virtual"] = managed
+    # Plain SQL: once per constructed artifact with a key (the ORM compiled two queries).
+    return _plain.first(Artifact, ("-is_latest", "-created_at", "-id"), **conditions)
 
 
 def _say_changed_in_place(existing: Artifact, source: Path | UPath) -> None:

@@ -269,5 +269,4 @@ class Constructors:
         if managed is not None:
             conditions["key_is_virtual"] = managed
         # Plain SQL: the ORM's query compilation is most of a lookup's cost.
-        found = _plain.rows(cls, ("id",), limit=1, **conditions)
-        return cls.objects.get(id=found[0][0]) if found else None
+        return _plain.first(cls, **conditions)

@@ -237,7 +237,8 @@ class Artifact(Constructors, ByteAccess, Annotated, VersionedRecord):
 
     def _finish_save(self) -> None:
         self._draft.stored()
-        logger.debug(f"stored {self.size} bytes at {self.path}")
+        if logger.level == "debug":  # the path costs ~30 µs a record: only when printed
+            logger.debug(f"stored {self.size} bytes at {self.path}")
 
     def _same_managed_content(self) -> Artifact | None:
         return Artifact.find_by_content(

@@ -94,7 +94,7 @@ class QuerySet(models.QuerySet):
         """
         for name, value in kwargs.items():
             refuse_unstorable(value, f"{self.model.__name__}.filter({name}=...)")
-        kwargs, per_feature = split_feature_lookups(self.model, kwargs, _field_names(self.model))
+        kwargs, per_feature = split_feature_lookups(self.model, kwargs, field_names(self.model))
         result = self._filter(*args, **kwargs)
         for options in per_feature:  # each feature its own condition; a label feature's
             result = result._filter(any_of(options))  # labels in any of its registries
@@ -251,7 +251,7 @@ class QuerySet(models.QuerySet):
         ``Artifact.get(key="a.csv")`` and ``filter(key=...).one()`` name the
         key's version family: they give its latest version (as LaminDB does).
         """
-        if "is_latest" not in _field_names(self.model):
+        if "is_latest" not in field_names(self.model):
             return None
         members = list(query[:_FAMILY_SCAN])
         if len(members) == _FAMILY_SCAN or len({m.uid[:-4] for m in members}) != 1:
@@ -419,7 +419,7 @@ class QuerySet(models.QuerySet):
         """
         name_field = _field_name(field) if field is not None else self.model._name_field
         # The latest version of a family gets the plain name; older ones _2, _3, ….
-        order = ("-is_latest", "id") if "is_latest" in _field_names(self.model) else ("id",)
+        order = ("-is_latest", "id") if "is_latest" in field_names(self.model) else ("id",)
         rows = self.order_by(*order).values_list(name_field, "uid", "id")
         return Lookup(self.model, ((value or uid, pk) for value, uid, pk in rows))
 
@@ -463,10 +463,27 @@ class QuerySet(models.QuerySet):
         return super().delete()
 
 
-@functools.cache
-def _field_names(model: Any) -> frozenset[str]:
-    """The names a registry's lookups may start with (filter() asks on every call)."""
-    return frozenset({field.name for field in model._meta.get_fields()} | {"pk"})
+_FIELD_NAMES: dict[Any, tuple[Any, frozenset[str]]] = {}
+
+
+def field_names(model: Any) -> frozenset[str]:
+    """The names a registry's lookups may start with (filter() asks on every call).
+
+    Column names (``storage_id``) too: a lookup on one is no feature, and asking
+    the Feature registry about it cost a query per internal filter. Kept until
+    the registry's fields change (a schema module adds relations).
+
+    Example:
+        >>> {"storage", "storage_id", "pk"} <= field_names(ln.Artifact)
+        True
+    """
+    fields = model._meta.get_fields()  # Django's cached tuple: a new one when fields change
+    known = _FIELD_NAMES.get(model)
+    if known is None or known[0] is not fields:
+        names = {field.name for field in fields} | {"pk"}
+        names |= {field.attname for field in model._meta.concrete_fields}
+        known = _FIELD_NAMES[model] = (fields, frozenset(names))
+    return known[1]
 
 
 def public_columns(model: Any) -> list[str]:
