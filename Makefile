@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bionty-genes lock migrations clean
+.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bionty-genes lock migrations schema-snapshots torch clean
 
 .tools/bin/uv:
 	$(PYTHON_BIN) -m venv .tools
@@ -94,6 +94,19 @@ bench-bionty: $(VENV)/.installed
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed
 	$(PYTHON) -m lineagedb.setup._makemigrations
+	$(MAKE) schema-snapshots
+
+# PyTorch's CPU build for the tests of training on several ranks (skipped without it):
+# outside the lock, as uv would take a CUDA build of several GB from PyPI.
+TORCH_WHEEL ?= $(firstword $(wildcard /opt/wheels/torch-*+cpu-cp311-*.whl))
+torch: $(VENV)/.installed | $(UV)
+	@test -n "$(TORCH_WHEEL)" || { echo "no PyTorch CPU wheel: make torch TORCH_WHEEL=<path>"; exit 1; }
+	$(UV) pip install --quiet --python $(PYTHON) $(TORCH_WHEEL)
+
+# Records the schema a new database gets (migrations/snapshot.<vendor>.json): the
+# migrations run on empty SQLite and PostgreSQL databases, their statements kept.
+schema-snapshots: $(VENV)/.installed
+	LINEAGEDB_RECORD_SNAPSHOTS=1 $(PYTHON) -m pytest -q tests/setup/test_schema.py -k snapshots_are
 
 clean:
 	rm -rf $(VENV) .tools build .bench .pytest_cache .mypy_cache .ruff_cache

@@ -145,15 +145,41 @@ def migrate(modules: list[Module] | None = None) -> set[str]:
         path = importlib.import_module(package).__path__
         shipped = {(label, module.name) for module in pkgutil.iter_modules(path)}
         if not shipped <= applied:
-            from django.core.management import call_command
-
             from lineagedb.models.query.dialects import migration_lock
 
             # Processes creating one instance at once: the first migrates, the
             # others find the tables there when they get the lock.
             with migration_lock():
-                call_command("migrate", label, verbosity=0, interactive=False)
+                _migrate_app(label, package, {name for _, name in shipped})
     return {app for app, _ in applied} | {label for label, _ in apps}
+
+
+def _migrate_app(label: str, package: str, shipped: set[str]) -> None:
+    """Bring one app's tables up to date: a new database's from the recorded snapshot
+    (milliseconds), others through Django's migrations (about 0.1 s each)."""
+    from django.db import connection
+
+    from lineagedb.setup._schema import apply_snapshot, read_snapshot
+
+    snapshot = read_snapshot(package, connection.vendor)
+    if snapshot is not None and set(snapshot.migrations) == shipped and not _applied(label):
+        apply_snapshot(connection, label, snapshot)
+        return
+    from django.core.management import call_command
+
+    call_command("migrate", label, verbosity=0, interactive=False)
+
+
+def _applied(label: str) -> set[str]:
+    """The names of an app's applied migrations (read under the migration lock)."""
+    from django.db import DatabaseError, connection, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute('SELECT "name" FROM "django_migrations" WHERE "app" = %s', [label])
+            return {name for (name,) in cursor.fetchall()}
+    except DatabaseError:  # a new database: no migrations table yet
+        return set()
 
 
 def disconnect() -> None:
