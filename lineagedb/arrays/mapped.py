@@ -93,11 +93,21 @@ class MappedCollection:
         unknown_label: A label (or ``{obs_key: label}``) encoded as -1.
         parallel: Keep no handles open in this process (each worker opens its own).
         dtype: Cast rows of layers and obsm arrays to this dtype.
+        rank, world_size: Training on several processes or machines without
+            ``DistributedSampler``: this dataset is rank ``rank``'s share of
+            ``world_size`` equal, contiguous shards (neighbouring rows read
+            together); the last shard wraps around to the first observations
+            when they do not divide evenly, as ``DistributedSampler`` pads.
+            Labels are encoded over all stores, the same on every rank. With
+            ``DistributedSampler``, leave both out: the sampler shards.
 
     Example:
         >>> paths = ["a.h5ad", "b.h5ad"]
         >>> ds = MappedCollection(paths, obs_keys=["cell_type"], join="outer")
         >>> loader = DataLoader(ds, batch_size=256, num_workers=2)  # PyTorch  # doctest: +SKIP
+        >>> shard = MappedCollection(paths, rank=1, world_size=2)  # the second of two ranks
+        >>> len(shard), shard.shard
+        (40, (40, 40))
     """
 
     def __init__(
@@ -112,9 +122,12 @@ class MappedCollection:
         cache_categories: bool = True,
         parallel: bool = False,
         dtype: str | np.dtype | None = None,
+        rank: int | None = None,
+        world_size: int | None = None,
     ) -> None:
         if join not in ("inner", "outer", None):
             raise InvalidArgument(f"join={join!r}: use 'inner', 'outer' or None.")
+        _check_rank(rank, world_size)
         self.path_list = [Path(p) if isinstance(p, str) else p for p in path_list]
         if not self.path_list:
             raise InvalidArgument("MappedCollection needs at least one store; got none.")
@@ -144,6 +157,7 @@ class MappedCollection:
         self._pid: int | None = None
         self._closed = False
         self._read_metadata(cache_categories)
+        self.shard = _shard(self.n_obs, rank, world_size)
 
     # -- metadata (read once, in the constructing process) --------------------------------
 
@@ -261,22 +275,26 @@ class MappedCollection:
     # -- reading -------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return self.n_obs
+        return self.shard[1]
 
     @property
     def shape(self) -> tuple[int, int | None]:
         """(observations, joint variables); variables are None without a join.
 
+        Sharded (``rank=``), the observations of this rank's shard.
+
         Example:
             >>> ds.shape
             (80, 10)
         """
-        return self.n_obs, self.n_vars
+        return len(self), self.n_vars
 
     def _locate(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if len(indices) and (indices.min() < -self.n_obs or indices.max() >= self.n_obs):
-            raise IndexError(f"Index out of range for {self.n_obs} observations.")
-        indices = np.where(indices < 0, indices + self.n_obs, indices)
+        size = len(self)
+        if len(indices) and (indices.min() < -size or indices.max() >= size):
+            raise IndexError(f"Index out of range for {size} observations.")
+        indices = np.where(indices < 0, indices + size, indices)
+        indices = (indices + self.shard[0]) % self.n_obs  # the shard's rows, wrapping at the end
         store_idx = np.searchsorted(self.offsets, indices, side="right") - 1
         return store_idx, indices - self.offsets[store_idx]
 
@@ -342,12 +360,18 @@ class MappedCollection:
     def get_merged_labels(self, label_key: str) -> np.ndarray:
         """The labels of ``label_key`` for every observation, stores concatenated.
 
+        Sharded (``rank=``), those of this rank's observations, in its order.
+
         Example:
             >>> ds.get_merged_labels("cell_type")[:3]
             array(['B cell', 'B cell', 'B cell'], dtype=object)
         """
         labels = self._labels_of(label_key)
-        return np.concatenate([categories[codes] for categories, codes in labels])
+        merged = np.concatenate([categories[codes] for categories, codes in labels])
+        start, size = self.shard
+        if (start, size) == (0, self.n_obs):
+            return merged
+        return merged[(start + np.arange(size)) % self.n_obs]
 
     def get_merged_categories(self, label_key: str) -> list[str]:
         """The sorted set of labels of ``label_key`` over all stores.
@@ -417,9 +441,45 @@ class MappedCollection:
         self.close()
 
     def __repr__(self) -> str:
+        start, size = self.shard
+        shard = f", shard {start}:{start + size}" if (start, size) != (0, self.n_obs) else ""
         return (
             f"MappedCollection of {len(self.path_list)} stores: {self.n_obs} observations × "
-            f"{self.n_vars} variables (join={self.join_vars!r}), layers {self.layers_keys}"
+            f"{self.n_vars} variables (join={self.join_vars!r}), layers {self.layers_keys}{shard}"
+        )
+
+
+def _shard(n_obs: int, rank: int | None, world_size: int | None) -> tuple[int, int]:
+    """(first observation, size) of rank ``rank``'s shard; the whole dataset without one.
+
+    Example:
+        >>> _shard(10, 1, 4), _shard(10, 3, 4), _shard(10, None, None)
+        ((3, 3), (9, 3), (0, 10))
+    """
+    _check_rank(rank, world_size)
+    if rank is None or world_size is None:
+        return 0, n_obs
+    size = -(-n_obs // world_size)  # equal shards: the last one wraps around to the start
+    return rank * size, size
+
+
+def _check_rank(rank: int | None, world_size: int | None) -> None:
+    """Refuse a rank without a world size (or the reverse), or one outside it."""
+    if rank is None and world_size is None:
+        return
+    if rank is None or world_size is None:
+        raise InvalidArgument(
+            f"rank={rank!r}, world_size={world_size!r}: give both (this process's rank and "
+            "the number of ranks), or neither to read every observation."
+        )
+    if isinstance(rank, bool) or not isinstance(rank, int) or not isinstance(world_size, int):
+        raise InvalidArgument(
+            f"rank={rank!r}, world_size={world_size!r}: both must be whole numbers."
+        )
+    if world_size < 1 or not 0 <= rank < world_size:
+        raise InvalidArgument(
+            f"rank={rank} of world_size={world_size}: the rank must be from 0 to "
+            f"{world_size - 1} and world_size at least 1."
         )
 
 

@@ -354,6 +354,8 @@ class Collection(Annotated, VersionedRecord):
         dtype: str | None = None,
         stream: bool = False,
         is_run_input: bool | None = None,
+        rank: int | None = None,
+        world_size: int | None = None,
     ) -> MappedCollection:
         """A map-style dataset over the collection's AnnData artifacts, for PyTorch.
 
@@ -365,7 +367,10 @@ class Collection(Annotated, VersionedRecord):
         are cached first, or read in place with ``stream=True``; members
         that are not ``.h5ad``/``.zarr`` are skipped with a warning. Works
         with ``DataLoader(ds, num_workers=n)``: each worker opens its own
-        handles. Counts the collection as a run input.
+        handles. Training on several ranks: shard with PyTorch's
+        ``DistributedSampler``, or pass ``rank=``/``world_size=`` (any
+        framework) for this rank's contiguous share. Counts the collection
+        as a run input.
 
         Example:
             >>> cells = ln.Collection(adata_artifact, name="cells").save()
@@ -406,6 +411,8 @@ class Collection(Annotated, VersionedRecord):
             cache_categories=cache_categories,
             parallel=parallel,
             dtype=dtype,
+            rank=rank,
+            world_size=world_size,
         )
         if is_run_input is not False:
             session.tracked.record_input(self)

@@ -153,3 +153,112 @@ def test_mapped_streams_from_the_bucket(storage_instance: ModuleType) -> None:
         np.testing.assert_array_equal(batch[0]["X"], dense(second.X[19])[0])
         np.testing.assert_array_equal(batch[1]["X"], dense(first.X[3])[0])
     assert not any(Path(ln.settings.cache_dir).rglob("*.h5ad"))  # nothing was downloaded
+
+
+# -- several ranks -------------------------------------------------------------------------------
+
+
+def test_mapped_shards_by_rank(instance: ModuleType) -> None:
+    ln = instance
+    (_, _, _), collection = _stores(ln)
+    with collection.mapped(obs_keys=["cell_type"], join="outer") as whole:
+        everything = [(whole[i]["_store_idx"], whole[i]["X"].tobytes()) for i in range(60)]
+        for world_size in (2, 4, 7):
+            seen = []
+            for rank in range(world_size):
+                with collection.mapped(
+                    obs_keys=["cell_type"], join="outer", rank=rank, world_size=world_size
+                ) as shard:
+                    size = -(-60 // world_size)
+                    assert len(shard) == size and shard.shape == (size, 10)
+                    assert shard.encoders == whole.encoders  # the same codes on every rank
+                    start = rank * size
+                    rows = [(start + i) % 60 for i in range(size)]
+                    samples = shard.__getitems__(list(range(size)))
+                    assert [(s["_store_idx"], s["X"].tobytes()) for s in samples] == [
+                        everything[r] for r in rows
+                    ]
+                    assert list(shard.get_merged_labels("cell_type")) == [
+                        whole.get_merged_labels("cell_type")[r] for r in rows
+                    ]
+                    with pytest.raises(IndexError):
+                        shard[size]
+                    seen += rows
+            # Every observation is read; only the padding of the last shard twice.
+            assert sorted(set(seen)) == list(range(60))
+            assert len(seen) - 60 == world_size * size - 60
+    for rank, world_size in ((2, 2), (-1, 2), (0, 0), (None, 2), (1, None), (True, 2)):
+        with pytest.raises(ln.errors.InvalidArgument, match="rank"):
+            collection.mapped(rank=rank, world_size=world_size)
+
+
+_RANK_SCRIPT = """
+import json, sys
+import torch
+import torch.distributed as dist
+from lineagedb.arrays.mapped import MappedCollection
+
+rank, port, mode, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+paths = sys.argv[5:]
+dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+if mode == "rank":
+    ds = MappedCollection(paths, obs_keys=["cell"], encode_labels=False, parallel=True,
+                          rank=rank, world_size=2)
+    sampler = None
+else:
+    ds = MappedCollection(paths, obs_keys=["cell"], encode_labels=False, parallel=True)
+    sampler = torch.utils.data.distributed.DistributedSampler(ds, shuffle=True, seed=0)
+loader = torch.utils.data.DataLoader(ds, batch_size=8, num_workers=2, sampler=sampler)
+cells, total = [], torch.zeros(1)
+for batch in loader:
+    cells += list(batch["cell"])
+    total += batch["X"].sum()
+dist.all_reduce(total)  # the ranks talk: a real process group
+gathered = [None, None]
+dist.all_gather_object(gathered, cells)
+if rank == 0:
+    json.dump({"cells": gathered, "total": float(total)}, open(out, "w"))
+dist.destroy_process_group()
+"""
+
+
+@pytest.mark.parametrize("mode", ["rank", "sampler"])
+def test_mapped_trains_on_two_ranks_over_gloo(tmp_path: Path, mode: str) -> None:
+    """Two processes, a gloo process group, two DataLoader workers each: each rank reads its
+    share (rank=/world_size=, or DistributedSampler) and together they read everything."""
+    pytest.importorskip("torch", reason="needs PyTorch's CPU build: `make torch` installs it")
+    import json
+    import subprocess
+    import sys
+
+    from servers import free_port
+
+    paths = []
+    for i, n_obs in enumerate((30, 21)):
+        adata = anndata_counts(n_obs=n_obs, n_vars=8, seed=i)
+        adata.obs["cell"] = [f"s{i}c{j}" for j in range(n_obs)]
+        paths.append(str(tmp_path / f"s{i}.h5ad"))
+        adata.write_h5ad(paths[-1])
+    expected_total = float(sum(dense(ad.read_h5ad(p).X).sum() for p in paths))
+    script = tmp_path / "rank.py"
+    script.write_text(_RANK_SCRIPT)
+    out, port = tmp_path / "out.json", str(free_port())
+    ranks = [
+        subprocess.Popen([sys.executable, str(script), str(rank), port, mode, str(out), *paths])
+        for rank in (0, 1)
+    ]
+    try:
+        codes = [process.wait(timeout=240) for process in ranks]
+    finally:
+        for process in ranks:
+            process.kill()
+    assert codes == [0, 0]
+    result = json.loads(out.read_text())
+    first, second = (set(cells) for cells in result["cells"])
+    assert len(result["cells"][0]) == len(result["cells"][1]) == 26  # 51 cells, padded to 52
+    assert first | second == {f"s{i}c{j}" for i, n in enumerate((30, 21)) for j in range(n)}
+    assert len(first & second) == 1  # the padding: one observation read twice
+    repeated = (first & second).pop()
+    store, row = int(repeated[1]), int(repeated.split("c")[1])
+    padding = float(dense(ad.read_h5ad(paths[store]).X[row]).sum())
+    assert result["total"] == pytest.approx(expected_total + padding)
