@@ -144,6 +144,13 @@ def validate(path: str, column: str, registry: str, field: str | None) -> None:
 @click.option("--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="Repeatable.")
 @click.option("--limit", **_at_most(50, "records"))
 @click.option(
+    "--before",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="ID",
+    help="Only records older than id ID: the next page, as the last one says.",
+)
+@click.option(
     "--columns",
     default=None,
     metavar="FIELD,...",
@@ -151,12 +158,19 @@ def validate(path: str, column: str, registry: str, field: str | None) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def ls(
-    registry: str, filters: tuple[str, ...], limit: int, columns: str | None, as_json: bool
+    registry: str,
+    filters: tuple[str, ...],
+    limit: int,
+    before: int | None,
+    columns: str | None,
+    as_json: bool,
 ) -> None:
     """List the newest records of a registry.
 
     A table of a few fields that fits the terminal (COLUMNS is honoured);
     --columns picks others; --json gives every field (integers as integers).
+    Pages go by id (--before the last one shown), each read through the
+    index however large the registry.
 
     Example:
 
@@ -184,7 +198,11 @@ def ls(
         wanted = list(DEFAULT_COLUMNS.get(registry.lower(), every[:6]))
     try:
         query = model.filter(**conditions)
-        rows = list(query.order_by("-id").values_list(*wanted)[:limit])
+        if before is not None:
+            query = query.filter(id__lt=before)
+        # One row more than shown says whether there is a next page (no count of them all).
+        page = list(query.order_by("-id").values_list("id", *wanted)[: limit + 1])
+        rows = [row[1:] for row in page[:limit]]
     except FieldError:
         raise click.BadParameter(
             f"{columns!r} names a field {model.__name__} does not have; its fields: "
@@ -204,9 +222,11 @@ def ls(
         click.echo("(no records)")
         return
     click.echo(format_table(rows, wanted))
-    total = query.count() if len(rows) == limit else len(rows)
-    if total > len(rows) and not _quiet():
-        click.echo(f"showing {len(rows)} of {total} (--limit for more)", err=True)
+    if len(page) > limit and not _quiet():
+        click.echo(
+            f"showing {len(rows)}; next page: --before {page[limit - 1][0]} (or a larger --limit)",
+            err=True,
+        )
 
 
 @main.command()

@@ -47,8 +47,15 @@ def test_ls_fits_the_terminal_with_a_footer(instance: ModuleType, tmp_path: Path
     ]
     assert len(lines) == 4 and all(len(line) <= 80 for line in lines)
     assert "…" in lines[1]  # the long description is cut, not wrapped
-    code, _, err = run("ls", "--limit", "3")
-    assert "showing 3 of 5" in err
+    code, out, err = run("ls", "--limit", "3", "--columns", "uid")
+    first_page = out.split()[1:]
+    assert "showing 3; next page: --before " in err
+    before = err.split("--before ")[1].split()[0]
+    code, out, err = run("ls", "--limit", "3", "--columns", "uid", "--before", before)
+    second_page = out.split()[1:]
+    assert len(second_page) == 2 and "next page" not in err  # the last page says no more
+    newest_first = list(ln.Artifact.filter().order_by("-id").values_list("uid", flat=True))
+    assert first_page + second_page == newest_first
     assert "showing" not in run("ls", "--limit", "3", "-q")[2]  # -q after the subcommand
     out = ok("ls", "--columns", "uid,size", "--limit", "1", env={"COLUMNS": "120"})
     assert out.splitlines()[0].split() == ["uid", "size"]
