@@ -29,8 +29,14 @@ def report(name: str, seconds: list[float], per: int = 1, unit: str = "ms") -> N
     print(f"{name:<48} median {median:9.2f} {unit}   {spread}")
 
 
-def on_databases(measure, databases: str, folder: Path) -> None:  # type: ignore[no-untyped-def]
-    """Call ``measure(url, folder)`` per database: None for SQLite, a throwaway PostgreSQL's URL."""
+def on_databases(  # type: ignore[no-untyped-def]
+    measure, databases: str, folder: Path, settings: dict[str, str] | None = None
+) -> None:
+    """Call ``measure(url, folder)`` per database: None for SQLite, a throwaway PostgreSQL's URL.
+
+    ``settings``: the PostgreSQL server's own (then its data is on disk, not in
+    memory: large fills, durable commits).
+    """
     server = None
     try:
         for database in databases.split(","):
@@ -38,7 +44,7 @@ def on_databases(measure, databases: str, folder: Path) -> None:  # type: ignore
             if database == "postgresql":
                 from conftest import PostgresServer  # tests/ is on sys.path
 
-                server = server or PostgresServer()
+                server = server or PostgresServer(settings, on_disk=settings is not None)
                 url = server.url(server.create_database(folder))
             measure(url, folder)
     finally:

@@ -259,10 +259,12 @@ def write_reports(
     notes = ROOT / "benchmarks" / "notes.md"  # what a reader of the table should know
     if notes.exists():
         lines += ["", notes.read_text().rstrip()]
-    # Side-by-side runs of other scripts (labels, validation), kept with their commands.
-    peers = ROOT / "benchmarks" / "results" / "peers.md"
-    if peers.exists():
-        lines += ["", peers.read_text().rstrip()]
+    # Side-by-side runs of other scripts (labels, validation) and lineagedb at scale
+    # (10 million artifacts, many writers, several ranks), kept with their commands.
+    for name in ("peers.md", "scale.md"):
+        section = ROOT / "benchmarks" / "results" / name
+        if section.exists():
+            lines += ["", section.read_text().rstrip()]
     print("\n".join(lines))
     if not write:
         return

@@ -1,7 +1,7 @@
 """mapped() on two ranks (a gloo process group on this machine's CPUs), two DataLoader workers
 each: samples/s for one epoch, sharded by ``rank=``/``world_size=`` and by DistributedSampler.
 
-Needs PyTorch (`make torch` installs the CPU build). Writes two seeded CSR
+Needs PyTorch (`make torch` installs the CPU build). Writes three seeded CSR
 ``.h5ad`` files, then starts two rank processes that each read their share
 of the observations once, in batches of 256, and reports per rank and
 together. Run: `python benchmarks/mapped_ranks.py --out benchmarks/results/mapped_ranks.json`.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -19,19 +18,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
 
-
-def make_files(folder: Path, n_obs: int, n_vars: int) -> list[Path]:
-    from lineagedb.datasets import anndata_counts
-
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for seed in range(2):
-        path = folder / f"cells_{n_obs}x{n_vars}_{seed}.h5ad"
-        if not path.exists():
-            anndata_counts(n_obs=n_obs, n_vars=n_vars, density=0.1, seed=seed).write_h5ad(path)
-        paths.append(path)
-    return paths
+from mapped_gpu import make_files  # noqa: E402
+from servers import free_port  # noqa: E402
 
 
 def rank_main(rank: int, port: str, mode: str, workers: int, paths: list[str]) -> None:
@@ -67,12 +57,6 @@ def rank_main(rank: int, port: str, mode: str, workers: int, paths: list[str]) -
     dist.barrier()
     print(json.dumps({"rank": rank, "samples": samples, "seconds": seconds}), flush=True)
     dist.destroy_process_group()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def run(mode: str, workers: int, paths: list[Path]) -> dict[str, object]:

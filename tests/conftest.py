@@ -105,7 +105,9 @@ def _postgres_binary(name: str) -> str | None:
 class PostgresServer:
     """A PostgreSQL cluster in a temp dir on 127.0.0.1, run as the postgres user if root."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: dict[str, str] | None = None, on_disk: bool = False) -> None:
+        """``settings``: server settings beyond the suite's (benchmarks: buffers, memory);
+        ``on_disk``: data under /tmp even where /dev/shm is writable (large benchmarks)."""
         initdb, self.pg_ctl = _postgres_binary("initdb"), _postgres_binary("pg_ctl")
         if initdb is None or self.pg_ctl is None:
             message = "PostgreSQL binaries (initdb, pg_ctl) not found: apt-get install postgresql"
@@ -115,7 +117,7 @@ class PostgresServer:
         # A short path: the socket path must stay under ~100 characters. In memory
         # where the machine has it: a session creates a database per test (~8 MB
         # each), and deleting them from disk at the end took ~9 s.
-        parent = "/dev/shm" if os.access("/dev/shm", os.W_OK) else "/tmp"
+        parent = "/dev/shm" if os.access("/dev/shm", os.W_OK) and not on_disk else "/tmp"
         self.base = Path(tempfile.mkdtemp(prefix="ldbpg-", dir=parent))
         self.prefix: list[str] = []
         if os.geteuid() == 0:
@@ -134,7 +136,8 @@ class PostgresServer:
             self.process = subprocess.Popen(
                 [postgres, "-D", str(self.data), "-c", "listen_addresses=127.0.0.1",
                  "-p", str(self.port), "-k", str(self.base), "-c", "fsync=off",
-                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
+                 "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+                 *(f"-c{name}={value}" for name, value in (settings or {}).items())],
                 stdout=log, stderr=subprocess.STDOUT, cwd=self.base,
                 preexec_fn=lambda: _drop_to(user),
             )  # fmt: skip

@@ -389,11 +389,21 @@ class _PostgresIndex:
         return [f"%{escaped}%"] * len(self.fields)
 
     def candidates(self, text: str, enough: int) -> list[int]:
+        # A text in a tenth of the records or more is found in the table's first few
+        # thousand rows (about a millisecond); through the index, every record holding
+        # its trigrams is read first (30 ms at a million records, ten times that at ten).
         rows = self._query(
-            f"SELECT id FROM {self.table} WHERE {self._contains()} LIMIT %s",
-            [*self._patterns(text), CANDIDATES],
-            scan=False,
+            f"SELECT id FROM (SELECT id, {', '.join(self.fields)} FROM {self.table} "
+            f"LIMIT %s) AS first_rows WHERE {self._contains()} LIMIT %s",
+            [_SAMPLE, *self._patterns(text), CANDIDATES],
+            scan=True,
         )
+        if len(rows) < CANDIDATES:
+            rows = self._query(
+                f"SELECT id FROM {self.table} WHERE {self._contains()} LIMIT %s",
+                [*self._patterns(text), CANDIDATES],
+                scan=False,
+            )
         ids = [row[0] for row in rows]
         if len(ids) >= enough:
             return ids

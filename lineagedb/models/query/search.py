@@ -9,8 +9,9 @@ those candidates are scored here, so both databases rank alike:
 Within a band, a match covering more of the field ranks higher. Typo scores
 are computed only when fewer records than asked for contain the text. When
 more than 5,000 records contain it (a common word at a million records), the
-candidates are 500 of them — on SQLite the newest, on PostgreSQL the first the
-trigram index yields: ranking every one would take seconds, so ties among
+candidates are 500 of them — on SQLite the newest, on PostgreSQL the table's
+first (a text in a tenth of the records or more) or the first the trigram index
+yields: ranking every one would take seconds, so ties among
 equally good matches are broken by that choice. User input only ever reaches
 the database as a bound parameter.
 """
