@@ -164,3 +164,21 @@ def test_cli_ls(annotated: tuple[ModuleType, Any]) -> None:
     count, result = queries(lambda: CliRunner().invoke(main, ["ls"]))
     assert result.exit_code == 0, result.stderr
     assert count == 1
+
+
+def test_add_values_locks_the_host_once(instance: ModuleType, tmp_path: Path) -> None:
+    ln = instance
+    ln.Feature(name="temperature", dtype="num").save()
+    ln.Feature(name="batch", dtype="str").save()
+    path = _files(tmp_path / "valued", 1)[0]
+    artifact = ln.Artifact(str(path), key="valued.txt").save()
+    # The features named; BEGIN; (PostgreSQL: lock the artifact, once); the values
+    # stored already (by hash, per feature), the new ones inserted and read back, the
+    # links; the external set afresh: the host's sets, their memberships, its labels
+    # and values under features, those features, the set of them (new here: created
+    # in a savepoint with its members), the old external link gone, the new one
+    # (get_or_create, in a savepoint); COMMIT.
+    count, _ = queries(lambda: artifact.features.add_values({"temperature": 37, "batch": "b1"}))
+    assert count == on(23, 24)
+    assert sum("FOR UPDATE" in sql for sql in count) == on(0, 1)
+    assert artifact.features.get_values() == {"temperature": 37, "batch": "b1"}

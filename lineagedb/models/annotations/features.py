@@ -87,8 +87,8 @@ class FeatureManager:
         with transaction.atomic():
             if feature_set._state.adding:
                 feature_set.save()
-            link_set(host, feature_set, slot)
-            refresh_external(host)
+            link_set(host, feature_set, slot)  # takes the host's lock
+            refresh_external(host, locked=True)
         return feature_set
 
     def add_from_df(self) -> FeatureSet | None:
@@ -204,7 +204,7 @@ class FeatureManager:
             value_links.objects.bulk_create(links, ignore_conflicts=True)
             for name, (registry, records) in labels.items():
                 LabelManager(host)._link_ids([r.pk for r in records], features[name], registry)
-            refresh_external(host)
+            refresh_external(host, locked=True)
 
     def get_values(self) -> dict[str, Any]:
         """The artifact's feature values by feature name (labels by name; lists where several).
@@ -270,7 +270,7 @@ class FeatureManager:
                     named = f"{link.label_field}__{link.name_field}__in"
                     linked = linked.filter(**{named: as_records(value)})
                 linked.delete()
-            refresh_external(host)
+            refresh_external(host, locked=True)
 
     def __repr__(self) -> str:
         from lineagedb.display.describe import features_section

@@ -130,13 +130,14 @@ def sets_by_slot(host: Any) -> dict[str | None, FeatureSet]:
     return {link.slot: link.featureset for link in links}
 
 
-def link_set(host: Any, feature_set: FeatureSet, slot: str | None) -> None:
+def link_set(host: Any, feature_set: FeatureSet, slot: str | None, locked: bool = False) -> None:
     """Make ``feature_set`` the host's set in ``slot`` (replacing the one there): one set per
-    slot, under the host's lock."""
+    slot, under the host's lock (``locked``: the caller's transaction holds it already)."""
     links_to = links_of(host)
     set_model, host_field = links_to.feature_sets, links_to.host_field
     with transaction.atomic(savepoint=False):
-        lock_host(host)
+        if not locked:
+            lock_host(host)
         set_model.objects.filter(**{host_field: host}, slot=slot).exclude(
             featureset=feature_set
         ).delete()
@@ -148,13 +149,14 @@ def link_set(host: Any, feature_set: FeatureSet, slot: str | None) -> None:
             link.save(update_fields=["slot"])
 
 
-def refresh_external(host: Any) -> None:
+def refresh_external(host: Any, locked: bool = False) -> None:
     """Make the host's ``external`` set what its links say: the features it has labels or
     values under that no other feature set of the host holds (no set when there are none).
 
     Computed afresh from the links under the host's lock, never patched from a
     read: after any sequence of ``labels.add/remove`` and ``features.add/add_values/
-    remove_values`` the set matches the links, on both databases.
+    remove_values`` the set matches the links, on both databases. ``locked``: the
+    caller's transaction holds the lock already (one lock query, not one per step).
 
     Example:
         >>> refresh_external(artifact)
@@ -167,7 +169,8 @@ def refresh_external(host: Any) -> None:
     links_to = links_of(host)
     # No savepoint of its own: it is part of its caller's write, which fails as a whole.
     with transaction.atomic(savepoint=False):
-        lock_host(host)  # the sets read here are the ones rewritten: no stale read
+        if not locked:
+            lock_host(host)  # the sets read here are the ones rewritten: no stale read
         sets = sets_by_slot(host)
         old = sets.pop(EXTERNAL, None)
         held: set[int] = set()  # features of the host's other sets
@@ -203,7 +206,7 @@ def refresh_external(host: Any) -> None:
             new = FeatureSet(members)
             if new._state.adding:
                 new.save()
-            link_set(host, new, EXTERNAL)
+            link_set(host, new, EXTERNAL, locked=True)
         else:
             links_to.feature_sets.objects.filter(
                 **{links_to.host_field: host}, slot=EXTERNAL

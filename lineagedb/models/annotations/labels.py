@@ -90,7 +90,7 @@ class LabelManager:
                 records = label_records(model, group, feature)
                 self._link_ids([label.pk for label in records], feature, model)
             if feature is not None:
-                refresh_external(host)
+                refresh_external(host, locked=True)
 
     def _link_ids(self, ids: Iterable[int], feature: Feature | None, model: Any = None) -> None:
         """Link labels of ``model`` (ULabel) by id under ``feature``: bulk SQL, one transaction.
@@ -220,7 +220,7 @@ class LabelManager:
                 if feature is not None and link.has_feature:
                     links = links.filter(feature=feature)
                 links.delete()
-            refresh_external(host)
+            refresh_external(host, locked=True)
 
     def add_from(self, other: Any) -> None:
         """Give the host the labels of another artifact or collection, under the same features.

@@ -118,7 +118,7 @@ def link_column_labels(
             values = [text_of(v) for v in df[column].dropna().unique()]
             ids = ids_by_value(ref.model.objects.all(), name, values).values()
             host.labels._link_ids(ids, features.get(column), ref.model)
-        refresh_external(host)  # once for all columns
+        refresh_external(host, locked=True)  # once for all columns
 
 
 def column_ok(series: Any, kind: str) -> bool:
