@@ -101,7 +101,7 @@ def _from_path(data: Any, options: Options) -> Built:
         if key_in_storage is None and Location(storage.root).is_local:
             # Copied into managed storage now, hashed while copied: one read
             # of the bytes, and the bytes saved are the bytes hashed.
-            draft.staged = Location(storage.path / MANAGED_FOLDER).stage(source)
+            draft.staged = (storage.location / MANAGED_FOLDER).stage(source)
     try:
         return _path_record(source, storage, key_in_storage, draft, options, accessor)
     except BaseException:
@@ -174,7 +174,7 @@ def _in_memory(data: Any, accessor: str, options: Options) -> Built:
     serializers.require(accessor)
     storage = default_storage()
     draft = Draft(source_is_temporary=True, memory=data)
-    folder = Location(storage.path / MANAGED_FOLDER)
+    folder = storage.location / MANAGED_FOLDER
     try:
         if folder.is_local:
             draft.staged = folder.stage_written(serializers.writer(data, accessor, suffix))
@@ -306,7 +306,7 @@ def check_real_key_free(storage: Storage, key: str) -> None:
         if storage.id
         else None
     )
-    if holder is not None or Location(storage.path / key).exists():
+    if holder is not None or (storage.location / key).exists():
         what = f"artifact {holder.uid}" if holder is not None else "a file no artifact registers"
         raise InvalidArgument(
             f"Key {key!r} in storage '{storage.root}' already holds {what}; nothing was written. "

@@ -86,7 +86,7 @@ def stage_for_save(artifact: Artifact) -> list[tuple[Staged, Any]]:
     if draft.staged is None and draft.source is None and draft.has_object:
         # A failed save discarded the bytes written at construction: write them again.
         accessor, suffix = artifact.accessor or "", artifact.suffix
-        folder = Location(artifact.storage.path / MANAGED_FOLDER)
+        folder = artifact.storage.location / MANAGED_FOLDER
         staged = folder.stage_written(serializers.writer(draft.memory, accessor, suffix))
         assert staged.content is not None
         artifact.size, artifact.hash = staged.content.size, staged.content.hash
@@ -101,7 +101,7 @@ def stage_for_save(artifact: Artifact) -> list[tuple[Staged, Any]]:
         check_inside(path, artifact.storage.root)
         draft.keep_staged(artifact, Location(path).parent.stage(draft.source, artifact._content))
     assert draft.staged is not None
-    return [(draft.staged, lambda: Location(artifact._stored_path))]
+    return [(draft.staged, lambda: artifact.storage.location / artifact._storage_key)]
 
 
 def delete_permanently(artifact: Artifact, storage: bool | None) -> None:
