@@ -300,9 +300,15 @@ def full_scans(plan: str, sql: str, vendor: str) -> list[str]:
     an index walk, not a full scan.
     """
     scans = []
+    lines = plan.splitlines()
     for table in LARGE:
         if vendor == "postgresql":
-            if re.search(rf"Seq Scan on {table}\b", plan):
+            # A Seq Scan right under a Limit reads the table's first rows only (search's
+            # look at the first few thousand for a common text), not the whole table.
+            if any(
+                re.search(rf"Seq Scan on {table}\b", line) and not (i and "Limit" in lines[i - 1])
+                for i, line in enumerate(lines)
+            ):
                 scans.append(table)
         elif re.search(rf"SCAN {table}\b(?! USING)", plan) and not (
             " LIMIT " in sql and "TEMP B-TREE" not in plan
@@ -333,13 +339,124 @@ def measure(n: int, database: str | None, folder: Path, budget: float) -> dict[s
     return results
 
 
+FLOOR_P50_MS, FLOOR_P99_MS = 20.0, 100.0  # issue 28, at 10 million artifacts on PostgreSQL
+
+
+def report(folder: Path) -> str:
+    """benchmarks/results/scale.md from the JSON results of scale.py, writers.py and
+    mapped_ranks.py in ``folder``."""
+    lines = ["## lineagedb at scale (issue 28)", ""]
+    for path in sorted(
+        folder.glob("scale_*.json"), key=lambda p: -json.loads(p.read_text())["artifacts"]
+    ):
+        data = json.loads(path.read_text())
+        n, database = data["artifacts"], data["database"]
+        fill = ", ".join(
+            f"{name} {seconds:.0f} s" for name, seconds in data["fill_seconds"].items()
+        )
+        floor = database == "postgresql" and n >= 10_000_000
+        lines += [
+            f"`.venv/bin/python benchmarks/scale.py --databases {database} --artifacts {n}`: "
+            f"{n:,} artifacts, {LINKS_PER_ARTIFACT * n:,} label links, {n:,} feature values "
+            f"({fill}); p50/p99 over up to 200 rounds of random parameters"
+            + (f"; floor p50 ≤ {FLOOR_P50_MS:.0f} ms, p99 ≤ {FLOOR_P99_MS:.0f} ms" if floor else "")
+            + ".",
+            "",
+            "| query | p50 ms | p99 ms | tables read whole |" + (" floor |" if floor else ""),
+            "|---|---|---|---|" + ("---|" if floor else ""),
+        ]
+        for name, result in data.items():
+            if not isinstance(result, dict) or "p50_ms" not in result:
+                continue
+            scans = sorted(
+                {
+                    table
+                    for plan in result["plans"]
+                    for table in full_scans(plan["plan"], plan["sql"], database)
+                }
+            )
+            row = (
+                f"| {name} | {result['p50_ms']:.2f} | {result['p99_ms']:.2f} | "
+                f"{', '.join(scans) or 'none'} |"
+            )
+            if floor:
+                met = result["p50_ms"] <= FLOOR_P50_MS and result["p99_ms"] <= FLOOR_P99_MS
+                row += f" {'met' if met else 'MISSED'} |"
+            lines.append(row)
+        lines += ["", f"Plans (EXPLAIN) of every query: `benchmarks/results/{path.name}`.", ""]
+    for path in sorted(folder.glob("writers_*.json")):
+        data = json.loads(path.read_text())
+        verified = data["verified"]
+        lines += [
+            f"`.venv/bin/python benchmarks/writers.py --databases {data['database']} "
+            f"--processes {data['processes']} --threads {data['threads_per_process']}`: "
+            f"{data['writers']} writers for {data['seconds']:.0f} s, each artifact saved, "
+            f"labelled and given two values: {data['artifacts_per_second']} artifacts/s, "
+            f"{data['errors']} errors; p50/p99 save {data['save_ms']['p50']}/"
+            f"{data['save_ms']['p99']} ms, labels.add {data['labels.add_ms']['p50']}/"
+            f"{data['labels.add_ms']['p99']} ms, add_values {data['add_values_ms']['p50']}/"
+            f"{data['add_values_ms']['p99']} ms. Verified after: {verified['artifacts']} "
+            f"artifacts, bytes matching, {verified['duplicate_contents']} duplicate contents, "
+            f"{verified['duplicate_label_names']} duplicate label names, "
+            f"{verified['artifacts_without_label']} without their label, "
+            f"{verified['artifacts_without_both_values']} without both values.",
+            "",
+        ]
+    ranks = folder / "mapped_ranks.json"
+    if ranks.exists():
+        data = json.loads(ranks.read_text())
+        runs = "; ".join(
+            f"{run['mode']}: {run['samples_per_second']:,} samples/s ({run['samples']:,} in "
+            f"{run['wall_seconds']} s)"
+            for run in data["runs"]
+        )
+        lines += [
+            "`.venv/bin/python benchmarks/mapped_ranks.py` (PyTorch "
+            f"{data['torch']}, gloo, 2 ranks x {data['runs'][0]['workers_per_rank']} "
+            f"DataLoader workers, one epoch of {len(data['files'])} files of {data['files'][0]}): "
+            f"{runs}.",
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n\n" + NOTES
+
+
+NOTES = """Notes (read with the tables):
+
+- `search()` at 10 million: every key holds `study` and `sample_`; pg_trgm's GIN index reads
+  the posting list of every trigram of the pattern, and `sam`, `amp`, `mpl`, `ple` are in all
+  ten million keys (EXPLAIN ANALYZE at a million: 1,678 index pages, 29 ms, for
+  `'%sample\\_0063%'`; ten times that at ten million). A text in a tenth of the records or
+  more (`liver`, `RNA-seq`) is now taken from the table's first rows instead (about 2 ms of
+  SQL at either size). Not met; what would meet it: a word index (`tsvector`) for whole
+  tokens, the trigram index only for typos.
+- `count()`: an exact count reads every matching index or table entry: 333,000 for
+  `suffix=, created_by=`, ten million for all, at about ten million a second here. Not met;
+  what would meet it: counts kept by triggers, exact only while nothing loads rows with
+  triggers off (this benchmark's fill does, as `pg_restore --disable-triggers` does).
+  `lineagedb ls` no longer counts: it pages by id (`--before`).
+- `filter(ulabels=label)`: a join over the link table's `(ulabel, artifact)` index in id
+  order (57 ms through a subquery before, at ten million).
+- SQLite's `filter(temperature__gt=)` materializes the ids of every artifact with a
+  matching value (half a million for a median threshold) before taking the newest 100;
+  PostgreSQL plans it as a walk (4 ms at ten million). SQLite has no floor here.
+- Many writers: the machine has 2 cores. One writer alone does about 46 artifacts a second
+  with their label and two values (save 3.8 ms, label 4.3 ms, values 11.4 ms, mostly
+  Python); 32 writers share the 2 cores with the server. The 1,000 artifacts/s floor is
+  out of reach on this machine; no write failed, and every record checks out after.
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--report", action="store_true", help="write results/scale.md only")
     parser.add_argument("--artifacts", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite")
     parser.add_argument("--budget", type=float, default=20.0, help="seconds per query")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
+    if args.report:
+        (args.out / "scale.md").write_text(report(args.out))
+        return
 
     def run(url: str | None, folder: Path) -> None:
         results = measure(args.artifacts, url, folder, args.budget)

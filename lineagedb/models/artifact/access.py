@@ -8,17 +8,17 @@ Example:
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any, cast
 
 from lineagedb._base.logger import logger
 from lineagedb._base.session import session
-from lineagedb.errors import InvalidArgument, NoLoader, StorageMismatch
+from lineagedb.errors import InvalidArgument, NoLoader, PathNotFound, StorageMismatch
 from lineagedb.models.artifact.manifest import FolderManifest, differences
 from lineagedb.storage.formats import FOLDER_SUFFIXES
 from lineagedb.storage.hashing import ContentHash
 from lineagedb.storage.location import Location
-from lineagedb.storage.paths import MANAGED_FOLDER, local_path
+from lineagedb.storage.paths import MANAGED_FOLDER, local_path, to_upath
 
 if TYPE_CHECKING:
     from upath import UPath
@@ -102,16 +102,34 @@ class ByteAccess:
             >>> artifact.cache()
             PosixUPath('.../lamin-tutorial/iris_studies/study0_raw_images/meta.csv')
         """
+        cached = self._cached()
+        return cast("UPath", cached) if hasattr(cached, "protocol") else to_upath(cached)
+
+    def _cached(self) -> Path | UPath:
+        """cache()'s local path, a plain Path for local storage (``load()`` then builds no
+        UPath: fsspec's import is ~30 ms of a process's first load)."""
+        self._check_instance()
         unsaved = self._unsaved_bytes()
         if unsaved is not None:
             return unsaved
         session.tracked.record_input(self)
         self._warn_if_changed()
-        return Location(self.path).cached(
+        location = self._location
+        missing = (
             f"Restore them, or delete the record with ln.Artifact.get('{self.uid}')"
-            ".delete(permanent=True).",
-            self._content,
+            ".delete(permanent=True)."
         )
+        if location.is_local:
+            if not location.exists():
+                raise PathNotFound(f"The bytes at '{location}' are missing. {missing}")
+            return location.local
+        return location.cached(missing, self._content)
+
+    @property
+    def _location(self) -> Location:
+        """Where the stored bytes are, as a Location (no UPath for local storage)."""
+        self._check_instance()
+        return self.storage.location / self._storage_key
 
     def open(self, mode: str = "r", is_run_input: bool | None = None) -> Any:
         """Open an array store in place without loading it: ``.h5ad``, ``.h5``, ``.zarr``.
@@ -173,7 +191,7 @@ class ByteAccess:
 
         if self._state.adding or self.key_is_virtual or self.key is None:
             return None
-        return change(Location(self.path), self._content, self.created_at.timestamp())
+        return change(self._location, self._content, self.created_at.timestamp())
 
     def _warn_if_changed(self) -> None:
         how = self.changed()
@@ -239,7 +257,7 @@ class ByteAccess:
                 f"Artifact {self.uid} is a folder of {self.n_objects} files; folders have no "
                 "loader. Use artifact.cache() and read the files you need."
             )
-        return load(local_path(self.cache()), self.suffix, allow_pickle=allow_pickle, **kwargs)
+        return load(local_path(self._cached()), self.suffix, allow_pickle=allow_pickle, **kwargs)
 
 
 def path_text(artifact: Any) -> str:
