@@ -456,8 +456,7 @@ def _shard(n_obs: int, rank: int | None, world_size: int | None) -> tuple[int, i
         >>> _shard(10, 1, 4), _shard(10, 3, 4), _shard(10, None, None)
         ((3, 3), (9, 3), (0, 10))
     """
-    _check_rank(rank, world_size)
-    if rank is None or world_size is None:
+    if rank is None or world_size is None:  # checked by the constructor: both or neither
         return 0, n_obs
     size = -(-n_obs // world_size)  # equal shards: the last one wraps around to the start
     return rank * size, size

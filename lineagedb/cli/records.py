@@ -185,7 +185,7 @@ def ls(
     from django.core.exceptions import FieldError, ValidationError
 
     model = _registry(registry)
-    from lineagedb.models.query.queryset import (
+    from lineagedb.models.query.fields import (
         public_columns,  # Django's: loaded once a command needs it
     )
 

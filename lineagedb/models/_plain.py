@@ -9,44 +9,33 @@ database; values are always parameters, never interpolated.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, TypeVar
 
 from django.db import connection, models
 
 ModelT = TypeVar("ModelT", bound=models.Model)
 
-_SQL: dict[tuple[Any, ...], str] = {}
 
-
-def _select(
-    model: type[models.Model],
-    columns: tuple[str, ...],
-    where: tuple[str, ...],
-    order: tuple[str, ...],
-) -> str:
-    # The connection's vendor is part of the key: quoting differs between databases.
-    cache_key = (connection.vendor, model._meta.label, columns, where, order)
-    if cache_key not in _SQL:
-        _SQL[cache_key] = _compose(model, columns, where, order)
-    return _SQL[cache_key]
-
-
+# Keyed by the connection's vendor too: quoting and converters differ between databases.
+@functools.cache
 def _compose(
-    model: type[models.Model],
+    vendor: str,
+    meta: Any,  # the registry's _meta
     columns: tuple[str, ...],
     where: tuple[str, ...],
     order: tuple[str, ...],
 ) -> str:
     quote = connection.ops.quote_name
-    fields = {field.name: field.column for field in model._meta.concrete_fields}
-    fields.update({field.attname: field.column for field in model._meta.concrete_fields})
+    fields = {field.name: field.column for field in meta.concrete_fields}
+    fields.update({field.attname: field.column for field in meta.concrete_fields})
     selected = ", ".join(quote(fields[name]) for name in columns)
     conditions = " AND ".join(f"{quote(fields[name])} = %s" for name in where) or "1 = 1"
     ordering = ", ".join(
         f"{quote(fields[name.lstrip('-')])}{' DESC' if name.startswith('-') else ''}"
         for name in order
     )
-    table = quote(model._meta.db_table)
+    table = quote(meta.db_table)
     return f"SELECT {selected} FROM {table} WHERE {conditions} ORDER BY {ordering}"
 
 
@@ -63,7 +52,7 @@ def rows(
         >>> rows(ln.Artifact, ("id",), limit=1, hash=artifact.hash) == [(artifact.pk,)]
         True
     """
-    sql = _select(model, columns, tuple(where), order)
+    sql = _compose(connection.vendor, model._meta, columns, tuple(where), order)
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     with connection.cursor() as cursor:
@@ -86,32 +75,21 @@ def first(model: type[ModelT], order: tuple[str, ...] = ("id",), **where: Any) -
     found = rows(model, columns, 1, order, **where)
     if not found:
         return None
-    values = [
-        _converted(value, converters)
-        for value, converters in zip(found[0], _converters(model), strict=True)
-    ]
+    converters = _converters(connection.vendor, model._meta)
+    values = [_converted(value, c) for value, c in zip(found[0], converters, strict=True)]
     return model.from_db(connection.alias, list(columns), values)
 
 
-_CONVERTERS: dict[tuple[str, str], list[tuple[Any, list[Any]]]] = {}
-
-
-def _converters(model: type[models.Model]) -> list[tuple[Any, list[Any]]]:
+@functools.cache
+def _converters(vendor: str, meta: Any) -> list[tuple[Any, list[Any]]]:
     """Per column, what Django's compiler applies to a fetched value (the database's
     converters, then the field's: aware datetimes on SQLite, decoded JSON)."""
-    cache_key = (connection.vendor, model._meta.label)
-    if cache_key not in _CONVERTERS:
-        found = []
-        for field in model._meta.concrete_fields:
-            column = field.get_col(model._meta.db_table)
-            found.append(
-                (
-                    column,
-                    connection.ops.get_db_converters(column) + field.get_db_converters(connection),
-                )
-            )
-        _CONVERTERS[cache_key] = found
-    return _CONVERTERS[cache_key]
+    found = []
+    for field in meta.concrete_fields:
+        column = field.get_col(meta.db_table)
+        functions = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        found.append((column, functions))
+    return found
 
 
 def _converted(value: Any, converters: tuple[Any, list[Any]]) -> Any:

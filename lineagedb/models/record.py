@@ -12,8 +12,9 @@ from lineagedb._base.session import session
 from lineagedb.display.format import format_value
 from lineagedb.errors import InvalidArgument, OtherInstance, UnknownField
 from lineagedb.models._uid import current_user_id
+from lineagedb.models.query.fields import field_names
 from lineagedb.models.query.lookup import Lookup
-from lineagedb.models.query.queryset import QuerySet, field_names
+from lineagedb.models.query.queryset import QuerySet
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -38,8 +38,7 @@ def claim(storage: Any) -> None:
 
 
 def _owner_marker(storage: Any) -> Location:
-    # From the root's text: a local root needs no UPath (nor fsspec's import, at init).
-    return Location(storage.root) / MANAGED_FOLDER / OWNER_MARKER
+    return storage.location / MANAGED_FOLDER / OWNER_MARKER  # local: no UPath, no fsspec
 
 
 def _owned(storage: Any, default_id: int) -> bool:
@@ -72,7 +71,7 @@ def leftovers(min_age_seconds: float) -> list[Any]:
         if not _owned(storage, default_id):
             continue
         candidates: dict[str, Any] = {}
-        folder = Location(storage.path / MANAGED_FOLDER)
+        folder = storage.location / MANAGED_FOLDER
         for name, path, modified in folder.entries_with_mtime():
             if now - modified < min_age_seconds or name.startswith(SQLITE_FILENAME):
                 continue

@@ -129,18 +129,11 @@ def migrate(modules: list[Module] | None = None) -> set[str]:
     """
     import importlib
 
-    from django.db import DatabaseError, connection
-
     apps = [("lineagedb", "lineagedb.models.migrations")]
     apps += [(module.label, f"{module.package}.migrations") for module in modules or []]
     # Django's migration machinery (tens of milliseconds to import) loads only
     # when something is to be applied.
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT app, name FROM django_migrations")
-            applied = set(cursor.fetchall())
-    except DatabaseError:  # a new database: no migrations table yet
-        applied = set()
+    applied = _applied_migrations()
     for label, package in apps:
         path = importlib.import_module(package).__path__
         shipped = {(label, module.name) for module in pkgutil.iter_modules(path)}
@@ -162,7 +155,9 @@ def _migrate_app(label: str, package: str, shipped: set[str]) -> None:
     from lineagedb.setup._schema import apply_snapshot, read_snapshot
 
     snapshot = read_snapshot(package, connection.vendor)
-    if snapshot is not None and set(snapshot.migrations) == shipped and not _applied(label):
+    # Read again under the lock: another process may have migrated meanwhile.
+    untouched = not any(app == label for app, _ in _applied_migrations())
+    if snapshot is not None and set(snapshot.migrations) == shipped and untouched:
         apply_snapshot(connection, label, snapshot)
         return
     from django.core.management import call_command
@@ -170,14 +165,14 @@ def _migrate_app(label: str, package: str, shipped: set[str]) -> None:
     call_command("migrate", label, verbosity=0, interactive=False)
 
 
-def _applied(label: str) -> set[str]:
-    """The names of an app's applied migrations (read under the migration lock)."""
-    from django.db import DatabaseError, connection, transaction
+def _applied_migrations() -> set[tuple[str, str]]:
+    """(app, name) of every migration the database has applied; none for a new database."""
+    from django.db import DatabaseError, connection
 
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute('SELECT "name" FROM "django_migrations" WHERE "app" = %s', [label])
-            return {name for (name,) in cursor.fetchall()}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT app, name FROM django_migrations")
+            return set(cursor.fetchall())
     except DatabaseError:  # a new database: no migrations table yet
         return set()
 

@@ -163,8 +163,9 @@ class Location:
                 "registration: register the new bytes as a new version, or restore the old ones."
             )
 
-    def cached(self, missing_hint: str, expected: ContentHash | None = None) -> UPath:
-        """A local path holding the current bytes: the path itself, or a cached download.
+    def cached(self, missing_hint: str, expected: ContentHash | None = None) -> Path | UPath:
+        """A local path holding the current bytes: the path itself (a plain Path: no UPath,
+        so no fsspec import, for local bytes), or a cached download.
 
         Cloud objects are downloaded to ``<cache dir>/<bucket>/<key>`` and again
         only when the object's size or modification time changed. A fresh
@@ -178,7 +179,7 @@ class Location:
         if self.is_local:
             if not self.local.exists():
                 raise PathNotFound(f"The bytes at '{self}' are missing. {missing_hint}")
-            return self.upath
+            return self.local
         path = self.upath
         local = cache_dir() / path.path
         if remote.is_cached(path, local):

@@ -173,12 +173,13 @@ def test_add_values_locks_the_host_once(instance: ModuleType, tmp_path: Path) ->
     path = _files(tmp_path / "valued", 1)[0]
     artifact = ln.Artifact(str(path), key="valued.txt").save()
     # The features named; BEGIN; (PostgreSQL: lock the artifact, once); the values
-    # stored already (by hash, per feature), the new ones inserted and read back, the
+    # stored already (by feature and hash, one query for all), the new ones inserted
+    # and read back (one query), the
     # links; the external set afresh: the host's sets, their memberships, its labels
     # and values under features, those features, the set of them (new here: created
     # in a savepoint with its members), the old external link gone, the new one
     # (get_or_create, in a savepoint); COMMIT.
     count, _ = queries(lambda: artifact.features.add_values({"temperature": 37, "batch": "b1"}))
-    assert count == on(23, 24)
+    assert count == on(21, 22)
     assert sum("FOR UPDATE" in sql for sql in count) == on(0, 1)
     assert artifact.features.get_values() == {"temperature": 37, "batch": "b1"}

@@ -212,22 +212,22 @@ def value_rows(
 def stored_values(rows: list[tuple[Feature, Any, float | None, str | None, str]]) -> list[Any]:
     """The FeatureValue records of the rows: existing ones found, new ones created (shared).
 
-    Looked up by ``hash IN (...)`` per feature in chunks, never one ``OR`` per value
-    (1,000 values made SQLite refuse the expression tree).
+    Looked up by ``feature_id IN (...) AND hash IN (...)`` in chunks of hashes (the
+    ``(feature, hash)`` index serves both lists), never one ``OR`` per value (1,000
+    values made SQLite refuse the expression tree) nor one query per feature.
     """
     if not rows:
         return []
     wanted = {(row[0].pk, row[4]): row for row in rows}
+    features = sorted({feature_id for feature_id, _ in wanted})
+    digests = sorted({digest for _, digest in wanted})
 
     def existing() -> dict[tuple[int, str], Any]:
         found = {}
-        by_feature: dict[int, list[str]] = {}
-        for feature_id, digest in wanted:
-            by_feature.setdefault(feature_id, []).append(digest)
-        for feature_id, digests in by_feature.items():
-            for start in range(0, len(digests), 500):
-                chunk = digests[start : start + 500]
-                for value in FeatureValue.objects.filter(feature_id=feature_id, hash__in=chunk):
+        for start in range(0, len(digests), 500):
+            chunk = digests[start : start + 500]
+            for value in FeatureValue.objects.filter(feature_id__in=features, hash__in=chunk):
+                if (value.feature_id, value.hash) in wanted:  # another feature's same value
                     found[(value.feature_id, value.hash)] = value
         return found
 

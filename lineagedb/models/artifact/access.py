@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from lineagedb._base.logger import logger
 from lineagedb._base.session import session
-from lineagedb.errors import InvalidArgument, NoLoader, PathNotFound, StorageMismatch
+from lineagedb.errors import InvalidArgument, NoLoader, StorageMismatch
 from lineagedb.models.artifact.manifest import FolderManifest, differences
 from lineagedb.storage.formats import FOLDER_SUFFIXES
 from lineagedb.storage.hashing import ContentHash
@@ -108,22 +108,16 @@ class ByteAccess:
     def _cached(self) -> Path | UPath:
         """cache()'s local path, a plain Path for local storage (``load()`` then builds no
         UPath: fsspec's import is ~30 ms of a process's first load)."""
-        self._check_instance()
         unsaved = self._unsaved_bytes()
         if unsaved is not None:
             return unsaved
         session.tracked.record_input(self)
         self._warn_if_changed()
-        location = self._location
-        missing = (
+        return self._location.cached(
             f"Restore them, or delete the record with ln.Artifact.get('{self.uid}')"
-            ".delete(permanent=True)."
+            ".delete(permanent=True).",
+            self._content,
         )
-        if location.is_local:
-            if not location.exists():
-                raise PathNotFound(f"The bytes at '{location}' are missing. {missing}")
-            return location.local
-        return location.cached(missing, self._content)
 
     @property
     def _location(self) -> Location:

@@ -101,7 +101,7 @@ def stage_for_save(artifact: Artifact) -> list[tuple[Staged, Any]]:
         check_inside(path, artifact.storage.root)
         draft.keep_staged(artifact, Location(path).parent.stage(draft.source, artifact._content))
     assert draft.staged is not None
-    return [(draft.staged, lambda: artifact.storage.location / artifact._storage_key)]
+    return [(draft.staged, lambda: artifact._location)]
 
 
 def delete_permanently(artifact: Artifact, storage: bool | None) -> None:

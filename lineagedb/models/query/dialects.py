@@ -381,6 +381,10 @@ class _PostgresIndex:
         for setting in ("enable_seqscan", "enable_indexscan", "enable_bitmapscan"):
             self.cursor.execute(f"SET LOCAL {setting} TO DEFAULT")
 
+    def _first_rows(self) -> str:
+        """The table's first rows (as many as a parameter says), to look at before the index."""
+        return f"(SELECT id, {', '.join(self.fields)} FROM {self.table} LIMIT %s) AS first_rows"
+
     def _contains(self) -> str:
         return " OR ".join(f"{name} ILIKE %s" for name in self.fields)
 
@@ -393,8 +397,7 @@ class _PostgresIndex:
         # thousand rows (about a millisecond); through the index, every record holding
         # its trigrams is read first (30 ms at a million records, ten times that at ten).
         rows = self._query(
-            f"SELECT id FROM (SELECT id, {', '.join(self.fields)} FROM {self.table} "
-            f"LIMIT %s) AS first_rows WHERE {self._contains()} LIMIT %s",
+            f"SELECT id FROM {self._first_rows()} WHERE {self._contains()} LIMIT %s",
             [_SAMPLE, *self._patterns(text), CANDIDATES],
             scan=True,
         )
@@ -426,8 +429,8 @@ class _PostgresIndex:
         first: a piece found often there is common, and that is all we need.
         """
         sampled = self._query(
-            f"SELECT count(*) FROM (SELECT 1 FROM (SELECT {', '.join(self.fields)} FROM "
-            f"{self.table} LIMIT %s) AS sample WHERE {self._contains()} LIMIT %s) AS found",
+            f"SELECT count(*) FROM (SELECT 1 FROM {self._first_rows()} "
+            f"WHERE {self._contains()} LIMIT %s) AS found",
             [_SAMPLE, *self._patterns(piece), _SAMPLE_HITS],
             scan=True,
         )

@@ -7,16 +7,22 @@ row; ``get()`` accepts a uid, a unique uid prefix or an integer id;
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import FieldDoesNotExist, FieldError
+from django.core.exceptions import FieldError
 from django.db import models
 
 from lineagedb._base.identifiers import MIN_UID_PREFIX, refuse_blank, refuse_unstorable
 from lineagedb.errors import InvalidArgument, MultipleFound, NotFound, UnknownField
 from lineagedb.models.query.feature_lookups import any_of, feature_columns, split_feature_lookups
+from lineagedb.models.query.fields import (
+    fans_out,
+    field_names,
+    integer_columns,
+    one_link,
+    public_columns,
+)
 from lineagedb.models.query.lookup import Lookup
 
 if TYPE_CHECKING:
@@ -26,21 +32,6 @@ _error_classes: dict[tuple[type, type], type[Exception]] = {}
 
 # one()/get() over more matches than this never treat them as one version family.
 _FAMILY_SCAN = 1000
-
-
-@functools.cache
-def _integer_columns(model: type[models.Model]) -> tuple[str, ...]:
-    """Columns holding integers: integer fields, and foreign keys (to integer ids)."""
-    return tuple(
-        field.attname
-        for field in model._meta.concrete_fields
-        if field.get_internal_type()
-        in ("IntegerField", "BigIntegerField", "SmallIntegerField", "PositiveIntegerField")
-        or (
-            field.is_relation
-            and field.target_field.get_internal_type() in ("AutoField", "BigAutoField")
-        )
-    )
 
 
 def registry_error(model: type[models.Model], kind: type[Exception]) -> type[Exception]:
@@ -104,7 +95,7 @@ class QuerySet(models.QuerySet):
         fanning = {
             key: value
             for key, value in kwargs.items()
-            if self._fans_out(key) and not _one_link(self.model, key, value)
+            if fans_out(self.model, key) and not one_link(self.model, key, value)
         }
         try:
             if fanning and not args:
@@ -117,21 +108,6 @@ class QuerySet(models.QuerySet):
         except FieldError as error:
             raise self._unknown_field(error) from None
         return result.distinct() if fanning else result
-
-    def _fans_out(self, lookup: str) -> bool:
-        """Whether a lookup path crosses a many-valued relation (a join that repeats rows)."""
-        model = self.model
-        for part in lookup.split("__"):
-            try:
-                field = model._meta.get_field(part)
-            except FieldDoesNotExist:
-                return False
-            if field.many_to_many or field.one_to_many:
-                return True
-            if not field.is_relation or field.related_model is None:
-                return False
-            model = field.related_model
-        return False
 
     def exclude(self, *args: Any, **kwargs: Any) -> QuerySet:
         """Records not matching the lookups.
@@ -326,7 +302,7 @@ class QuerySet(models.QuerySet):
         query = self if self.ordered or self.query.is_sliced else self.order_by("-id")
         rows = list(query.values_list(*columns))
         frame = pd.DataFrame.from_records(rows, columns=columns).set_index("id")
-        for name in _integer_columns(self.model):
+        for name in integer_columns(self.model):
             if name in frame.columns:  # nullable: transform_id 1, not 1.0; missing is <NA>
                 frame[name] = frame[name].astype("Int64")
         wanted = [include] if isinstance(include, str) else list(include or [])
@@ -465,76 +441,6 @@ class QuerySet(models.QuerySet):
             for record in self:
                 refuse_if_used(record)
         return super().delete()
-
-
-def _one_link(model: Any, lookup: str, value: Any) -> bool:
-    """Whether a many-to-many lookup matches at most one link per record: one related
-    record (``ulabels=label``) through a link table unique on the pair.
-
-    Such a lookup is a plain join, not a subquery: on PostgreSQL the join reads
-    the link table's index in id order, and the first page of 100 artifacts
-    with a label among 10 million takes milliseconds; through a subquery the
-    planner walked the artifacts until 100 matched (57 ms).
-
-    Example:
-        >>> _one_link(ln.Artifact, "ulabels", ln.ULabel.get(name="study0"))
-        True
-        >>> _one_link(ln.Artifact, "ulabels__name__startswith", "study")
-        False
-    """
-    head, _, rest = lookup.partition("__")
-    if rest not in ("", "exact", "pk", "id", "pk__exact", "id__exact"):
-        return False
-    if isinstance(value, (list, tuple, set, frozenset, models.QuerySet)) or value is None:
-        return False
-    try:
-        field = model._meta.get_field(head)
-    except FieldDoesNotExist:
-        return False
-    if not isinstance(field, models.ManyToManyField):
-        return False
-    through = field.remote_field.through
-    pair = {field.m2m_field_name(), field.m2m_reverse_field_name()}
-    unique = [
-        set(constraint.fields)
-        for constraint in through._meta.constraints
-        if isinstance(constraint, models.UniqueConstraint) and constraint.condition is None
-    ]
-    unique += [set(fields) for fields in through._meta.unique_together]
-    return pair in unique
-
-
-_FIELD_NAMES: dict[Any, tuple[Any, frozenset[str]]] = {}
-
-
-def field_names(model: Any) -> frozenset[str]:
-    """The names a registry's lookups may start with (filter() asks on every call).
-
-    Column names (``storage_id``) too: a lookup on one is no feature, and asking
-    the Feature registry about it cost a query per internal filter. Kept until
-    the registry's fields change (a schema module adds relations).
-
-    Example:
-        >>> {"storage", "storage_id", "pk"} <= field_names(ln.Artifact)
-        True
-    """
-    fields = model._meta.get_fields()  # Django's cached tuple: a new one when fields change
-    known = _FIELD_NAMES.get(model)
-    if known is None or known[0] is not fields:
-        names = {field.name for field in fields} | {"pk"}
-        names |= {field.attname for field in model._meta.concrete_fields}
-        known = _FIELD_NAMES[model] = (fields, frozenset(names))
-    return known[1]
-
-
-def public_columns(model: Any) -> list[str]:
-    """A registry's columns as ``df()`` shows them: private fields (a leading ``_``) left out.
-
-    Example:
-        >>> public_columns(ln.Artifact)[:3]
-        ['id', 'uid', 'storage_id']
-    """
-    return [f.attname for f in model._meta.concrete_fields if not f.name.startswith("_")]
 
 
 def _field_name(field: str | Any) -> str:
