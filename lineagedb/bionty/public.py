@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from lineagedb._base.logger import logger
 from lineagedb._base.scoring import field_score, record_score
+from lineagedb.bionty.terms import TermIndex
 from lineagedb.bionty.sources import (
     ORGANISM,
     SOURCES,
@@ -34,6 +35,7 @@ from lineagedb.bionty.sources import (
 )
 from lineagedb.bionty.tables import (
     _INSTALL,
+    gene_synonyms,
     gene_table,
     ontology_table,
     organism_table,
@@ -122,6 +124,7 @@ class PublicOntology:
             if self.entity == "Gene":
                 table = gene_table(self.organism)
                 self._columns = {c: table[c].tolist() for c in table.columns}
+                self._columns["synonyms"] = gene_synonyms(self.organism, self._columns)
             elif self.entity == "Organism":
                 self._columns = organism_table()
             else:
@@ -162,15 +165,53 @@ class PublicOntology:
         return name
 
     def _synonyms(self, column: str) -> dict[str, list[str]]:
-        """{synonym: [standard values]} (a synonym of several terms is ambiguous)."""
+        """{synonym: [standard values]} (a synonym of several terms is ambiguous); built once."""
         if "synonyms" not in self.columns:
             return {}
-        index: dict[str, list[str]] = {}
-        for value, synonyms in zip(self.columns[column], self.columns["synonyms"], strict=True):
-            if synonyms:
-                for synonym in synonyms.split("|"):
-                    index.setdefault(synonym, []).append(value)
-        return index
+        cached = self._cache.get(("synonyms", column))
+        if cached is None:
+            index: dict[str, list[str]] = {}
+            pairs = zip(self.columns[column], self.columns["synonyms"], strict=True)
+            for value, synonyms in pairs:
+                if synonyms:
+                    for synonym in synonyms.split("|"):
+                        holders = index.setdefault(synonym, [])
+                        if value not in holders:
+                            holders.append(value)
+            cached = self._cache[("synonyms", column)] = index
+        return cached  # type: ignore[no-any-return]
+
+    @property
+    def normalizes(self) -> bool:
+        """Whether values match terms after :func:`~lineagedb.bionty.terms.normalize`.
+
+        Ontologies yes ("CD14+ Monocytes" is "CD14-positive monocyte"); genes
+        and organisms no: a gene symbol is an identifier, matched exactly, by
+        case and by its previous symbols and aliases.
+
+        Example:
+            >>> PublicOntology.for_entity("Gene", organism="human").normalizes
+            False
+        """
+        return self.entity not in ("Gene", "Organism")
+
+    def terms(self) -> TermIndex:
+        """The normalised names and synonyms of the terms (built on first use).
+
+        Example:
+            >>> bt.CellType.public().terms().exact("NK cells")  # bionty  # doctest: +SKIP
+            [1234]
+        """
+        cached = self._cache.get(("terms",))
+        if cached is None:
+            synonyms = self.columns.get("synonyms") or [None] * len(self)
+            cached = self._cache[("terms",)] = TermIndex.build(
+                self.columns[self._name_field],
+                synonyms,
+                ids=self.columns[self._key],
+                parents=self.columns.get("parents"),
+            )
+        return cached  # type: ignore[no-any-return]
 
     def validate(self, values: Any, field: Any = None, mute: bool = False) -> Any:
         """One bool per value: is it a term's ``field`` (default: name), exactly?
@@ -214,6 +255,11 @@ class PublicOntology:
                 if value is not None:
                     lowered.setdefault(value.lower(), value)
         case_mapper = {v: lowered[v.lower()] for v in rest if v.lower() in lowered}
+        rest = [v for v in rest if v not in case_mapper]
+        if rest and self.normalizes and column in (self._name_field, self._key):
+            found, several = self._normalized(rest, column)
+            synonyms_mapper.update(found)
+            ambiguous.update(several)
         result = inspect_result(column, texts, known, synonyms_mapper, case_mapper)
         result.ambiguous = ambiguous  # type: ignore[attr-defined]
         if not mute:
@@ -230,6 +276,28 @@ class PublicOntology:
                 shown = ", ".join(f"{k!r} → {v}" for k, v in list(ambiguous.items())[:20])
                 logger.warning(f"ambiguous synonyms (several terms have them): {shown}")
         return result
+
+    def _normalized(
+        self, values: list[str], column: str
+    ) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Values equal to one term's name or synonym once normalised; those equal to several.
+
+        One term's name wins over other terms' synonyms; two names, or two
+        synonyms and no name, are ambiguous: reported, never guessed.
+        """
+        index = self.terms()
+        target = self.columns[column]
+        found: dict[str, str] = {}
+        several: dict[str, list[str]] = {}
+        for value in values:
+            holders = index.holders(value)
+            names = [p for p, is_name in holders if is_name]
+            chosen = names if names else [p for p, _ in holders]
+            if len(chosen) == 1:
+                found[value] = target[chosen[0]]
+            elif chosen:
+                several[value] = [target[p] for p in chosen]
+        return found, several
 
     def standardize(
         self,
@@ -285,40 +353,59 @@ class PublicOntology:
     def search(self, string: str, field: Any = None, limit: int = 20) -> pd.DataFrame:
         """Terms ranked by how well ``field`` (default: name, synonyms, id) matches ``string``.
 
-        The ranking is the registries': exact 100 > whole word > prefix >
-        substring > typo. Typo candidates are the terms sharing the most
-        trigrams with ``string``, looked for only when fewer than ``limit``
-        terms contain it.
+        On an ontology, the words count first (:meth:`TermIndex.ranked`): an
+        exact hit once normalised ("CD14+ Monocytes" → "CD14-positive
+        monocyte") scores 100 (a synonym: 99), then the terms with every word
+        of the query (70-90, fewer other words first), then those with some.
+        Characters count next, below the words: a substring, then a typo
+        (the terms sharing the most trigrams with ``string``, looked for
+        only when fewer than ``limit`` terms contain it). An exact id or name
+        is 100 either way. Gene symbols match by characters only.
 
         Example:
-            >>> bt.Tissue.public().search("livr").head(1).index[0]  # bionty  # doctest: +SKIP
-            'UBERON:0002107'
+            >>> bt.CellType.public().search("NK cells").head(1)["name"].iloc[0]  # doctest: +SKIP
+            'natural killer cell'
         """
         import pandas as pd
 
         columns = [self._column(field)] if field is not None else self._search_columns()
-        values = [self.columns[column] for column in columns]
-        folded = self._folded(tuple(columns))
         text = string.strip() if isinstance(string, str) else ""
-        scored: list[tuple[float, int]] = []
-        if text:
-            needle = text.casefold()
-            positions = [p for p, row in enumerate(folded) if needle in row]
-            for p in positions:
-                row = [piece for column in values for piece in _pieces(column[p])]
-                scored.append((max(field_score(text, v, fuzzy=False) for v in row), p))
-            if len(scored) < limit:
-                taken = set(positions)
-                for p in _sharing_trigrams(folded, needle, taken):
-                    row = [piece for column in values for piece in _pieces(column[p])]
-                    score = record_score(text, row)
-                    if score > 0:
-                        scored.append((score, p))
-        scored.sort(key=lambda item: (-item[0], item[1]))
-        top = scored[:limit]
+        by_words = self.normalizes and columns[0] == self._name_field
+        ranked = self.terms().ranked(text, limit=max(limit, 50)) if text and by_words else []
+        # Typos are looked for only when the words found too few terms with every word.
+        typos = sum(1 for score, _ in ranked if score >= 70) < limit
+        scores = self._character_scores(text, columns, limit, typos) if text else {}
+        if by_words:
+            # Characters rank below words: a substring match of a long name must not
+            # outrank a term that has every word of the query.
+            scores = {p: s if s == 100 else s * 0.69 for p, s in scores.items()}
+            for score, p in ranked:
+                scores[p] = max(score, scores.get(p, 0.0))
+        top = sorted(((s, p) for p, s in scores.items()), key=lambda item: (-item[0], item[1]))
+        top = top[:limit]
         result = self.frame.iloc[[p for _, p in top]].copy()
         result["score"] = [round(score, 1) for score, _ in top]
         return pd.DataFrame(result).set_index(self._key)
+
+    def _character_scores(
+        self, text: str, columns: list[str], limit: int, typos: bool = True
+    ) -> dict[int, float]:
+        """{term: score} by characters: substrings, then typos when fewer than ``limit``."""
+        values = [self.columns[column] for column in columns]
+        folded = self._folded(tuple(columns))
+        needle = text.casefold()
+        positions = [p for p, row in enumerate(folded) if needle in row]
+        scores: dict[int, float] = {}
+        for p in positions:
+            row = [piece for column in values for piece in _pieces(column[p])]
+            scores[p] = max(field_score(text, v, fuzzy=False) for v in row)
+        if typos and len(scores) < limit:
+            for p in _sharing_trigrams(folded, needle, set(positions)):
+                row = [piece for column in values for piece in _pieces(column[p])]
+                score = record_score(text, row)
+                if score > 0:
+                    scores[p] = score
+        return scores
 
     def _search_columns(self) -> list[str]:
         wanted = [self._name_field, "synonyms", self._key]

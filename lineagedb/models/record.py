@@ -267,20 +267,42 @@ class Record(models.Model):
         cls.filter().view_tree(max_files_per_folder, max_lines)
 
     @classmethod
-    def from_values(cls, values: Any, field: Any = None) -> list[Any]:
+    def from_values(
+        cls,
+        values: Any,
+        field: Any = None,
+        create: bool = False,
+        organism: Any = None,
+        mute: bool = False,
+        **ignored: Any,
+    ) -> list[Any]:
         """The existing records whose ``field`` (default: the name field) is in ``values``.
 
-        Exact matches first, then synonyms; never creates records; empty
-        values (None, NaN, "") are skipped; values not found are named.
+        Exact matches first, then synonyms; empty values (None, NaN, "") are
+        skipped; values not found are named, or with ``create=True`` get an
+        unsaved record each (``ln.save(records)``). ``organism`` and LaminDB's
+        other keywords of bionty registries are accepted and do not apply here.
 
         Example:
             >>> ln.ULabel.from_values(["setosa", "virginica", "rose"])
             [ULabel(uid='...', name='setosa', ...), ULabel(uid='...', name='virginica', ...)]
         """
-        return cls.objects.all().from_values(values, field)
+        from lineagedb.models.query.validation import _texts, field_name
+
+        found = cls.objects.all().from_values(values, field, mute=mute or create)
+        if not create:
+            return found  # type: ignore[no-any-return]
+        name = field_name(cls, field)
+        have = {str(getattr(record, name)) for record in found}
+        have |= {s for r in found for s in (getattr(r, "synonyms", None) or "").split("|")}
+        listed = [values] if isinstance(values, str) else list(values)
+        texts = [t for t in dict.fromkeys(_texts(listed)) if t is not None and t not in have]
+        return [*found, *(cls(**{name: text}) for text in texts)]
 
     @classmethod
-    def validate(cls, values: Any, field: Any = None, mute: bool = False) -> Any:
+    def validate(
+        cls, values: Any, field: Any = None, mute: bool = False, organism: Any = None
+    ) -> Any:
         """Whether each value equals ``field`` of a record: exact, case-sensitive, no synonyms.
 
         A list gives one bool per position (empty values are never
@@ -293,7 +315,9 @@ class Record(models.Model):
         return cls.objects.all().validate(values, field, mute)
 
     @classmethod
-    def inspect(cls, values: Any, field: Any = None, mute: bool = False) -> Any:
+    def inspect(
+        cls, values: Any, field: Any = None, mute: bool = False, organism: Any = None, **ignored: Any
+    ) -> Any:
         """Validated and non-validated values, with the synonyms and case variants among them.
 
         Example:
@@ -310,6 +334,8 @@ class Record(models.Model):
             >>> ln.Feature.standardize(["Temp", "temperature"])
             ['temperature', 'temperature']
         """
+        for keyword in ("organism", "public_aware", "source", "public_source"):
+            options.pop(keyword, None)  # LaminDB's bionty keywords: nothing to do here
         return cls.objects.all().standardize(values, field, **options)
 
     def add_synonym(self, synonym: str | list[str], force: bool = False, save: bool = True) -> None:

@@ -361,7 +361,7 @@ class QuerySet(models.QuerySet):
 
         return standardize(self, values, field, **options)
 
-    def from_values(self, values: Any, field: Any = None) -> list[Any]:
+    def from_values(self, values: Any, field: Any = None, mute: bool = False) -> list[Any]:
         """The records among these for the values (exact, then synonyms); never creates.
 
         Example:
@@ -370,7 +370,7 @@ class QuerySet(models.QuerySet):
         """
         from lineagedb.models.query.validation import from_values
 
-        return from_values(self, values, field)
+        return from_values(self, values, field, mute)
 
     def view_tree(self, max_files_per_folder: int = 6, max_lines: int = 1000) -> None:
         """Print the keys of these records as a folder tree (records without a key are left out).
