@@ -42,7 +42,7 @@ def registry_query(cls: Any, organism: Any) -> Any:
         >>> registry_query(bt.Gene, "human").count()  # bionty  # doctest: +SKIP
         0
     """
-    from lineagedb.bionty.registry import organism_record
+    from lineagedb.bionty.organisms import organism_record
 
     query = cls.objects.all()
     if organism is not None and cls._has_field("organism"):
@@ -50,7 +50,9 @@ def registry_query(cls: Any, organism: Any) -> Any:
     return query
 
 
-def public_of(cls: Any, organism: Any, source: Any = None, values: Any = ()) -> PublicOntology | None:
+def public_of(
+    cls: Any, organism: Any, source: Any = None, values: Any = ()
+) -> PublicOntology | None:
     """The public ontology to consult, or None (not installed, none for this registry).
 
     An organism the registry needs and nobody named is an error that says
@@ -60,7 +62,7 @@ def public_of(cls: Any, organism: Any, source: Any = None, values: Any = ()) -> 
         >>> public_of(bt.CellType, None)  # bionty  # doctest: +SKIP
         PublicOntology(entity='CellType', source='cl', ...)
     """
-    from lineagedb.bionty.registry import _organism_from_ids
+    from lineagedb.bionty.organisms import _organism_from_ids
 
     if organism is None and cls._needs_organism:
         organism = _organism_from_ids([str(v) for v in values])
@@ -209,9 +211,7 @@ def closest_terms(public: PublicOntology, value: str, n: int = 3) -> list[tuple[
         return []
     name = public._name_field
     return [
-        (str(row[name]), str(term_id))
-        for term_id, row in hits.iterrows()
-        if row["score"] >= 50
+        (str(row[name]), str(term_id)) for term_id, row in hits.iterrows() if row["score"] >= 50
     ]
 
 
@@ -298,3 +298,71 @@ def _log_inspected(
             f"{len(neither)} are in neither {where}: {', '.join(hints)}{more}\n"
             f"   → create records: ln.save([{registry}({name}=value) for value in values])"
         )
+
+
+def suggestions(
+    cls: Any, result: InspectResult, organism: Any = None, field: Any = None
+) -> dict[str, str]:
+    """{non-validated value: what to do with it}, as the CLI prints it after an ``inspect``.
+
+    A value the public ontology has another way: "→ <term> (<id>)"; a public
+    term: "public term: add it"; one in neither: "closest: <term> <id>".
+
+    Example (not run here: no bionty in the doctest instance):
+        >>> result = bt.CellType.inspect(["CD14+ Monocytes"], mute=True)  # doctest: +SKIP
+        >>> suggestions(bt.CellType, result)  # doctest: +SKIP
+        {'CD14+ Monocytes': '→ CD14-positive monocyte (CL:0001054)'}
+    """
+    name = field_name(cls, field)
+    public_mapper: dict[str, str] = getattr(result, "public_mapper", {})
+    public_validated: list[str] = getattr(result, "public_validated", [])
+    rest = [v for v in result.non_validated if v not in result.synonyms_mapper]
+    rest = [v for v in rest if v not in result.case_mapper]
+    public = public_of(cls, organism, None, rest) if rest else None
+    out: dict[str, str] = {}
+    ids: dict[str, Any] = {}
+    if public is not None and public_mapper:
+        rows = public.rows(set(public_mapper.values()), field=name)
+        ids = {value: row.get(public._key) for value, row in rows.items()}
+    for value in result.non_validated:
+        mapped = result.synonyms_mapper.get(value) or result.case_mapper.get(value)
+        if mapped is not None:
+            out[value] = f"→ {mapped}"
+        elif value in public_mapper:
+            term = public_mapper[value]
+            out[value] = f"→ {term} ({ids[term]})" if ids.get(term) else f"→ {term}"
+        elif value in public_validated:
+            out[value] = "public term: add it with from_values()"
+        elif public is not None:
+            closest = closest_terms(public, value, 1)
+            out[value] = f"closest: {closest[0][0]} ({closest[0][1]})" if closest else ""
+    return out
+
+
+def warn_if_not_public(record: Any) -> None:
+    """Warn when a new record of an ontology registry names no public term, with the closest.
+
+    A record made by hand (``bt.CellType(name="Classical Mono")``) is allowed;
+    the warning says which public terms it may mean, so the instance keeps
+    the ontology's names and ids where it can.
+
+    Example (not run here: no bionty in the doctest instance):
+        >>> bt.CellType(name="Classical Mono").save()  # doctest: +SKIP
+        ❗ bt.CellType 'Classical Mono' is no term of the public cl v2026-03-26; ...
+    """
+    cls = type(record)
+    name = getattr(record, "name", None)
+    has_id = "ontology_id" in {f.name for f in cls._meta.concrete_fields}
+    if not has_id or record.ontology_id or record.source_id or not name or cls._needs_organism:
+        return
+    public = public_of(cls, None)
+    if public is None or public.validate([name], mute=True)[0]:
+        return
+    closest = closest_terms(public, name, 3)
+    shown = ", ".join(f"{term} ({term_id})" for term, term_id in closest) or "none close"
+    registry = qualified_name(cls)
+    logger.warning(
+        f"{registry} {name!r} is no term of the public {public.source} {public.version}; "
+        f"closest: {shown}\n   → to keep the ontology's name and id: "
+        f"{registry}.from_public(ontology_id='...').save()"
+    )

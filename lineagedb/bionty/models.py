@@ -22,6 +22,7 @@ from django.db import models
 
 from lineagedb._base.base62 import hashed_base62
 from lineagedb.bionty import registry
+from lineagedb.models.annotations.hierarchy import Hierarchical
 from lineagedb.models.record import Record
 
 
@@ -111,7 +112,7 @@ class Source(Record):
         super().__init__(*args, **kwargs)
 
 
-class BioRecord(registry.BioRegistry, Record):
+class BioRecord(registry.BioRegistry, Hierarchical, Record):
     """Fields and behaviour every ontology registry shares."""
 
     _search_fields: ClassVar[tuple[str, ...]] = ("name", "synonyms", "ontology_id", "abbr")

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from lineagedb._base.logger import logger
 from lineagedb._base.scoring import field_score, record_score
-from lineagedb.bionty.terms import TermIndex
 from lineagedb.bionty.sources import (
     ORGANISM,
     SOURCES,
@@ -40,6 +39,7 @@ from lineagedb.bionty.tables import (
     ontology_table,
     organism_table,
 )
+from lineagedb.bionty.terms import TermIndex
 from lineagedb.errors import InvalidArgument
 from lineagedb.models.query.lookup import Lookup
 from lineagedb.models.query.validation import InspectResult, inspect_result, is_empty, log_summary
@@ -69,7 +69,7 @@ class PublicOntology:
         self._name_field = name_field
         self._columns: dict[str, list[Any]] | None = None
         self._frame: pd.DataFrame | None = None
-        self._cache: dict[Any, list[Any]] = {}  # search texts, built on first use
+        self._cache: dict[Any, Any] = {}  # search texts, built on first use
 
     @classmethod
     def for_entity(

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from lineagedb._base.base62 import hashed_base62
 from lineagedb._base.logger import logger
 from lineagedb.bionty._settings import settings
+from lineagedb.bionty.organisms import _model, _organism_from_ids, _organism_name, organism_record
 from lineagedb.bionty.public import PublicOntology
 from lineagedb.errors import InvalidArgument
 from lineagedb.models.query.validation import field_name
@@ -292,6 +293,10 @@ class BioRegistry:
 
         if parents is None:
             parents = settings.auto_save_parents
+        if self._state.adding:  # type: ignore[attr-defined]
+            from lineagedb.bionty.curation import warn_if_not_public
+
+            warn_if_not_public(self)
         # One transaction: a term is never saved without the parents its ontology gives.
         with transaction.atomic():
             super().save(*args, **kwargs)  # type: ignore[misc]
@@ -403,13 +408,6 @@ def source_record(public: PublicOntology) -> Any:
     return record.save()
 
 
-def _model(name: str) -> Any:
-    """A bionty registry by name, from Django's app registry (models.py imports this module)."""
-    from django.apps import apps
-
-    return apps.get_model("bionty", name)
-
-
 def write_sources() -> int:
     """Create the ``bt.Source`` rows of every source installed here (on init); how many are new.
 
@@ -437,51 +435,3 @@ def write_sources() -> int:
     for public in publics:
         source_record(public)
     return int(source_model.objects.count() - before)
-
-
-def _organism_name(organism: Any) -> str | None:
-    if organism is None or isinstance(organism, str):
-        return organism
-    return str(organism.name)
-
-
-_ENSEMBL_PREFIXES = {"ENSG0": "human", "ENSMUSG": "mouse"}
-
-
-def _organism_from_ids(values: list[str]) -> str | None:
-    """The organism Ensembl gene ids name by prefix (``ENSG`` human, ``ENSMUSG`` mouse)."""
-    named = {
-        organism
-        for value in values[:1000]
-        for prefix, organism in _ENSEMBL_PREFIXES.items()
-        if value.startswith(prefix)
-    }
-    return named.pop() if len(named) == 1 else None
-
-
-def organism_record(organism: Any, registry: str) -> Any:
-    """The Organism record for ``organism`` (a name, a record, or None: ``bt.settings.organism``).
-
-    Example:
-        >>> organism_record("human", "Gene").ontology_id  # bionty  # doctest: +SKIP
-        'NCBITaxon:9606'
-    """
-    Organism = _model("Organism")
-    if isinstance(organism, Organism):
-        return organism
-    name = organism if organism is not None else settings.organism_name
-    if name is None:
-        raise InvalidArgument(
-            f"{registry} records need an organism: pass organism='human' (or a bt.Organism "
-            "record), or set bt.settings.organism = 'human' once."
-        )
-    if not isinstance(name, str):
-        raise InvalidArgument(f"organism must be a name or a bt.Organism record, not {name!r}.")
-    found = Organism.objects.filter(name=name).first()
-    if found is not None:
-        return found
-    record = Organism.from_public(name=name)
-    if record is None:
-        known = ", ".join(sorted(PublicOntology.for_entity("Organism").columns["name"]))
-        raise InvalidArgument(f"Unknown organism {name!r}; known: {known}.")
-    return record.save()

@@ -58,9 +58,8 @@ def normalize(text: str) -> str:
 def _singular(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
-    if len(word) >= 3 and word.endswith("s") and not word.endswith(_KEEP_S):
-        if not word[-2].isdigit():
-            return word[:-1]
+    if len(word) >= 3 and word.endswith("s") and not word.endswith(_KEEP_S) and word[-2].isalpha():
+        return word[:-1]
     return word
 
 

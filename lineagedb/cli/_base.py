@@ -59,13 +59,60 @@ def _at_most(default: int, what: str, minimum: int = 0) -> dict[str, Any]:
     }
 
 
-# Registry names as the command line takes them (any case): click says which are allowed.
-REGISTRY = click.Choice(REGISTRIES, case_sensitive=False)
+class RegistryName(click.ParamType):
+    """A registry as the command line names it: a core one in any case (``ulabel``), or a
+    module's as ``module.Registry`` (``bionty.CellType``, ``bt.CellType``, ``mylab.Sample``).
+
+    Module registries are checked once the instance is connected (``_registry``).
+    """
+
+    name = "registry"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        return "[" + "|".join(REGISTRIES) + "|module.Registry]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value)
+        if text.lower() in REGISTRIES:
+            return text.lower()
+        module, dot, name = text.partition(".")
+        if dot and module and name.isidentifier():
+            return text
+        self.fail(
+            f"{text!r} is no registry: use one of {', '.join(REGISTRIES)}, "
+            "or a module's as module.Registry (bionty.CellType)",
+            param,
+            ctx,
+        )
+
+
+REGISTRY = RegistryName()
+_MODULES = {"bt": "bionty"}  # LaminDB's short name of the bionty module
 
 
 def _registry(name: str) -> Any:
+    """The registry class a command-line name stands for (connects for module registries)."""
     lowered = name.lower()
-    return getattr(_ln(), _CLASS_NAMES.get(lowered, lowered.capitalize()))
+    if lowered in REGISTRIES:
+        return getattr(_ln(), _CLASS_NAMES.get(lowered, lowered.capitalize()))
+    from django.apps import apps
+
+    module, _, class_name = name.partition(".")
+    _ln().Artifact  # noqa: B018 - connects the instance, so its modules' registries load
+    label = _MODULES.get(module, module)
+    try:
+        return apps.get_model(label, class_name)
+    except LookupError:
+        known = sorted(
+            f"{m._meta.app_label}.{m.__name__}"
+            for m in apps.get_models()
+            if m._meta.app_label not in ("lineagedb", "contenttypes", "auth")
+            and hasattr(m, "_name_field")
+        )
+        raise NotFound(
+            f"No registry {name!r} in this instance; its module registries: "
+            f"{', '.join(known) or 'none (add a module: lineagedb module add bionty)'}."
+        ) from None
 
 
 # Where `describe`, `lineage` and `restore` look for a uid (or key, or name), in this order.

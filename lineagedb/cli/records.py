@@ -102,15 +102,20 @@ def save(
 @click.option("--column", required=True, help="The column whose values to check.")
 @click.option("--registry", default="ulabel", type=REGISTRY, help="Where the values must be.")
 @click.option("--field", default=None, help="The registry's field (default: its name field).")
-def validate(path: str, column: str, registry: str, field: str | None) -> None:
+@click.option("--organism", default=None, help="For genes: human, mouse, ...")
+def validate(
+    path: str, column: str, registry: str, field: str | None, organism: str | None
+) -> None:
     """Check a table's column against a registry; exit 1 if a value is not validated.
 
     Prints the validated and non-validated values, the synonyms and case
-    variants among them, and what to do next. Reads .csv, .tsv and .parquet.
+    variants among them, and what to do next; for a registry with a public
+    ontology (bionty.CellType), the public term each value names, or the
+    closest one. Reads .csv, .tsv and .parquet.
 
     Example:
 
-        lineagedb validate samples.csv --column cell_type --registry ulabel
+        lineagedb validate pbmc.csv --column cell_type --registry bionty.CellType
     """
     import pandas as pd
 
@@ -127,14 +132,23 @@ def validate(path: str, column: str, registry: str, field: str | None) -> None:
         raise InvalidArgument(
             f"'{path}' has no column {column!r}; it has {[str(c) for c in table.columns]}."
         )
-    result = _registry(registry).inspect(table[column], field=field, mute=True)
+    model = _registry(registry)
+    with_organism = {"organism": organism} if organism else {}
+    result = model.inspect(table[column], field=field, mute=True, **with_organism)
     click.echo(
         f"{len(result.validated)} of {result.n_unique} distinct values validated "
         f"({result.frac_validated:.1f}%), {result.n_empty} empty"
     )
+    if hasattr(model, "public"):
+        from lineagedb.bionty.curation import suggestions
+
+        hints = suggestions(model, result, organism, field)
+    else:
+        mapped = {**result.synonyms_mapper, **result.case_mapper}
+        hints = {value: f"→ {term}" for value, term in mapped.items()}
     for value in result.non_validated:
-        hint = result.synonyms_mapper.get(value) or result.case_mapper.get(value)
-        click.echo(f"not validated\t{value}" + (f"\t→ {hint}" if hint else ""))
+        hint = hints.get(value)
+        click.echo(f"not validated\t{value}" + (f"\t{hint}" if hint else ""))
     if result.non_validated:
         sys.exit(1)
 
@@ -195,7 +209,7 @@ def ls(
     elif columns is not None:
         wanted = [name.strip() for name in columns.split(",") if name.strip()]
     else:
-        wanted = list(DEFAULT_COLUMNS.get(registry.lower(), every[:6]))
+        wanted = list(DEFAULT_COLUMNS.get(registry.lower(), [c for c in every if c != "id"][:6]))
     try:
         query = model.filter(**conditions)
         if before is not None:
@@ -232,18 +246,59 @@ def ls(
 @main.command()
 @click.argument("query")
 @click.option(
-    "--registry", default="artifact", show_default=True, type=REGISTRY, help="Registry to search."
+    "--registry", default=None, type=REGISTRY, help="Registry to search (default: every one)."
 )
 @click.option("--limit", **_at_most(20, "results", minimum=1))
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
-def search(query: str, registry: str, limit: int, as_json: bool) -> None:
-    """Search a registry's text fields, best matches first.
+def search(query: str, registry: str | None, limit: int, as_json: bool) -> None:
+    """Search the text fields of a registry, or of every registry, best matches first.
 
     Example:
 
+        lineagedb search "natural killer"
         lineagedb search meta --registry artifact
     """
-    _print_table(_registry(registry).search(query, limit=limit), as_json)
+    if registry is not None:
+        _print_table(_registry(registry).search(query, limit=limit), as_json)
+        return
+    _print_table(_search_everywhere(query, limit), as_json)
+
+
+def _search_everywhere(query: str, limit: int) -> Any:
+    """The best ``limit`` matches over the core registries with text and every module's."""
+    import pandas as pd
+    from django.apps import apps
+
+    models = [_registry(name) for name in ("artifact", "collection", "transform", "ulabel")]
+    models += [_registry("feature")]
+    models += [
+        model
+        for model in apps.get_models()
+        if model._meta.app_label not in ("lineagedb", "contenttypes", "auth")
+        and getattr(model, "_search_fields", None)
+    ]
+    frames = []
+    for model in models:
+        found = model.search(query, limit=limit)
+        if len(found):
+            name = model._name_field if model._name_field in found.columns else found.columns[0]
+            label = model._meta.app_label
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "registry": model.__name__
+                        if label == "lineagedb"
+                        else f"{label}.{model.__name__}",
+                        "name": found[name].astype(str),
+                        "score": found["score"],
+                    },
+                    index=found.index,
+                )
+            )
+    if not frames:
+        return pd.DataFrame()
+    every = pd.concat(frames)
+    return every.sort_values("score", ascending=False, kind="stable").head(limit)
 
 
 @main.command()
@@ -257,6 +312,8 @@ def get(uid_or_key: str, use_cache: bool, target: str | None) -> None:
 
         lineagedb get iris_studies/study0_raw_images/meta.csv --to ./inputs
     """
+    if target is not None:
+        _check_folder(Path(target))  # before anything is downloaded
     artifact = _artifact(uid_or_key)  # connects first: the registries need Django
     from lineagedb.models.artifact import file_name, path_text
 
@@ -283,6 +340,19 @@ def get(uid_or_key: str, use_cache: bool, target: str | None) -> None:
                 ) from None
         path = destination
     click.echo(str(path))
+
+
+def _check_folder(folder: Path) -> None:
+    """``--to``: a folder that exists, or a new one in a folder that does (never a tree)."""
+    if folder.exists() and not folder.is_dir():
+        raise InvalidArgument(f"--to '{folder}' is a file; give a folder.")
+    parent = folder.absolute().parent
+    if not folder.exists() and not parent.is_dir():
+        what = "is a file" if parent.exists() else "does not exist either"
+        raise InvalidArgument(
+            f"--to '{folder}' does not exist, and its parent '{parent}' {what}. Create the "
+            f"folder first (mkdir -p '{folder}'), or pick one that exists."
+        )
 
 
 @main.command()

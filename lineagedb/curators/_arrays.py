@@ -34,6 +34,8 @@ class AnnDataCurator(DataFrameCurator):
         >>> curator.validate()  # bionty genes: tests/curators run it  # doctest: +SKIP
     """
 
+    _what = "AnnData"
+
     def __init__(
         self,
         adata: Any,
@@ -68,45 +70,56 @@ class AnnDataCurator(DataFrameCurator):
             result = model.objects.all().inspect(
                 list(self.adata.var_names), field=self._var_index, mute=True
             )
-            if result.non_validated:
-                bad = ", ".join(repr(v) for v in result.non_validated[:20])
-                more = (
-                    f" (and {len(result.non_validated) - 20} more)"
-                    if len(result.non_validated) > 20
-                    else ""
-                )
-                hint = ""
-                if hasattr(model, "public"):
-                    public = model.inspect(
-                        result.non_validated, field=self._var_index, mute=True
-                    ).public_validated
-                    if public:
-                        hint = (
-                            f" ({len(public)} of them are in the public {model.__name__} "
-                            "list: add_validated_from_var_index())"
-                        )
+            wrong, hint = list(result.non_validated), ""
+            if wrong and hasattr(model, "public"):
+                # Public genes validate (LaminDB 0.70); saving adds their records.
+                public = model.inspect(wrong, field=self._var_index, mute=True)
+                wrong = [v for v in wrong if v not in set(public.public_validated)]
+                renamed = {k: v for k, v in public.public_mapper.items() if k in wrong}
+                if renamed:
+                    shown = ", ".join(f"{k!r} → {v!r}" for k, v in list(renamed.items())[:20])
+                    hint = (
+                        f" ({len(renamed)} are previous symbols or synonyms of public "
+                        f"{model.__name__} terms: {shown}; rename them in adata.var_names "
+                        f"with {model.__name__}.standardize(adata.var_names, ...))"
+                    )
+            if wrong:
+                bad = ", ".join(repr(v) for v in wrong[:20])
+                more = f" (and {len(wrong) - 20} more)" if len(wrong) > 20 else ""
                 problems.append(f"var names not in the registry: {bad}{more}{hint}")
         return problems
 
-    def add_validated_from_var_index(self) -> list[Any]:
+    def add_validated_from_var_index(self) -> None:
         """Save the var names' records from the public list of ``var_index``'s registry (bt.Gene).
+
+        Says how many it added (a notebook gets a line, not 700 reprs); the
+        records are then in the registry (``bt.Gene.filter(...)``).
 
         Example:
             >>> curator = ln.curators.AnnDataCurator(adata, var_index=ln.Feature.name)
             >>> curator.add_validated_from_var_index()  # Feature has no public list
-            []
         """
+        self._add_public_var_names(mute=False)
+
+    def _add_public_var_names(self, mute: bool) -> list[Any]:
         from lineagedb.models import save
 
         model = var_registry(self._var_index)
         if not hasattr(model, "public"):
+            if not mute:
+                logger.info(f"{model.__name__} has no public list: nothing to add")
             return []
         names = list(self.adata.var_names)
         result = model.inspect(names, field=self._var_index, mute=True)
-        records = model.from_values(result.public_validated, field=self._var_index)
+        records = model.from_values(result.public_validated, field=self._var_index, mute=True)
         new = [r for r in records if r._state.adding]
         save(new)
-        logger.success(f"added {len(new)} {model.__name__} records from the public list")
+        if not mute:
+            logger.success(
+                f"added {len(new)} {model.__name__} records from the public list; "
+                f"{len(names) - len(result.non_validated)} of the {len(names)} var names "
+                "were records already"
+            )
         self.fingerprint = None
         return new
 
@@ -162,6 +175,8 @@ class AnnDataCurator(DataFrameCurator):
         df, categoricals, var_field = self.df, self._categoricals, self._var_index
 
         def annotate(host: Artifact) -> None:
+            if var_field is not None:
+                self._add_public_var_names(mute=True)  # public genes validated: now records
             host.features.add_from_anndata(var_field=var_field)
             by_name = {f.name: f for f in Feature.objects.filter(name__in=list(categoricals))}
             link_column_labels(host, df, categoricals, by_name)
@@ -282,13 +297,13 @@ class MuDataCurator:
         curator, column = self._curator(key)
         return curator.add_validated_from(column)
 
-    def add_validated_from_var_index(self, modality: str) -> list[Any]:
+    def add_validated_from_var_index(self, modality: str) -> None:
         """Save the public list's records for ``modality``'s var names (bt.Gene).
 
         Example:
             >>> curator.add_validated_from_var_index("rna")  # see tests/curators  # doctest: +SKIP
         """
-        return self._modality(modality).add_validated_from_var_index()
+        self._modality(modality).add_validated_from_var_index()
 
     def add_new_from_var_index(self, modality: str, **fields: Any) -> list[Feature]:
         """Create a Feature for every var name of ``modality`` not in the registry yet.
@@ -325,6 +340,7 @@ class MuDataCurator:
             for name, curator in self._modalities.items():
                 field = curator._var_index
                 if field is not None:
+                    curator._add_public_var_names(mute=True)  # validated public genes
                     model = var_registry(field)
                     column = field_name(model, field if model is not Feature else None)
                     names = [str(v) for v in curator.adata.var_names]

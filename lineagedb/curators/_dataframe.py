@@ -16,7 +16,11 @@ from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument, ValidationError
 from lineagedb.models import Artifact, Feature, FeatureSet, ULabel
 from lineagedb.models.annotations.field_ref import FieldRef
-from lineagedb.models.annotations.tables import annotate_with_table, table_problems_for
+from lineagedb.models.annotations.tables import (
+    annotate_with_table,
+    feature_field,
+    table_problems_for,
+)
 from lineagedb.models.artifact import annotate_on_save
 from lineagedb.models.query.validation import field_name
 
@@ -80,6 +84,8 @@ class DataFrameCurator:
         >>> ln.curators.DataFrameCurator(df, schema).validate()
     """
 
+    _what = "DataFrame"  # what the messages call the data: an AnnData curator says AnnData
+
     def __init__(
         self,
         df: Any,
@@ -99,7 +105,7 @@ class DataFrameCurator:
         self._categoricals: dict[str, Any] = dict(categoricals or {})
         for feature in self._required:
             if feature.type == "category" and feature.name not in self._categoricals:
-                self._categoricals[feature.name] = "name"
+                self._categoricals[feature.name] = feature_field(feature)  # its registry's
         self.cat = _Categoricals(self)
         self._validated: bool | None = None
         # What the table looked like when it last validated: save_artifact() checks again
@@ -127,10 +133,10 @@ class DataFrameCurator:
         self.fingerprint = self._fingerprint() if not problems else None
         if problems:
             raise ValidationError(
-                "The DataFrame does not validate:\n  - " + "\n  - ".join(problems),
+                f"The {self._what} does not validate:\n  - " + "\n  - ".join(problems),
                 problems=problems,
             )
-        logger.success("the DataFrame is validated")
+        logger.success(f"the {self._what} is validated")
 
     # -- fixes ----------------------------------------------------------------------------
 
@@ -143,14 +149,18 @@ class DataFrameCurator:
         for column in self._keys(key):
             field = self._categoricals[column]
             before = self.df[column]
-            mapper = (
-                registry_of(field)
-                .objects.all()
-                .standardize(before, field=field, return_mapper=True, mute=True)
-            )
+            model = registry_of(field)
+            # A registry with a public ontology standardizes by it too (bt.CellType).
+            source = model if hasattr(model, "public") else model.objects.all()
+            mapper = source.standardize(before, field=field, return_mapper=True, mute=True)
             if mapper:
                 self.df[column] = before.map(lambda v, m=mapper: m.get(v, v))
                 logger.info(f"standardized {len(mapper)} values in {column!r}: {mapper}")
+            else:
+                logger.info(
+                    f"nothing to standardize in {column!r}: no value is a synonym, case variant "
+                    f"or other spelling of a {model.__name__} term → validate() to see the rest"
+                )
 
     def add_new_from(self, key: str, **fields: Any) -> list[ULabel]:
         """Create ULabels for the non-validated values of ``key`` (or ``"all"``); synonyms excepted.

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,13 +54,17 @@ def format_table(
 ) -> str:
     """Rows under a header, cut to ``width`` (default: the terminal's, ``COLUMNS`` honoured).
 
+    Output that is not a terminal (a pipe, a file) is not cut unless ``COLUMNS``
+    asks: whole uids and keys, for the next program to read.
+
     Example:
         >>> print(format_table([("a1", 3)], ["uid", "size"], width=40))
         uid  size
         a1   3
     """
     if width is None:
-        width = shutil.get_terminal_size((100, 24)).columns
+        asked = sys.stdout.isatty() or bool(os.environ.get("COLUMNS"))
+        width = shutil.get_terminal_size((100, 24)).columns if asked else 1 << 30
     texts = [[cell(value) for value in row] for row in rows]
     widths = [max([len(name), *(len(row[i]) for row in texts)]) for i, name in enumerate(columns)]
     limit = max(width, len(GAP) * len(columns) + MIN_WIDTH * len(columns))

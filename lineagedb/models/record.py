@@ -271,17 +271,18 @@ class Record(models.Model):
         cls,
         values: Any,
         field: Any = None,
-        create: bool = False,
         organism: Any = None,
+        create: bool = False,
         mute: bool = False,
-        **ignored: Any,
+        public_source: Any = None,
+        source: Any = None,
     ) -> list[Any]:
         """The existing records whose ``field`` (default: the name field) is in ``values``.
 
         Exact matches first, then synonyms; empty values (None, NaN, "") are
         skipped; values not found are named, or with ``create=True`` get an
-        unsaved record each (``ln.save(records)``). ``organism`` and LaminDB's
-        other keywords of bionty registries are accepted and do not apply here.
+        unsaved record each (``ln.save(records)``). ``organism`` and the
+        sources, LaminDB's keywords of bionty registries, do not apply here.
 
         Example:
             >>> ln.ULabel.from_values(["setosa", "virginica", "rose"])
@@ -316,7 +317,13 @@ class Record(models.Model):
 
     @classmethod
     def inspect(
-        cls, values: Any, field: Any = None, mute: bool = False, organism: Any = None, **ignored: Any
+        cls,
+        values: Any,
+        field: Any = None,
+        mute: bool = False,
+        organism: Any = None,
+        public_aware: bool = True,
+        source: Any = None,
     ) -> Any:
         """Validated and non-validated values, with the synonyms and case variants among them.
 

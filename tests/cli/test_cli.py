@@ -164,7 +164,7 @@ def test_bad_input_is_one_line_not_a_traceback(instance: ModuleType, tmp_path: P
         (("ls", "--limit", "-1"), 2, "-1"),
         (("search", "mini", "--limit", "0"), 2, "0"),
         (("cleanup", "--min-age", "-5"), 2, "-5"),
-        (("get", uid, "--to", str(blocker / "sub")), 1, "Cannot copy artifact"),
+        (("get", uid, "--to", str(blocker / "sub")), 1, "is a file. Create the folder first"),
     ]
     for args, code, text in cases:
         result = CliRunner().invoke(main, list(args))

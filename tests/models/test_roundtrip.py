@@ -9,6 +9,8 @@ from types import ModuleType
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lineagedb.storage.paths import suffix_of
+
 _counter = itertools.count()
 
 texts = st.text(
@@ -36,7 +38,8 @@ def test_artifact_fields_round_trip(
 ) -> None:
     ln = instance
     number = next(_counter)
-    path = tmp_path / "inputs" / f"{number}.bin"
+    # A key ends in its file's suffix (Artifact refuses others).
+    path = tmp_path / "inputs" / f"{number}{suffix_of(key) if key else '.bin'}"
     if key is not None:  # one key per example: a key used before would make a new version
         key = f"{number}/{key}"
     path.parent.mkdir(exist_ok=True)

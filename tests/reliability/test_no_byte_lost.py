@@ -208,7 +208,7 @@ def test_long_values_have_one_rule_on_both_databases(instance: ModuleType, tmp_p
     ln = instance
     (tmp_path / "a.txt").write_text("a")
     with pytest.raises(errors.InvalidArgument, match=r"Artifact.key is 1025 characters .* is 1024"):
-        ln.Artifact(tmp_path / "a.txt", key="k" * 1025).save()
+        ln.Artifact(tmp_path / "a.txt", key="k" * 1021 + ".txt").save()
     with pytest.raises(errors.InvalidArgument, match=r"Artifact.version is 31 .* limit is 30"):
         ln.Artifact(tmp_path / "a.txt", version="v" * 31, description="test").save()
     real = tmp_path / "sample.filtered_feature_bc_matrix_normalized"

@@ -68,7 +68,8 @@ class FeatureManager:
                 f"No feature set in slot {slot!r}; the host has "
                 f"{sorted(s for s in sets if s) or 'none'}. Add one with .features.add(...)."
             )
-        return sets[slot].features.all().order_by("name")
+        members = sets[slot].members  # features, or a registry's records (genes in "var")
+        return members.order_by(getattr(members.model, "_name_field", None) or "pk")
 
     def add(self, features: Any, slot: str | None = None) -> FeatureSet:
         """Link the set of these features to the host in ``slot`` (DataFrames: ``columns``).
@@ -111,12 +112,15 @@ class FeatureManager:
             return None
         return self.add(found, slot="columns")
 
-    def add_from_anndata(self, var_field: Any = None, obs_field: Any = None) -> None:
+    def add_from_anndata(
+        self, var_field: Any = None, obs_field: Any = None, organism: Any = None
+    ) -> None:
         """Link the registered features among an AnnData's var names (slot ``var``) and obs columns.
 
         Names are matched against ``Feature.name`` (the default of both
         fields; registries of biological entities come with the bionty
-        module). The AnnData is opened in place, not loaded.
+        module; ``organism`` picks the genes of one organism). The AnnData
+        is opened in place, not loaded.
 
         Example:
             >>> adata_artifact.features.add_from_anndata(var_field=ln.Feature.name)
@@ -144,9 +148,13 @@ class FeatureManager:
             dtype = adata.X.dtype if adata.X is not None else None
         for slot, names in (("var", var_names), ("obs", obs_columns)):
             model, name = models[slot]
-            found = list(model.objects.filter(**{f"{name}__in": names}))
+            query = model.objects.filter(**{f"{name}__in": names})
+            if organism is not None and "organism" in {f.name for f in model._meta.fields}:
+                query = query.filter(organism__name=getattr(organism, "name", organism))
+            found = list(query)
             if not found:
-                logger.info(f"no registered feature in slot {slot!r}: skip linking it")
+                if names:
+                    _report_unregistered(slot, names, model, name)
                 continue
             feature_set = FeatureSet(found)
             if slot == "var" and feature_set._state.adding and dtype is not None:
@@ -312,3 +320,21 @@ class Annotated:
             ['iris_organism_name', 'petal_length']
         """
         return FeatureManager(self)
+
+
+def _report_unregistered(slot: str, names: list[str], model: Any, name: str) -> None:
+    """Say that an AnnData slot's names match no record, and how to register them."""
+    from lineagedb.models.query.validation import qualified_name
+
+    registry = qualified_name(model)
+    what = "var names" if slot == "var" else "obs columns"
+    source = "adata.var_names" if slot == "var" else "adata.obs.columns"
+    how = (
+        f"ln.save(ln.Feature.from_df(adata.{slot}))"
+        if model is Feature and slot == "obs"
+        else f"ln.save({registry}.from_values({source}, field='{name}'))"
+    )
+    logger.warning(
+        f"none of the {len(names)} {what} is a registered {registry}.{name}: slot {slot!r} "
+        f"is not linked → register them first: {how}"
+    )

@@ -31,6 +31,33 @@ from lineagedb.models.query.validation import SHOWN, field_name, ids_by_value, i
 from lineagedb.storage.serializers import table_shape_problems
 
 
+def feature_field(feature: Feature) -> Any:
+    """The field a category feature's values name: its first registry's (``dtype="cat[...]"``).
+
+    ``cat[bionty.CellType]`` names ``bt.CellType.name``, ``cat[bionty.CellType.ontology_id]``
+    its ontology id, ``cat[bionty.Gene.symbol]`` gene symbols; a feature without a
+    registry, or ``cat[ULabel]``, names ULabels by name.
+
+    Example:
+        >>> feature_field(ln.Feature(name="species", dtype="cat[ULabel]"))
+        <django.db.models.query_utils.DeferredAttribute object at 0x...>
+    """
+    from django.apps import apps
+
+    first = (feature.registries or "core.ULabel").split("|")[0].strip()
+    module, _, rest = first.partition(".")
+    model_name, _, name = rest.partition(".")
+    label = "lineagedb" if module == "core" else module
+    try:
+        model = apps.get_model(label, model_name)
+    except LookupError:
+        raise InvalidArgument(
+            f"Feature {feature.name!r} takes values from {first!r}, a registry this instance "
+            f"does not have; add its module (lineagedb module add {module}) or fix the feature."
+        ) from None
+    return getattr(model, name or model._name_field)
+
+
 def table_problems_for(
     df: Any,
     required: list[Feature],
@@ -55,11 +82,11 @@ def table_problems_for(
     return table_problems(df, columns, categoricals, queries, extra_allowed)
 
 
-def check_table(df: Any, schema: Any) -> list[str]:
-    """Raise ValidationError unless ``df`` fits ``schema``; its category columns otherwise.
+def check_table(df: Any, schema: Any) -> dict[str, Any]:
+    """Raise ValidationError unless ``df`` fits ``schema``; its category columns' fields otherwise.
 
     Example:
-        >>> check_table(df, ln.Schema.get(name="iris"))
+        >>> list(check_table(df, ln.Schema.get(name="iris")))
         ['iris_organism_name']
     """
     if not isinstance(schema, FeatureSet) or schema._state.adding:
@@ -67,7 +94,7 @@ def check_table(df: Any, schema: Any) -> list[str]:
             f"schema must be a saved FeatureSet (ln.Schema) of features, not {schema!r}."
         )
     members = list(schema.members)
-    categoricals = {f.name: "name" for f in members if f.type == "category"}
+    categoricals = {f.name: feature_field(f) for f in members if f.type == "category"}
     problems = table_problems_for(df, members, categoricals, extra_allowed=not schema.maximal_set)
     if problems:
         raise ValidationError(
@@ -76,7 +103,7 @@ def check_table(df: Any, schema: Any) -> list[str]:
             "ln.curators.DataFrameCurator(df, schema): standardize(), add_new_from().",
             problems=problems,
         )
-    return list(categoricals)
+    return categoricals
 
 
 def annotate_with_table(host: Any, df: Any, categoricals: list[str] | dict[str, Any]) -> None:
@@ -116,6 +143,7 @@ def link_column_labels(
             ref = FieldRef.of(field).or_model(ULabel)
             name = field_name(ref.model, field if ref.model is not ULabel else None)
             values = [text_of(v) for v in df[column].dropna().unique()]
+            add_public_terms(ref.model, values, name)
             ids = ids_by_value(ref.model.objects.all(), name, values).values()
             host.labels._link_ids(ids, features.get(column), ref.model)
         refresh_external(host, locked=True)  # once for all columns
@@ -141,15 +169,40 @@ def column_ok(series: Any, kind: str) -> bool:
     return True
 
 
-def _in_public(model: Any, values: list[str], field: Any) -> list[str]:
-    """The values a registry's public ontology has (registries with ``public()`` only)."""
+def _in_public(model: Any, values: list[str], field: Any) -> tuple[list[str], dict[str, str]]:
+    """The values a registry's public ontology has as terms; those it names another way."""
     if not hasattr(model, "public"):
-        return []
+        return [], {}
     try:
         found = model.public().inspect(values, field=field_name(model, field), mute=True)
     except (ImportError, InvalidArgument):
+        return [], {}
+    return list(found.validated), {**found.synonyms_mapper, **found.case_mapper}
+
+
+def add_public_terms(model: Any, values: list[str], name: str) -> list[Any]:
+    """Save the records of the values that are public terms but not yet records (bionty).
+
+    A table validated against a registry with a public ontology counts its
+    public terms as valid (LaminDB 0.70 does); linking it saves them first.
+
+    Example:
+        >>> add_public_terms(ln.ULabel, ["setosa"], "name")  # no public ontology: nothing
+        []
+    """
+    if not hasattr(model, "public"):
         return []
-    return [*found.validated, *found.synonyms_mapper]
+    known = ids_by_value(model.objects.all(), name, values)
+    missing = [v for v in values if v not in known]
+    if not missing:
+        return []
+    from lineagedb.models.bulk import save
+
+    terms, _ = _in_public(model, missing, name)
+    records = model.from_values(terms, field=name, mute=True) if terms else []
+    new = [record for record in records if record._state.adding]
+    save(new)
+    return new
 
 
 def table_problems(
@@ -196,7 +249,6 @@ def table_problems(
         query = labels[column] if isinstance(labels, dict) else labels
         result = inspect(query, df[column], field=registry_field, mute=True)
         if result.non_validated:
-            bad = ", ".join(repr(v) for v in result.non_validated[:SHOWN])
             hint = ""
             mapped = {**result.synonyms_mapper, **result.case_mapper}
             if mapped:
@@ -208,12 +260,15 @@ def table_problems(
                 shown = ", ".join(repr(v) for v in sorted(mapped)[:SHOWN])
                 hint = f" ({shown} {what}: standardize({column!r}))"
             registry = query.model.__name__
-            public = _in_public(query.model, result.non_validated, registry_field)
-            if public:
-                shown = ", ".join(repr(v) for v in public[:SHOWN])
-                hint += (
-                    f" ({shown} {'is' if len(public) == 1 else 'are'} in the public ontology: "
-                    f"add_validated_from({column!r}))"
-                )
+            terms, named = _in_public(query.model, result.non_validated, registry_field)
+            # Public terms validate (LaminDB 0.70): saving links them as records.
+            wrong = [v for v in result.non_validated if v not in terms]
+            if not wrong:
+                continue
+            bad = ", ".join(repr(v) for v in wrong[:SHOWN])
+            named = {k: v for k, v in named.items() if k not in mapped}
+            if named:
+                shown = ", ".join(f"{k!r} → {v!r}" for k, v in list(named.items())[:SHOWN])
+                hint += f" (in the public ontology as {shown}: standardize({column!r}))"
             problems.append(f"column {column!r} has values not in {registry}: {bad}{hint}")
     return problems

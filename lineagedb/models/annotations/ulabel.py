@@ -14,10 +14,11 @@ from django.db import models
 from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models._uid import ulabel_uid
 from lineagedb.models.annotations._naming import _named, _only_keywords
+from lineagedb.models.annotations.hierarchy import Hierarchical
 from lineagedb.models.record import Record
 
 
-class ULabel(Record):
+class ULabel(Hierarchical, Record):
     """A label: a study, a species, a condition — with parents and children.
 
     ``ULabel(name=...)`` with a name that exists returns that record (with
@@ -62,27 +63,3 @@ class ULabel(Record):
             self._become(existing)
             return
         super().__init__(**kwargs)
-
-    def view_parents(
-        self, field: str | None = None, with_children: bool = False, distance: int = 5
-    ) -> Any:
-        """A graph of the label's parents (up to ``distance`` levels), and children if asked.
-
-        Returns a ``graphviz.Digraph``: SVG in Jupyter, ``.source`` is the DOT text.
-
-        Example:
-            >>> is_organism = ln.ULabel(name="is_organism").save()
-            >>> is_organism.children.add(ln.ULabel.get(name="setosa"))
-            >>> "->" in is_organism.view_parents(with_children=True).source
-            True
-        """
-        from lineagedb.display.lineage import parents_graph
-
-        field = field or "name"
-        return parents_graph(
-            self,
-            lambda label: list(label.parents.all()),
-            lambda label: getattr(label, field),
-            distance,
-            (lambda label: list(label.children.all())) if with_children else None,
-        )

@@ -94,6 +94,8 @@ def _from_path(data: Any, options: Options) -> Built:
     storage, key_in_storage = storage_for(source)
     if isinstance(source, Path):
         serializers.check_format(source, suffix_of(source.name))
+        if key_in_storage is None and key is not None and accessor is None:
+            _check_key_suffix(key, source)
         if key_in_storage is None and key is not None and not settings.artifact_use_virtual_keys:
             check_real_key_free(storage, key)  # before a byte is copied
         if key_in_storage is None:
@@ -107,6 +109,17 @@ def _from_path(data: Any, options: Options) -> Built:
     except BaseException:
         draft.discard()
         raise
+
+
+def _check_key_suffix(key: str, source: Path) -> None:
+    """A key ends in its file's suffix, as LaminDB asks: a '.csv' is no '.parquet'."""
+    suffix = suffix_of(source.name)
+    if suffix and not key.lower().endswith(suffix.lower()):
+        stem = key[: -len(suffix_of(key))] if suffix_of(key) else key
+        raise InvalidArgument(
+            f"The key {key!r} does not end in {suffix!r}, the suffix of '{source.name}'. "
+            f"Give a key ending in {suffix!r}, e.g. {stem + suffix!r}."
+        )
 
 
 def _path_record(

@@ -7,6 +7,7 @@ row; ``get()`` accepts a uid, a unique uid prefix or an integer id;
 
 from __future__ import annotations
 
+import builtins
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -263,6 +264,24 @@ class QuerySet(models.QuerySet):
             )
         return records[0]
 
+    def list(self, field: Any = None) -> list[Any]:
+        """The records as a list, or with ``field`` the values of that field.
+
+        On every QuerySet and related manager (``label.parents.list("name")``).
+
+        Example:
+            >>> ln.ULabel.filter(name="setosa").list("name")
+            ['setosa']
+        """
+        if field is None:
+            return [*self]
+        name = (
+            field if isinstance(field, str) else getattr(getattr(field, "field", None), "name", 0)
+        )
+        if not isinstance(name, str):
+            raise InvalidArgument(f"list() takes a field name or a field, not {field!r}.")
+        return [*self.values_list(name, flat=True)]
+
     def one_or_none(self) -> Any:
         """The single record of this query, None if there is none; raise if several.
 
@@ -280,7 +299,7 @@ class QuerySet(models.QuerySet):
             )
         return records[0] if records else None
 
-    def df(self, include: str | list[str] | None = None) -> pd.DataFrame:
+    def df(self, include: str | builtins.list[str] | None = None) -> pd.DataFrame:
         """The records as a DataFrame indexed by ``id``, newest first unless ordered.
 
         Columns are the registry's fields in their declared order; foreign
@@ -361,7 +380,7 @@ class QuerySet(models.QuerySet):
 
         return standardize(self, values, field, **options)
 
-    def from_values(self, values: Any, field: Any = None, mute: bool = False) -> list[Any]:
+    def from_values(self, values: Any, field: Any = None, mute: bool = False) -> builtins.list[Any]:
         """The records among these for the values (exact, then synonyms); never creates.
 
         Example:
@@ -448,3 +467,8 @@ def _field_name(field: str | Any) -> str:
         return field
     # A model field attribute such as ln.User.handle (a DeferredAttribute).
     return field.field.name
+
+
+def _field_attr_name(field: Any) -> Any:
+    """The name of a field attribute (``ln.ULabel.name``), else None."""
+    return getattr(getattr(field, "field", None), "name", None)
