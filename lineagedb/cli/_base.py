@@ -241,6 +241,7 @@ def main(debug: bool, quiet: bool) -> None:
 
     # Each command connects to the last instance: say so on init/connect only.
     session.reconnect = _quiet_reconnect
+    session.tracked.said_untracked = True  # files registered from a shell: no script to track
 
 
 def _quiet_reconnect() -> None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from django.db import IntegrityError
 
+from lineagedb._base.session import session
 from lineagedb.models.artifact.staged_save import Pending, save_staged
 from lineagedb.models.record import Record
 
@@ -84,6 +85,8 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     new = [record for record in new if id(record) not in aside]
     with_bytes = [record for record in new if _implements(type(record), HoldsBytes)]
     updated = [record for record in records if not record._state.adding]
+    if any(getattr(record, "run_id", 0) is None for record in with_bytes):
+        session.tracked.say_untracked_once("artifact")
     pending = [item for record in with_bytes for item in record._stage_for_save()]
 
     def write() -> None:

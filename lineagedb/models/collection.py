@@ -201,6 +201,8 @@ class Collection(Annotated, VersionedRecord):
         """
         self._check_text_fields()
         members = self._members if self._state.adding else None
+        if self._state.adding and self.run_id is None:
+            session.tracked.say_untracked_once("collection")
 
         def insert() -> None:
             Record.save(self, *args, **kwargs)

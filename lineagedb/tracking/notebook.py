@@ -53,9 +53,19 @@ def notebook_path(explicit: str | Path | None = None) -> Path:
     for candidate in candidates:
         if candidate and str(candidate).endswith(".ipynb") and Path(candidate).exists():
             return Path(candidate).resolve()
-    found = _notebook_containing_running_cell(Path.cwd())
-    if found is not None:
-        return found
+    matches = _notebooks_containing_running_cell(Path.cwd())
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        chosen = _named_by_executor(matches)
+        if chosen is not None:
+            return chosen
+        names = ", ".join(f"'{m.name}'" for m in matches)
+        raise TrackingError(
+            f"Several notebooks here hold the cell running now ({names}): an executed copy "
+            f"beside its source? Name the one running: ln.track(path='{matches[0].name}'), "
+            "or write executed copies to another folder (nbconvert --output-dir)."
+        )
     raise TrackingError(
         "Cannot find the path of this notebook (no VS Code or Jupyter Server variable "
         "names it). Pass it: ln.track(path='analysis.ipynb')."
@@ -113,10 +123,40 @@ def _running_cell() -> str | None:
     return history[-1].strip() if history else None
 
 
-def _notebook_containing_running_cell(folder: Path) -> Path | None:
+def _named_by_executor(candidates: list[Path]) -> Path | None:
+    """The one candidate the kernel's parent (``jupyter nbconvert a.ipynb --output b``,
+    papermill) was given as its input notebook, or None.
+
+    An executed copy written beside its source (``a.executed.ipynb``) holds the
+    same cells; the executor's command line tells which one it is running.
+    """
+    try:
+        import psutil  # ipykernel's dependency: there in every kernel
+    except ImportError:
+        return None
+    try:
+        parent = psutil.Process().parent()
+        arguments, folder = (parent.cmdline(), Path(parent.cwd())) if parent else ([], Path())
+    except (psutil.Error, OSError):
+        return None
+    inputs = set()
+    after_output = False
+    for argument in arguments:
+        if after_output or argument.startswith("--output"):
+            after_output = argument in ("--output", "-o", "--output-dir")
+            continue
+        if argument.endswith(".ipynb"):
+            inputs.add((folder / argument).resolve())
+    named = [c for c in candidates if c in inputs]
+    if len(named) == 1:
+        return named[0]
+    return None
+
+
+def _notebooks_containing_running_cell(folder: Path) -> list[Path]:
     cell = _running_cell()
     if not cell:
-        return None
+        return []
     matches = []
     for path in sorted(folder.glob("*.ipynb")):
         try:
@@ -124,8 +164,8 @@ def _notebook_containing_running_cell(folder: Path) -> Path | None:
         except (OSError, ValueError):
             continue
         if any(_cell_source(c).strip() == cell for c in cells if c.get("cell_type") == "code"):
-            matches.append(path)
-    return matches[0].resolve() if len(matches) == 1 else None
+            matches.append(path.resolve())
+    return matches
 
 
 def read_notebook(path: Path) -> dict[str, Any]:

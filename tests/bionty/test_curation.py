@@ -194,3 +194,50 @@ def test_a_hand_made_term_names_the_closest_public_ones(
         bt.CellType.from_public(name="B cell").save()
         bt.CellType(name="T cell").save()  # a public name, though typed by hand
     assert "no term of the public" not in caplog.text
+
+
+def test_a_features_registry_drives_the_curators(bt: ModuleType) -> None:
+    import pandas as pd
+
+    cell_type = ln.Feature(name="cell_type", dtype="cat[bionty.CellType]").save()
+    cell_id = ln.Feature(name="cell_type_id", dtype="cat[bionty.CellType.ontology_id]").save()
+    schema = ln.Schema([cell_type, cell_id]).save()
+    df = pd.DataFrame(
+        {"cell_type": ["B cell", "CD14+ Monocytes"], "cell_type_id": ["CL:0000236", "CL:0001054"]}
+    )
+    curator = ln.curators.DataFrameCurator(df, schema)
+    with pytest.raises(ln.errors.ValidationError) as failed:
+        curator.validate()
+    message = str(failed.value)
+    # Checked against bt.CellType and its ontology, not ULabel: "B cell" is a public term.
+    assert "not in CellType: 'CD14+ Monocytes'" in message
+    assert "'CD14+ Monocytes' → 'CD14-positive monocyte'" in message
+    assert "'B cell'" not in message and "ULabel" not in message
+    curator.standardize("cell_type")
+    curator.validate()
+    artifact = curator.save_artifact(key="cells.parquet")
+    assert sorted(artifact.cell_types.list("name")) == ["B cell", "CD14-positive monocyte"]
+    assert ln.ULabel.filter().count() == 0  # nothing went to ULabel
+    assert ln.Artifact.filter(cell_types__name="B cell").one() == artifact
+
+    frame = df.assign(cell_type=["B cell", "CD14-positive monocyte"])
+    again = ln.Artifact.from_df(frame, key="cells2.parquet", schema=schema).save()
+    assert again.cell_types.count() == 2
+
+
+def test_public_genes_validate_and_previous_symbols_are_named(bt: ModuleType) -> None:
+    ad = pytest.importorskip("anndata")
+    import numpy as np
+    import pandas as pd
+
+    var = pd.DataFrame(index=["CD3E", "MS4A1", "FAM46C"])
+    adata = ad.AnnData(np.ones((2, 3), dtype="float32"), var=var)
+    bt.settings.organism = "human"
+    curator = ln.curators.AnnDataCurator(adata, var_index=bt.Gene.symbol)
+    with pytest.raises(ln.errors.ValidationError, match="The AnnData does not validate") as failed:
+        curator.validate()
+    assert "'FAM46C' → 'TENT5C'" in str(failed.value) and "CD3E" not in str(failed.value)
+    adata.var_names = bt.Gene.standardize(list(adata.var_names), field="symbol")
+    curator.validate()
+    artifact = curator.save_artifact(description="pbmc")
+    assert artifact.features["var"].list("symbol") == ["CD3E", "MS4A1", "TENT5C"]

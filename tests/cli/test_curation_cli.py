@@ -77,7 +77,7 @@ def test_ls_pipes_whole_uids_save_checks_suffix_get_makes_no_tree(
     assert code == 1 and "does not end in '.csv'" in err and "'tables/x.csv'" in err
     assert ln.Artifact.filter(visibility=None).count() == 0  # nothing written
     key = "a/very/long/folder/name/that/a/terminal/would/cut/" + "k" * 80 + ".csv"
-    code, out, _ = run("save", str(path), "--key", key)
+    code, _, _ = run("save", str(path), "--key", key)
     assert code == 0
     _, listing, _ = run("ls")  # CliRunner's stdout is no terminal: nothing is cut
     assert key in listing and "…" not in listing

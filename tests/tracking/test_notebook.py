@@ -141,3 +141,41 @@ def test_report_of_an_unexecuted_notebook_is_refused(instance: ModuleType, tmp_p
     path = make_notebook(tmp_path / "fresh.ipynb")
     result = CliRunner().invoke(main, ["report", str(path)])
     assert result.exit_code == 1 and "has no outputs: pass the executed notebook" in result.stderr
+
+
+def test_nbconvert_with_an_executed_copy_beside_the_source_twice(
+    instance: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ln = instance
+    make_notebook(tmp_path / "a.ipynb")
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    nbconvert = Path(sys.executable).with_name("jupyter-nbconvert")
+    command = [str(nbconvert), "--to", "notebook", "--execute", "a.ipynb"]
+    command += ["--output", "a.executed.ipynb"]
+    for _ in range(2):  # the second time, a.executed.ipynb holds the same cells
+        result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+    transform = ln.Transform.filter().one()
+    assert transform.key == "a.ipynb" and transform.runs.count() == 2
+    # The report of the executed copy goes to the latest run, found by its source.
+    report = subprocess.run(
+        [sys.executable, "-m", "lineagedb", "report", str(tmp_path / "a.executed.ipynb")],
+        capture_output=True,
+        text=True,
+    )
+    assert report.returncode == 0, report.stderr
+    latest = transform.runs.order_by("-started_at").first()
+    assert report.stdout.split("\t")[0] == latest.uid
+
+
+def test_two_notebooks_with_the_running_cell_are_named(
+    instance: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nbclient.exceptions import CellExecutionError
+
+    path = make_notebook(tmp_path / "a.ipynb")
+    make_notebook(tmp_path / "a.nbconvert.ipynb")  # a copy; nbclient names neither
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    with pytest.raises(CellExecutionError, match=r"Several notebooks .*'a.ipynb'.*ln.track\(path="):
+        execute(path)
+    assert instance.Transform.filter().count() == 0

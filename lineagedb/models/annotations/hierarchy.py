@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lineagedb.errors import InvalidArgument
+from lineagedb.models.query.validation import field_name
 
 
 class Hierarchical:
@@ -80,7 +80,7 @@ class Hierarchical:
         """
         from lineagedb.display.lineage import parents_graph
 
-        name = _field_name(type(self), field)
+        name = field_name(type(self), field)
         return parents_graph(
             self,
             lambda record: list(record.parents.all()),
@@ -89,15 +89,3 @@ class Hierarchical:
             (lambda record: list(record.children.all())) if with_children else None,
         )
 
-
-def _field_name(model: Any, field: Any) -> str:
-    if field is None:
-        return "name"
-    name = field if isinstance(field, str) else getattr(getattr(field, "field", None), "name", None)
-    names = {f.name for f in model._meta.concrete_fields}
-    if name not in names:
-        raise InvalidArgument(
-            f"{model.__name__} has no field {field!r} to name the graph's nodes by; "
-            f"use one of {sorted(names)}."
-        )
-    return str(name)

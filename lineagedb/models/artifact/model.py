@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 from lineagedb._base.logger import logger
+from lineagedb._base.session import session
 from lineagedb.errors import InvalidArgument
 from lineagedb.models import _uid
 from lineagedb.models.annotations.features import Annotated
@@ -200,6 +201,8 @@ class Artifact(Constructors, ByteAccess, Annotated, VersionedRecord):
             >>> ln.Artifact("meta.csv", description="study 0 metadata").save().verify()
             True
         """
+        if self._state.adding and self.run_id is None:
+            session.tracked.say_untracked_once("artifact")
         persistence.save(self, *args, **kwargs)
         return self
 

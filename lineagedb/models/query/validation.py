@@ -447,9 +447,14 @@ def standardize(
             if (v in known or v in mapper) and mapper.get(v, v) in translated
         }
     left = [v for v in missing if v not in mapper]
-    if (mapper or known) and not mute:
-        changed = sum(1 for v in unique if mapper.get(v, v) != v)
+    changed = sum(1 for v in unique if mapper.get(v, v) != v)
+    if changed and not mute:
         logger.success(f"standardized {changed}/{len(unique)} terms")
+    elif not left and not mute:
+        logger.info(
+            f"nothing to standardize: the {len(unique)} unique values are "
+            f"{qualified_name(query.model)} {name}s already → validate them with .validate()"
+        )
     if left and not mute:
         logger.warning(f"{len(left)} terms are not standardized (nothing matches): {_shown(left)}")
     if return_mapper:
