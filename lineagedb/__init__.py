@@ -132,9 +132,22 @@ def _reconnect() -> None:
     reconnect()
 
 
+def _default_storage() -> Any:
+    from lineagedb.setup._storage import default_storage_path
+
+    return default_storage_path()
+
+
+def _switch_storage(root: Any) -> None:
+    from lineagedb.setup._storage import switch_default_storage
+
+    switch_default_storage(root)
+
+
 # Records and ln.track() in a new process connect to the last used instance;
 # importing setup (and Django) waits until then.
 _current_session.reconnect = _reconnect
+settings._storage_hooks = (_default_storage, _switch_storage)
 
 
 def __getattr__(name: str) -> Any:

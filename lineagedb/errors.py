@@ -10,9 +10,12 @@ catches ``LookupError`` or ``FileNotFoundError`` keeps working::
     │   └── OtherInstance               a record belongs to another instance than the connected one
     ├── InvalidArgument (ValueError)    a call got a value it cannot use
     │   ├── InUse                       a feature, label or feature set to delete is still used
+    │   ├── BadSynonym (AssertionError)     a synonym with '|'
+    │   ├── SynonymTaken (SystemExit)       a synonym another record holds (LaminDB 0.70's class)
+    │   ├── NoSynonymsField (NotImplementedError)   synonyms on a registry without the field
     │   ├── UnknownField (AttributeError)   a query or constructor names a field the registry lacks
     │   └── ValidationError             data do not validate against a schema or registry
-    ├── WrongType (TypeError)           an argument of the wrong type, or a required one missing
+    ├── WrongType (TypeError, ValueError)   an argument of the wrong type, or one too many
     ├── PathNotFound (FileNotFoundError)    a path given by the user does not exist
     ├── AccessDenied (PermissionError)  the storage refused to read or write a path
     │   └── StorageNotWritable          a storage root cannot be written to
@@ -56,8 +59,12 @@ class InvalidArgument(LineageDBError, ValueError):
     """A call got a value it cannot use."""
 
 
-class WrongType(LineageDBError, TypeError):
-    """An argument of the wrong type (a Transform expected, a str given, …)."""
+class WrongType(LineageDBError, TypeError, ValueError):
+    """An argument of the wrong type (a Transform expected, a str given, …), or too many.
+
+    Both a ``TypeError`` and a ``ValueError``: LaminDB 0.70 raises ``ValueError``
+    for these, Python's convention is ``TypeError``; code written for either catches it.
+    """
 
 
 class ValidationError(InvalidArgument):
@@ -75,6 +82,22 @@ class ValidationError(InvalidArgument):
     def __init__(self, message: str = "", *, problems: list[str] | None = None) -> None:
         super().__init__(message)
         self.problems: list[str] = list(problems or [])
+
+
+class BadSynonym(InvalidArgument, AssertionError):
+    """A synonym that cannot be stored (it holds ``|``, the separator)."""
+
+
+class SynonymTaken(InvalidArgument, SystemExit):
+    """A synonym another record of the registry holds already (``force=True`` shares it).
+
+    Also a ``SystemExit``, the class LaminDB 0.70 raises here; it is an ``Exception``
+    too, so ``except Exception`` catches it.
+    """
+
+
+class NoSynonymsField(InvalidArgument, NotImplementedError):
+    """Synonyms asked of a registry that has no synonyms field (ULabel)."""
 
 
 class InUse(InvalidArgument):

@@ -106,8 +106,8 @@ def test_transform_parents_and_run_context(instance: ModuleType, tmp_path: Path)
     run = ln.track(downstream)
     assert ln.core.run_context.transform == downstream and ln.core.run_context.run == run
     raw.load()
-    assert list(downstream.parents) == [upstream]
-    assert list(upstream.children) == [downstream]
+    assert downstream.parents.list() == [upstream]  # its run loaded upstream's output
+    assert upstream.children.list() == [downstream]
     source = downstream.view_parents(with_children=True).source
     assert "Acquire" in source and "Normalise" in source and "->" in source
 

@@ -90,6 +90,9 @@ class RunContext:
         if seen in self._inputs_seen:
             return
         record.input_of_runs.add(run)  # artifacts and collections name the link alike
+        made_by = record.transform_id
+        if made_by is not None and made_by != run.transform_id:  # upstream (LaminDB 0.70)
+            run.transform.parents.add(made_by)
         self._inputs_seen.add(seen)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lineagedb._base import config as _config
 from lineagedb._base.logger import logger
@@ -40,6 +42,29 @@ class Settings:
         # ULabel(name=...)/Feature(name=...) return the record of that name, and
         # warn of similar names; False builds a new record every time.
         self.upon_create_search_names = True
+        # Set by lineagedb/__init__: reading and switching the default storage needs the
+        # registries, which this layer cannot import.
+        self._storage_hooks: tuple[Callable[[], Any], Callable[[Any], None]] | None = None
+
+    @property
+    def storage(self) -> Any:
+        """The default storage root of this process, as a UPath; assign a root to switch.
+
+        A registered root, or a new one (registered then); the switch holds for
+        this process (LaminDB 0.70's ``ln.settings.storage``).
+
+        Example:
+            >>> import lineagedb as ln
+            >>> ln.settings.storage.name
+            'lamin-tutorial'
+        """
+        assert self._storage_hooks is not None, "import lineagedb first"
+        return self._storage_hooks[0]()
+
+    @storage.setter
+    def storage(self, root: Any) -> None:
+        assert self._storage_hooks is not None, "import lineagedb first"
+        self._storage_hooks[1](root)
 
     @property
     def verbosity(self) -> str:

@@ -190,7 +190,11 @@ class MappedCollection:
             # For each store: which of its columns, in joint order.
             self._var_maps = [names.get_indexer(joint) for names in var_lists]
         else:
-            joint = pd.Index(pd.unique(np.concatenate([v.to_numpy() for v in var_lists])))
+            # Sorted, as LaminDB's union of the stores' variables: models trained on
+            # either agree on the column order.
+            joint = var_lists[0]
+            for names in var_lists[1:]:
+                joint = joint.union(names)
             self.var_joint, self.n_vars = joint, len(joint)
             # For each store: where its columns go among the joint ones.
             self._var_maps = [joint.get_indexer(names) for names in var_lists]

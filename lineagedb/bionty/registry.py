@@ -277,9 +277,12 @@ class BioRegistry:
             >>> bt.CellType.validate(["T cell"])  # doctest: +SKIP
             array([ True])
         """
-        from lineagedb.bionty.curation import registry_query
+        from lineagedb.bionty import curation
 
-        return registry_query(cls, organism).validate(values, field, mute)
+        result = curation.registry_query(cls, organism).validate(values, field, mute=True)
+        if not mute:  # the summary says which of the others the public ontology has
+            curation.inspect(cls, values, field, mute=False, organism=organism)
+        return result
 
     # -- saving ----------------------------------------------------------------------------
 
@@ -310,10 +313,21 @@ class BioRegistry:
         return organism_record(organism, cls.__name__)
 
     @classmethod
-    def _after_bulk_save(cls, records: list[Any]) -> None:
-        """``ln.save(records)``: their ancestors too (``bt.settings.auto_save_parents``)."""
-        if settings.auto_save_parents:
+    def _after_bulk_save(cls, records: list[Any], parents: bool | None = None) -> None:
+        """``ln.save(records)``: their ancestors too, unless ``parents=False`` (default:
+        ``bt.settings.auto_save_parents``)."""
+        if settings.auto_save_parents if parents is None else parents:
             save_ancestors(cls, records)
+
+    @property
+    def public_source(self) -> Any:
+        """The record's ``bt.Source`` (LaminDB 0.70's name of ``.source``).
+
+        Example:
+            >>> bt.CellType.from_public(name="T cell").public_source.source  # doctest: +SKIP
+            'cl'
+        """
+        return self.source  # type: ignore[attr-defined]
 
 
 def save_ancestors(cls: Any, records: list[Any]) -> None:

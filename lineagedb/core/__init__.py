@@ -33,6 +33,10 @@ class _RunContext:
         """
         return session.tracked.transform
 
+    @transform.setter
+    def transform(self, value: Any) -> None:
+        session.tracked.transform = value  # tests and notebooks reset it with None
+
     @property
     def run(self) -> Any:
         """The tracked Run, or None.
@@ -41,6 +45,10 @@ class _RunContext:
             >>> run_context.run
         """
         return session.tracked.run
+
+    @run.setter
+    def run(self, value: Any) -> None:
+        session.tracked.run = value
 
     def __repr__(self) -> str:
         return f"run_context(transform={self.transform!r}, run={self.run!r})"

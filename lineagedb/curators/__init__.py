@@ -23,10 +23,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from lineagedb.curators._arrays import AnnDataCurator, MuDataCurator
+from lineagedb.curators._arrays import AnnDataCurator, AnnotateAnnData, MuDataCurator
 from lineagedb.curators._dataframe import AnnotateDataFrame, DataFrameCurator
 
-__all__ = ["AnnDataCurator", "Annotate", "AnnotateDataFrame", "DataFrameCurator", "MuDataCurator"]
+__all__ = [
+    "AnnDataCurator",
+    "Annotate",
+    "AnnotateAnnData",
+    "AnnotateDataFrame",
+    "DataFrameCurator",
+    "MuDataCurator",
+]
 
 
 class Annotate:
@@ -40,15 +47,14 @@ class Annotate:
     @staticmethod
     def from_anndata(
         adata: Any, var_index: Any = None, categoricals: dict[str, Any] | None = None, **_: Any
-    ) -> AnnDataCurator:
-        """A curator for an AnnData (its ``validate()`` raises ValidationError).
+    ) -> AnnotateAnnData:
+        """A curator for an AnnData whose ``validate()`` returns a bool (LaminDB 0.70).
 
         Example:
             >>> ln.Annotate.from_anndata(adata, var_index=ln.Feature.name).validate()
-            Traceback (most recent call last):
-            lineagedb.errors.ValidationError: ... var names not in the registry: ...
+            False
         """
-        return AnnDataCurator(adata, categoricals=categoricals, var_index=var_index)
+        return AnnotateAnnData(adata, categoricals=categoricals, var_index=var_index)
 
     @staticmethod
     def from_mudata(

@@ -9,7 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from lineagedb._base.logger import logger
-from lineagedb.curators._dataframe import DataFrameCurator, fingerprint, var_registry
+from lineagedb.curators._dataframe import (
+    DataFrameCurator,
+    ValidatesToBool,
+    fingerprint,
+    var_registry,
+)
 from lineagedb.errors import InvalidArgument, ValidationError
 from lineagedb.models import Artifact, Feature, FeatureSet
 from lineagedb.models.annotations.tables import link_column_labels
@@ -57,6 +62,12 @@ class AnnDataCurator(DataFrameCurator):
     @df.setter
     def df(self, value: Any) -> None:
         self.adata.obs = value
+
+    def _lookup_slots(self) -> dict[str, Any]:
+        slots: dict[str, Any] = {"columns": Feature.name}
+        if self._var_index is not None:
+            slots["var_index"] = self._var_index
+        return slots
 
     def _fingerprint(self) -> int:
         # obs, var names and the matrix's shape: whatever validate() checked is what is saved.
@@ -183,6 +194,31 @@ class AnnDataCurator(DataFrameCurator):
 
         annotate_on_save(artifact, annotate)
         return artifact.save()
+
+
+class AnnotateAnnData(ValidatesToBool, AnnDataCurator):  # type: ignore[misc]
+    """LaminDB 0.70's ``ln.Annotate.from_anndata(...)``: ``validate()`` returns a bool.
+
+    Public genes and terms count as validated; ``add_validated_from_var_index()``
+    saves the genes, ``save_artifact()`` saves them too.
+
+    Example (not run here: bionty genes: tests/curators run it):
+        >>> annotate = ln.Annotate.from_anndata(adata, var_index=bt.Gene.symbol)  # doctest: +SKIP
+        >>> annotate.validate()  # bionty genes: tests/curators run it  # doctest: +SKIP
+        True
+    """
+
+    def save_artifact(
+        self, key: str | None = None, description: str | None = None, revises: Any = None
+    ) -> Artifact:
+        """Save the validated AnnData with its features and labels (False: ValidationError).
+
+        Example:
+            >>> annotate.save_artifact(description="pbmc")  # see tests/curators  # doctest: +SKIP
+        """
+        if not self.validate():
+            raise ValidationError("The AnnData does not validate; see the warnings above.")
+        return AnnDataCurator.save_artifact(self, key=key, description=description, revises=revises)
 
 
 class MuDataCurator:

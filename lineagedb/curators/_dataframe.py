@@ -230,6 +230,23 @@ class DataFrameCurator:
             )
         return [key]
 
+    def lookup(self, using: str | None = None) -> CuratorLookup:
+        """Per categorical column, its registry's lookup (``using="public"``: the ontology's).
+
+        ``lookup.cell_type.t_cell``, ``lookup["cell_type"]``; ``lookup.columns``
+        looks up features (LaminDB 0.70's ``annotate.lookup()``).
+
+        Example:
+            >>> cats = {"iris_organism_name": ln.ULabel.name}
+            >>> lookup = ln.Annotate.from_df(df, categoricals=cats).lookup()
+            >>> lookup.iris_organism_name.setosa.name
+            'setosa'
+        """
+        return CuratorLookup(self._categoricals, self._lookup_slots(), using)
+
+    def _lookup_slots(self) -> dict[str, Any]:
+        return {"columns": Feature.name}
+
     # -- saving ---------------------------------------------------------------------------
 
     def save_artifact(
@@ -288,7 +305,32 @@ class DataFrameCurator:
         return collection
 
 
-class AnnotateDataFrame(DataFrameCurator):
+class ValidatesToBool:
+    """LaminDB 0.70's ``ln.Annotate`` curators: ``validate()`` returns a bool, problems logged."""
+
+    _validated: bool | None
+
+    def validate(self) -> bool:  # type: ignore[override]
+        """True if the data validate; else False, with the problems logged.
+
+        Public ontology terms count as validated (saving adds their records).
+
+        Example:
+            >>> cats = {"iris_organism_name": ln.ULabel.name}
+            >>> ln.Annotate.from_df(df, categoricals=cats).validate()
+            True
+        """
+        problems = self._problems()  # type: ignore[attr-defined]
+        self._validated = not problems
+        self.fingerprint = self._fingerprint() if not problems else None  # type: ignore[attr-defined]
+        for problem in problems:
+            logger.warning(problem)
+        if not problems:
+            logger.success(f"the {self._what} is validated")  # type: ignore[attr-defined]
+        return not problems
+
+
+class AnnotateDataFrame(ValidatesToBool, DataFrameCurator):  # type: ignore[misc]
     """LaminDB 0.70's ``ln.Annotate.from_df(...)``: ``validate()`` returns a bool.
 
     Example:
@@ -297,20 +339,6 @@ class AnnotateDataFrame(DataFrameCurator):
         >>> annotate.validate()
         False
     """
-
-    def validate(self) -> bool:  # type: ignore[override]
-        """True if the table validates; else False, with the problems logged.
-
-        Example:
-            >>> annotate.validate()
-            True
-        """
-        problems = self._problems()
-        self._validated = not problems
-        self.fingerprint = self._fingerprint() if not problems else None
-        for problem in problems:
-            logger.warning(problem)
-        return not problems
 
     def add_new_from_columns(self) -> list[Feature]:
         """Register a Feature for every column that has none (typed from its dtype).
@@ -331,15 +359,6 @@ class AnnotateDataFrame(DataFrameCurator):
         save(features)
         return features
 
-    def lookup(self) -> Any:
-        """ULabel names as attributes (``annotate.lookup().setosa``).
-
-        Example:
-            >>> annotate.lookup().setosa.name
-            'setosa'
-        """
-        return ULabel.lookup()
-
     def save_artifact(  # type: ignore[override]
         self, description: str | None = None, key: str | None = None, **kwargs: Any
     ) -> Artifact:
@@ -352,3 +371,48 @@ class AnnotateDataFrame(DataFrameCurator):
         if not self.validate():
             raise ValidationError("The DataFrame does not validate; see the warnings above.")
         return DataFrameCurator.save_artifact(self, key=key, description=description, **kwargs)
+
+
+class CuratorLookup:
+    """What ``curator.lookup()`` returns: a registry lookup per categorical column and slot.
+
+    Example:
+        >>> lookup = CuratorLookup({"iris_organism_name": ln.ULabel.name}, {}, None)
+        >>> lookup["iris_organism_name"].setosa.name
+        'setosa'
+    """
+
+    def __init__(self, categoricals: dict[str, Any], slots: dict[str, Any], using: str | None):
+        if using not in (None, "default", "public"):
+            raise InvalidArgument(f"lookup(using={using!r}): use None (the registry) or 'public'.")
+        self._fields = {**slots, **categoricals}
+        self._using = using
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._fields:
+            raise KeyError(f"{name!r}: the lookups here are {sorted(self._fields)}")
+        field = self._fields[name]
+        model = registry_of(field)
+        ref = FieldRef.of(field)
+        if self._using == "public":
+            if not hasattr(model, "public"):
+                raise InvalidArgument(
+                    f"{model.__name__} has no public ontology; lookup() looks up its records."
+                )
+            return model.public().lookup(ref.name)
+        return model.lookup(ref.name if ref.model is not None else None)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError as error:
+            raise AttributeError(str(error)) from None
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._fields)
+
+    def __repr__(self) -> str:
+        where = "public ontologies" if self._using == "public" else "registries"
+        return f"Lookup of {where}: {', '.join(sorted(self._fields))}"

@@ -51,8 +51,11 @@ class SavesAlone(Protocol):
         """Whether it must, now."""
 
 
-def save(records: Iterable[RecordT]) -> list[RecordT]:
+def save(records: Iterable[RecordT], parents: bool | None = None) -> list[RecordT]:
     """Save many records at once: one transaction of bulk inserts, bytes committed in it.
+
+    ``parents=False`` saves ontology terms without their ancestors (LaminDB 0.70;
+    default: ``bt.settings.auto_save_parents``).
 
     New records of each registry go in with one INSERT per batch; records
     that already exist are updated in the same transaction. Artifacts' bytes
@@ -97,7 +100,7 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
             registry.objects.bulk_create(group, batch_size=500)
             after = getattr(registry, "_after_bulk_save", None)
             if after is not None:  # bionty: ontology parents, in the same transaction
-                after(group)
+                after(group, parents)
         for record in updated:
             record.save()
 
@@ -121,7 +124,10 @@ def save(records: Iterable[RecordT]) -> list[RecordT]:
     for record in with_bytes:
         record._finish_save()
     for record in one_by_one:
-        record.save()
+        if parents is not None and hasattr(type(record), "_after_bulk_save"):
+            record.save(parents=parents)  # type: ignore[call-arg]
+        else:
+            record.save()
     return records
 
 

@@ -212,6 +212,7 @@ class Collection(Annotated, VersionedRecord):
                     for index, artifact in enumerate(members)
                 )
                 self._link_feature_sets(members)
+                self._record_inputs(members)
 
         if self._state.adding:
             self._insert_version(insert)
@@ -222,6 +223,23 @@ class Collection(Annotated, VersionedRecord):
             for artifact in self.artifacts:
                 self.labels.add_from(artifact)
         return self
+
+    def _record_inputs(self, members: list[Artifact]) -> None:
+        """The members are inputs of the run that made the collection (LaminDB 0.70), but
+        for those that run made itself."""
+        if self.run_id is None:
+            return
+        from lineagedb.models.run import Run
+
+        inputs = [a for a in members if a.run_id != self.run_id]
+        through = Run.input_artifacts.through
+        through.objects.bulk_create(
+            [through(run_id=self.run_id, artifact_id=a.pk) for a in inputs],
+            ignore_conflicts=True,
+        )
+        upstream = {a.transform_id for a in inputs} - {None, self.transform_id}
+        if upstream and self.transform is not None:
+            self.transform.parents.add(*upstream)
 
     def _link_feature_sets(self, members: list[Artifact]) -> None:
         """Per slot, the union of the members' feature sets (reused by hash)."""

@@ -15,12 +15,13 @@ from lineagedb.models._uid import current_user_id
 from lineagedb.models.query.fields import field_names
 from lineagedb.models.query.lookup import Lookup
 from lineagedb.models.query.queryset import QuerySet
+from lineagedb.models.synonyms import Synonyms
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
-class Record(models.Model):
+class Record(Synonyms, models.Model):
     """A row of a registry; subclasses are the registries (Artifact, Run, …).
 
     Example:
@@ -344,72 +345,6 @@ class Record(models.Model):
         for keyword in ("organism", "public_aware", "source", "public_source"):
             options.pop(keyword, None)  # LaminDB's bionty keywords: nothing to do here
         return cls.objects.all().standardize(values, field, **options)
-
-    def add_synonym(self, synonym: str | list[str], force: bool = False, save: bool = True) -> None:
-        """Add synonyms (refused: one with ``|``, or one another record uses, unless ``force``).
-
-        Example:
-            >>> feature.add_synonym("temp")
-        """
-        field = self._synonyms_field()
-        new = [synonym] if isinstance(synonym, str) else list(synonym)
-        bad = [s for s in new if not isinstance(s, str) or not s.strip() or "|" in s]
-        if bad:
-            raise InvalidArgument(
-                f"Synonyms must be non-empty text without '|'; refused {bad!r}. Nothing was saved."
-            )
-        if not force:
-            taken = [
-                (other.pk, s)
-                for other in type(self).objects.exclude(pk=self.pk).filter(synonyms__isnull=False)
-                for s in new
-                if s in (other.synonyms or "").split("|")
-            ]
-            if taken:
-                raise InvalidArgument(
-                    f"Synonym(s) {[s for _, s in taken]} belong to another {type(self).__name__} "
-                    "already; pass force=True to use them here too. Nothing was saved."
-                )
-        current = [s for s in (getattr(self, field) or "").split("|") if s]
-        setattr(self, field, "|".join(dict.fromkeys([*current, *new])))
-        if save and not self._state.adding:
-            self.save()
-
-    def remove_synonym(self, synonym: str | list[str]) -> None:
-        """Remove synonyms (absent ones are ignored).
-
-        Example:
-            >>> feature.remove_synonym("temp")
-        """
-        field = self._synonyms_field()
-        gone = {synonym} if isinstance(synonym, str) else set(synonym)
-        kept = [s for s in (getattr(self, field) or "").split("|") if s and s not in gone]
-        setattr(self, field, "|".join(kept) or None)
-        if not self._state.adding:
-            self.save()
-
-    def set_abbr(self, value: str) -> None:
-        """Set the abbreviation, also kept as a synonym (registries with an ``abbr`` field).
-
-        Example:
-            >>> cell_type = bt.CellType.from_source(name="T cell")  # needs bionty  # doctest: +SKIP
-            >>> cell_type.set_abbr("Treg")  # the doctest instance has no bionty  # doctest: +SKIP
-        """
-        if "abbr" not in {f.name for f in self._meta.concrete_fields}:
-            raise InvalidArgument(f"{type(self).__name__} records have no abbreviation field.")
-        self.abbr = value
-        if "synonyms" in {f.name for f in self._meta.concrete_fields}:
-            self.add_synonym(value, force=True, save=False)
-        if not self._state.adding:
-            self.save()
-
-    def _synonyms_field(self) -> str:
-        if "synonyms" not in {f.name for f in self._meta.concrete_fields}:
-            raise InvalidArgument(
-                f"{type(self).__name__} records have no synonyms field; "
-                "Feature and the bionty registries have one."
-            )
-        return "synonyms"
 
     @classmethod
     def search(

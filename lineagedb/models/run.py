@@ -28,10 +28,15 @@ class Run(Record):
 
     _repr_exclude = ("created_at", "json")
 
-    def __init__(self, transform: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         from lineagedb.models.transform import Transform
 
-        transform = kwargs.pop("transform", transform)
+        if len(args) > 1:
+            raise WrongType(
+                f"Run() takes one positional argument, the transform; got {len(args)}. "
+                "Pass the others by keyword: ln.Run(transform, params={...})."
+            )
+        transform = kwargs.pop("transform", args[0] if args else None)
         if transform is None:
             raise WrongType(
                 "Run() needs the transform it executes: ln.Run(transform) or "

@@ -9,7 +9,6 @@ from django.db import models
 from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument
 from lineagedb.models import _uid
-from lineagedb.models.query.queryset import QuerySet
 from lineagedb.models.versioning import VersionedRecord
 
 TRANSFORM_TYPES = [(name, name) for name in ("notebook", "script", "pipeline", "app")]
@@ -53,6 +52,9 @@ class Transform(VersionedRecord):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
+    # Upstream transforms (LaminDB 0.70): set by hand (.parents.add/set), and added when a
+    # run uses an output of another transform's run as its input.
+    parents = models.ManyToManyField("self", symmetrical=False, related_name="children", blank=True)
 
     def __init__(
         self,
@@ -80,34 +82,6 @@ class Transform(VersionedRecord):
         if previous is not None:
             self._preview_version(previous)
 
-    @property
-    def parents(self) -> QuerySet:
-        """Transforms whose outputs this transform's runs used as inputs.
-
-        Example:
-            >>> ln.Transform.get(name="My pipeline").parents.count()
-            0
-        """
-        from django.db.models import Q
-
-        used = Q(output_artifacts__input_of_runs__transform=self) | Q(
-            output_collections__input_of_runs__transform=self
-        )
-        return Transform.objects.filter(used).exclude(pk=self.pk).distinct()
-
-    @property
-    def children(self) -> QuerySet:
-        """Transforms whose runs used this transform's outputs as inputs.
-
-        Example:
-            >>> transform.children.count()
-            0
-        """
-        from django.db.models import Q
-
-        used = Q(runs__input_artifacts__transform=self) | Q(runs__input_collections__transform=self)
-        return Transform.objects.filter(used).exclude(pk=self.pk).distinct()
-
     def view_parents(self, with_children: bool = False, distance: int = 5) -> Any:
         """A graph of the transforms upstream of this one (and downstream, if asked).
 
@@ -132,10 +106,10 @@ class Transform(VersionedRecord):
 
         return parents_graph(
             self,
-            lambda t: list(t.parents),
+            lambda t: list(t.parents.all()),
             label,
             distance,
-            (lambda t: list(t.children)) if with_children else None,
+            (lambda t: list(t.children.all())) if with_children else None,
         )
 
     def delete(self, force: bool = False) -> None:  # type: ignore[override]

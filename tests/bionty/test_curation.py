@@ -241,3 +241,47 @@ def test_public_genes_validate_and_previous_symbols_are_named(bt: ModuleType) ->
     curator.validate()
     artifact = curator.save_artifact(description="pbmc")
     assert artifact.features["var"].list("symbol") == ["CD3E", "MS4A1", "TENT5C"]
+
+
+def test_validate_is_exact_and_its_summary_names_public_terms(
+    bt: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="lineagedb"):
+        assert bt.CellType.validate(["T cell", "NK cells"]).tolist() == [False, False]
+    assert "1 are terms of the public cl" in caplog.text  # add them, not create them
+    assert "'NK cells' → 'natural killer cell'" in caplog.text
+
+
+def test_annotate_from_anndata_is_lamindb_070s(bt: ModuleType) -> None:
+    ad = pytest.importorskip("anndata")
+    import numpy as np
+    import pandas as pd
+
+    bt.settings.organism = "human"
+    obs = pd.DataFrame({"cell_type": ["T cell", "B cell"]}, index=["c1", "c2"])
+    var = pd.DataFrame(index=["CD3E", "MS4A1"])
+    adata = ad.AnnData(np.ones((2, 2), dtype="float32"), obs=obs, var=var)
+    annotate = ln.Annotate.from_anndata(
+        adata, var_index=bt.Gene.symbol, categoricals={"cell_type": bt.CellType.name}
+    )
+    assert annotate.lookup("public").cell_type.t_cell.ontology_id == "CL:0000084"
+    assert annotate.validate() is True  # public terms and genes count as validated
+    annotate.add_validated_from_var_index()  # saves the genes, returns nothing to print
+    assert bt.Gene.filter(symbol__in=["CD3E", "MS4A1"]).count() == 2
+    assert annotate.lookup().var_index.cd3e.symbol == "CD3E"
+    artifact = annotate.save_artifact(description="annotated")
+    assert sorted(artifact.cell_types.list("name")) == ["B cell", "T cell"]
+    adata.obs["cell_type"] = ["T cell", "my cell"]
+    assert (
+        ln.Annotate.from_anndata(adata, categoricals={"cell_type": bt.CellType.name}).validate()
+        is False
+    )
+
+
+def test_public_source_and_saving_without_parents(bt: ModuleType) -> None:
+    t_cell = bt.CellType.from_public(name="T cell")
+    assert t_cell.public_source == t_cell.source and t_cell.public_source.source == "cl"
+    ln.save([t_cell], parents=False)
+    assert bt.CellType.filter().count() == 1  # no ancestors
+    ln.save([bt.CellType.from_public(name="B cell")])
+    assert bt.CellType.filter(name="lymphocyte").exists()  # by default, they come along

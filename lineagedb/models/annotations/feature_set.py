@@ -19,8 +19,30 @@ from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models._uid import feature_set_uid
 from lineagedb.models.annotations.feature import _TYPE_ALIASES, Feature
 from lineagedb.models.annotations.label_links import registry_name
+from lineagedb.models.query.queryset import QuerySet
 from lineagedb.models.record import Record
 from lineagedb.storage.hashing import encode_digest
+
+
+class _SetsBySlot(QuerySet.as_manager().__class__):  # type: ignore[misc]
+    """FeatureSet's manager: a host's ``feature_sets`` manager also takes a slot,
+    ``artifact.feature_sets["obs"]`` (LaminDB 0.70), through the host's link table."""
+
+    def __getitem__(self, slot: str) -> FeatureSet:
+        instance, through = getattr(self, "instance", None), getattr(self, "through", None)
+        if instance is None or through is None or not isinstance(slot, str):
+            raise TypeError(
+                "feature_sets[...] takes a slot name, on a host: artifact.feature_sets['obs']"
+            )
+        source, target = self.source_field_name, self.target_field_name  # type: ignore[attr-defined]
+        links = through.objects.filter(**{source: instance}).select_related(target)
+        by_slot = {link.slot: getattr(link, target) for link in links}
+        if slot not in by_slot:
+            raise KeyError(
+                f"No feature set in slot {slot!r}; {type(instance).__name__} "
+                f"{instance.uid} has {sorted(s for s in by_slot if s) or 'none'}."
+            )
+        return by_slot[slot]
 
 
 class FeatureSet(Record):
@@ -44,6 +66,8 @@ class FeatureSet(Record):
     _repr_exclude = ("created_at", "updated_at", "maximal_set")
     # The members of an unsaved set, linked by save().
     _pending_members: list[Any] | None = None
+
+    objects = _SetsBySlot()
 
     uid = models.CharField(max_length=20, unique=True, default=feature_set_uid)
     name = models.CharField(max_length=150, null=True, blank=True)
@@ -131,6 +155,88 @@ class FeatureSet(Record):
                 raise
             self._become(existing)  # another process saved the same set first
         return self
+
+    @classmethod
+    def from_values(  # type: ignore[override]  # LaminDB's: a set, not a list of records
+        cls,
+        values: Any,
+        field: Any = None,
+        type: str | None = None,
+        name: str | None = None,
+        mute: bool = False,
+        organism: Any = None,
+        raise_validation_error: bool = True,
+    ) -> FeatureSet | None:
+        """The set of the records whose ``field`` (default ``ln.Feature.name``) is in ``values``.
+
+        Values must be records already (validated); others raise ValidationError
+        (``raise_validation_error=False``: left out). None when no value is a record.
+
+        Example:
+            >>> ln.FeatureSet.from_values(["temperature", "study_name"]).n
+            2
+        """
+        from lineagedb.errors import ValidationError
+        from lineagedb.models.annotations.field_ref import FieldRef
+
+        ref = FieldRef.of(field).or_model(Feature)
+        model, column = ref.model, ref.name or "name"
+        listed = [str(v) for v in ([values] if isinstance(values, str) else values)]
+        query = model.objects.all()
+        if organism is not None and "organism" in {f.name for f in model._meta.fields}:
+            query = query.filter(organism__name=getattr(organism, "name", organism))
+        valid = query.validate(listed, field=column, mute=mute)
+        wrong = [v for v, ok in zip(listed, valid, strict=True) if not ok]
+        if wrong and raise_validation_error:
+            raise ValidationError(
+                f"These values are no {model.__name__} records' {column}: {wrong[:20]}; register "
+                f"them first, or pass raise_validation_error=False to leave them out."
+            )
+        found = list(query.filter(**{f"{column}__in": [v for v in listed if v not in wrong]}))
+        if not found:
+            logger.warning(f"no value is a {model.__name__} record: no feature set")
+            return None
+        return cls(found, name=name, type=type)
+
+    @classmethod
+    def from_df(
+        cls,
+        df: Any,
+        field: Any = None,
+        name: str | None = None,
+        mute: bool = False,
+        organism: Any = None,
+    ) -> FeatureSet | None:
+        """The set of a DataFrame's registered columns (features, or genes by ``field``).
+
+        None when no column is registered. With a registry other than Feature,
+        the columns must share one dtype, which gives the set's type.
+
+        Example:
+            >>> ln.FeatureSet.from_df(df).n
+            5
+        """
+        from lineagedb.models.annotations.field_ref import FieldRef
+
+        ref = FieldRef.of(field).or_model(Feature)
+        columns = [str(c) for c in df.columns]
+        valid = ref.model.objects.all().validate(columns, field=ref.name or "name", mute=mute)
+        chosen = [c for c, ok in zip(columns, valid, strict=True) if ok]
+        kind = None
+        if chosen and ref.model is not Feature:
+            dtypes = {str(df[c].dtype) for c in chosen}
+            if len(dtypes) != 1:
+                raise InvalidArgument(
+                    f"The columns of a {ref.model.__name__} feature set share one dtype; these "
+                    f"have {sorted(dtypes)}. Make them one (df.astype(...)) first."
+                )
+            kind = "number" if df[chosen[0]].dtype.kind in "iuf" else None
+        if not chosen:
+            logger.warning("no column is a registered feature: no feature set")
+            return None
+        return cls.from_values(chosen, field, type=kind, name=name, mute=True, organism=organism)
+
+    from_dataframe = from_df  # LaminDB 2's Schema name
 
     @property
     def members(self) -> Any:

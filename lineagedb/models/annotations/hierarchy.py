@@ -88,4 +88,3 @@ class Hierarchical:
             distance,
             (lambda record: list(record.children.all())) if with_children else None,
         )
-

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import transaction
 
 from lineagedb._base.logger import logger
-from lineagedb.errors import InvalidArgument, WrongType
+from lineagedb.errors import InvalidArgument, ValidationError, WrongType
 from lineagedb.models.annotations.feature import Feature
 from lineagedb.models.annotations.host_links import (
     as_records,
@@ -69,8 +69,8 @@ class LabelManager:
             if not isinstance(feature, Feature):
                 raise WrongType(f"feature must be a Feature, not {type(feature).__name__}.")
             feature._check_instance()
-            if feature._state.adding:
-                raise InvalidArgument(
+            if feature._state.adding:  # LaminDB raises ValidationError here
+                raise ValidationError(
                     f"Feature {feature.name!r} is not saved; save it first: feature.save()."
                 )
         names = [label for label in labels if isinstance(label, str)]
@@ -288,8 +288,8 @@ def label_records(model: Any, items: Any, feature: Feature | None = None) -> lis
     field = model._name_field
     records = [item for item in listed if isinstance(item, model)]
     unsaved = [str(getattr(r, field)) for r in records if r._state.adding]
-    if unsaved:
-        raise InvalidArgument(
+    if unsaved:  # LaminDB raises ValidationError here
+        raise ValidationError(
             f"Labels {unsaved[:5]} are not saved; save them first (ln.save(labels))."
         )
     names = [item for item in listed if isinstance(item, str)]

@@ -88,6 +88,7 @@ class Constructors:
         is_new_version_of: Artifact | None = None,
         revises: Artifact | None = None,
         schema: Any = None,
+        **unexpected: Any,
     ) -> Self:
         """An artifact holding a DataFrame, stored as ``.parquet`` (accessor ``"DataFrame"``).
 
@@ -108,6 +109,7 @@ class Constructors:
             >>> artifact.load().shape
             (75, 5)
         """
+        _refuse_unexpected("from_df", unexpected)
         categoricals = check_table(df, schema) if schema is not None else None
         artifact = cls._from_object(
             df, "DataFrame", key, description, run, version, is_new_version_of or revises
@@ -134,6 +136,7 @@ class Constructors:
         is_new_version_of: Artifact | None = None,
         revises: Artifact | None = None,
         format: str | None = None,
+        **unexpected: Any,
     ) -> Self:
         """An artifact holding an AnnData, stored as ``.h5ad`` (default) or a ``.zarr`` folder.
 
@@ -148,6 +151,7 @@ class Constructors:
             >>> artifact.n_observations
             100
         """
+        _refuse_unexpected("from_anndata", unexpected)
         return cls._from_object(
             adata, "AnnData", key, description, run, version, is_new_version_of or revises, format
         )
@@ -162,6 +166,7 @@ class Constructors:
         version: str | None = None,
         is_new_version_of: Artifact | None = None,
         revises: Artifact | None = None,
+        **unexpected: Any,
     ) -> Self:
         """An artifact holding a MuData, stored as ``.h5mu`` (needs the ``mudata`` package).
 
@@ -172,6 +177,7 @@ class Constructors:
             ...     ln.Artifact.from_mudata(mdata, key="multiome.h5mu").save().suffix
             '.h5mu'
         """
+        _refuse_unexpected("from_mudata", unexpected)
         return cls._from_object(
             mdata, "MuData", key, description, run, version, is_new_version_of or revises
         )
@@ -270,3 +276,13 @@ class Constructors:
             conditions["key_is_virtual"] = managed
         # Plain SQL: the ORM's query compilation is most of a lookup's cost.
         return _plain.first(cls, **conditions)
+
+
+def _refuse_unexpected(constructor: str, unexpected: dict[str, Any]) -> None:
+    """A constructor given keywords it does not take: InvalidArgument (a ValueError, as in
+    LaminDB 0.70) naming them, before anything is written."""
+    if unexpected:
+        raise InvalidArgument(
+            f"Artifact.{constructor}() got unexpected arguments "
+            f"{', '.join(map(repr, unexpected))}; see help(ln.Artifact.{constructor})."
+        )

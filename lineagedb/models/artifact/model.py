@@ -14,7 +14,7 @@ from django.db import models
 
 from lineagedb._base.logger import logger
 from lineagedb._base.session import session
-from lineagedb.errors import InvalidArgument
+from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models import _uid
 from lineagedb.models.annotations.features import Annotated
 from lineagedb.models.artifact import persistence, replacing
@@ -116,8 +116,7 @@ class Artifact(Constructors, ByteAccess, Annotated, VersionedRecord):
 
     def __init__(
         self,
-        data: Any = None,
-        *,
+        *args: Any,
         key: str | None = None,
         description: str | None = None,
         version: str | None = None,
@@ -128,6 +127,12 @@ class Artifact(Constructors, ByteAccess, Annotated, VersionedRecord):
         _hint: bool = True,
         **unexpected: Any,
     ) -> None:
+        if len(args) > 1:
+            raise WrongType(
+                f"Artifact() takes one positional argument, the data; got {len(args)}. "
+                "Pass the others by keyword: ln.Artifact(data, key='...', description='...')."
+            )
+        data = args[0] if args else unexpected.pop("data", None)
         if unexpected:
             raise InvalidArgument(
                 f"Artifact() got unexpected arguments {', '.join(map(repr, unexpected))}. "

@@ -324,7 +324,9 @@ class _SQLiteIndex:
         ranked = counts[rare[0]] <= _SCAN_LIMIT
         both = " AND ".join(map(_fts_phrase, rare))
         fuzzy = self._ids(both, _FUZZY_CANDIDATES, ranked, newest=not ranked)
-        fuzzy = fuzzy or self._ids(" OR ".join(map(_fts_phrase, rare)), _FUZZY_CANDIDATES, True)
+        if len(set(ids) | set(fuzzy)) < enough:  # "ULabel 1" also ranks "ULabel 2"
+            either = self._ids(" OR ".join(map(_fts_phrase, rare)), _FUZZY_CANDIDATES, True)
+            fuzzy += [pk for pk in either if pk not in set(fuzzy)]
         seen = set(ids)
         return ids + [pk for pk in fuzzy if pk not in seen]
 

@@ -123,3 +123,33 @@ def integer_columns(model: type[models.Model]) -> tuple[str, ...]:
             and field.target_field.get_internal_type() in ("AutoField", "BigAutoField")
         )
     )
+
+
+@functools.cache
+def _link_aliases(model: Any) -> dict[str, str]:
+    """LaminDB's names of a registry's link tables in queries (``artifactulabel``) → ours."""
+    aliases: dict[str, str] = {}
+    for field in model._meta.get_fields():
+        related = field.related_model
+        if field.one_to_many and related is not None and field.name.endswith("_links"):
+            aliases.setdefault(related.__name__.lower(), field.name)
+    return aliases
+
+
+def with_link_aliases(model: Any, lookups: dict[str, Any]) -> dict[str, Any]:
+    """``lookups`` with LaminDB's link-table names (``artifactulabel__feature__name``) as ours.
+
+    Example:
+        >>> with_link_aliases(ln.ULabel, {"artifactulabel__feature__name": "x"})
+        {'artifact_links__feature__name': 'x'}
+    """
+    aliases = _link_aliases(model)
+    if not aliases:
+        return lookups
+    renamed = {}
+    for key, value in lookups.items():
+        head, separator, rest = key.partition("__")
+        if head in aliases and head not in field_names(model):
+            key = aliases[head] + separator + rest
+        renamed[key] = value
+    return renamed

@@ -23,6 +23,7 @@ from lineagedb.models.query.fields import (
     integer_columns,
     one_link,
     public_columns,
+    with_link_aliases,
 )
 from lineagedb.models.query.lookup import Lookup
 
@@ -86,6 +87,7 @@ class QuerySet(models.QuerySet):
         """
         for name, value in kwargs.items():
             refuse_unstorable(value, f"{self.model.__name__}.filter({name}=...)")
+        kwargs = with_link_aliases(self.model, kwargs)
         kwargs, per_feature = split_feature_lookups(self.model, kwargs, field_names(self.model))
         result = self._filter(*args, **kwargs)
         for options in per_feature:  # each feature its own condition; a label feature's
@@ -93,6 +95,14 @@ class QuerySet(models.QuerySet):
         return result
 
     def _filter(self, *args: Any, **kwargs: Any) -> QuerySet:
+        if self._sticky_filter or self.query.filter_is_sticky:
+            # A related manager's filter (artifact.feature_sets.filter(...)): Django reuses
+            # its link table's join for the next filter, which a subquery or a distinct()
+            # in between would lose (and match another host's link).
+            try:
+                return super().filter(*args, **kwargs)
+            except FieldError as error:
+                raise self._unknown_field(error) from None
         fanning = {
             key: value
             for key, value in kwargs.items()
@@ -119,6 +129,7 @@ class QuerySet(models.QuerySet):
         """
         for name, value in kwargs.items():
             refuse_unstorable(value, f"{self.model.__name__}.exclude({name}=...)")
+        kwargs = with_link_aliases(self.model, kwargs)
         try:
             return super().exclude(*args, **kwargs)
         except FieldError as error:
@@ -303,7 +314,7 @@ class QuerySet(models.QuerySet):
         """The records as a DataFrame indexed by ``id``, newest first unless ordered.
 
         Columns are the registry's fields in their declared order; foreign
-        keys appear as ``<name>_id``. ``include`` adds columns of related
+        keys appear as ``<name>_id``. ``include`` adds columns, first, of related
         values, one list per record (``"ulabels__name"``,
         ``"feature_sets__features__name"``), or ``"features"``: one column
         per feature of the artifacts' values and labels.
@@ -326,11 +337,14 @@ class QuerySet(models.QuerySet):
                 frame[name] = frame[name].astype("Int64")
         wanted = [include] if isinstance(include, str) else list(include or [])
         ids = list(frame.index)
+        first: builtins.list[str] = []  # included columns go first, as in LaminDB 0.70
         for lookup in wanted:
             if lookup == "features":
                 for name, values in feature_columns(self.model, ids).items():
                     frame[name] = [values.get(i) for i in ids]
+                    first.append(name)
                 continue
+            first.append(lookup)
             related: dict[int, list[Any]] = {}
             base = models.QuerySet.filter(self.model.objects.all(), pk__in=ids)
             try:
@@ -341,6 +355,8 @@ class QuerySet(models.QuerySet):
             except FieldError as error:
                 raise self._unknown_field(error) from None
             frame[lookup] = [sorted(set(related.get(i, [])), key=str) for i in ids]
+        if first:
+            frame = frame[[*first, *(c for c in frame.columns if c not in first)]]
         return frame
 
     to_dataframe = df
