@@ -64,6 +64,7 @@ def public_of(
     """
     from lineagedb.bionty.organisms import _organism_from_ids
 
+    check_organism(cls, organism, values)
     if organism is None and cls._needs_organism:
         organism = _organism_from_ids([str(v) for v in values])
     try:
@@ -73,6 +74,26 @@ def public_of(
             raise
         logger.debug(f"no public check for {cls.__name__}: {error}")
         return None
+
+
+def check_organism(cls: Any, organism: Any, values: Any) -> None:
+    """Refuse an ``organism`` that the values (Ensembl ids) contradict, before any write.
+
+    Example:
+        >>> check_organism(bt.Gene, "human", ["ENSG00000081059"])  # bionty  # doctest: +SKIP
+    """
+    from lineagedb.bionty.organisms import _organism_from_ids, _organism_name
+
+    if organism is None or not cls._needs_organism:
+        return
+    listed = [values] if isinstance(values, str) else list(values)
+    named = _organism_from_ids([str(v) for v in listed[:1000]])
+    given = _organism_name(organism)
+    if named is not None and given != named:
+        raise InvalidArgument(
+            f"organism={given!r}, but the values are {named} Ensembl ids; pass "
+            f"organism={named!r}, or leave organism out (the ids name it)."
+        )
 
 
 def standardize(
@@ -98,6 +119,7 @@ def standardize(
     name = field_name(cls, field)
     target = field_name(cls, return_field) if return_field is not None else name
     listed = [values] if isinstance(values, str) else list(values)
+    check_organism(cls, organism, listed)
     unique = list(dict.fromkeys(text_of(v) for v in listed if not is_empty(v)))
     query = registry_query(cls, organism)
     mapper: dict[str, str] = registry_standardize(
@@ -236,8 +258,10 @@ def inspect(
         ['T cell']
     """
     name = field_name(cls, field)
+    listed = [values] if isinstance(values, str) else list(values)
+    check_organism(cls, organism, listed)
     query = registry_query(cls, organism)
-    result = query.inspect(values, name, mute=True)
+    result = query.inspect(listed, name, mute=True)
     result.public_validated = []  # type: ignore[attr-defined]
     result.public_mapper = {}  # type: ignore[attr-defined]
     rest = [

@@ -285,3 +285,12 @@ def test_public_source_and_saving_without_parents(bt: ModuleType) -> None:
     assert bt.CellType.filter().count() == 1  # no ancestors
     ln.save([bt.CellType.from_public(name="B cell")])
     assert bt.CellType.filter(name="lymphocyte").exists()  # by default, they come along
+
+
+def test_an_organism_that_contradicts_the_ids_is_refused(bt: ModuleType) -> None:
+    with pytest.raises(ln.errors.InvalidArgument, match="human Ensembl ids; pass organism='human'"):
+        bt.Gene.inspect(["ENSG00000081059"], field="ensembl_gene_id", organism="mouse")
+    assert not bt.Organism.filter(name="mouse").exists()  # refused before any write
+    assert bt.CellType.inspect(["T cell"], organism="human", mute=True).public_validated == [
+        "T cell"
+    ]  # no organism in this registry: ignored
