@@ -106,6 +106,13 @@ class DataFrameCurator:
         for feature in self._required:
             if feature.type == "category" and feature.name not in self._categoricals:
                 self._categoricals[feature.name] = feature_field(feature)  # its registry's
+        # A column named by a bare "name" takes its feature's registry when it has one
+        # (Feature(name="cell_type", dtype="cat[bionty.CellType]")), as a schema's would.
+        bare = [c for c, f in self._categoricals.items() if f is None or f == "name"]
+        if bare:
+            for feature in Feature.objects.filter(name__in=bare, type="category"):
+                if feature.registries and feature.registries.split("|")[0] != "core.ULabel":
+                    self._categoricals[feature.name] = feature_field(feature)
         self.cat = _Categoricals(self)
         self._validated: bool | None = None
         # What the table looked like when it last validated: save_artifact() checks again

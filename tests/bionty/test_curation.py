@@ -294,3 +294,21 @@ def test_an_organism_that_contradicts_the_ids_is_refused(bt: ModuleType) -> None
     assert bt.CellType.inspect(["T cell"], organism="human", mute=True).public_validated == [
         "T cell"
     ]  # no organism in this registry: ignored
+
+
+def test_a_mudata_column_named_by_name_takes_its_features_registry(bt: ModuleType) -> None:
+    ad = pytest.importorskip("anndata")
+    mudata = pytest.importorskip("mudata")
+    import numpy as np
+    import pandas as pd
+
+    ln.Feature(name="cell_type", dtype="cat[bionty.CellType]").save()
+    obs = pd.DataFrame({"cell_type": ["T cell", "NK cells"]}, index=["c1", "c2"])
+    rna = ad.AnnData(np.ones((2, 2), dtype="float32"), obs=obs)
+    with mudata.set_options(pull_on_update=False):
+        mdata = mudata.MuData({"rna": rna})
+    curator = ln.curators.MuDataCurator(mdata, categoricals={"rna:cell_type": "name"})
+    with pytest.raises(ln.errors.ValidationError, match="not in CellType: 'NK cells'"):
+        curator.validate()
+    curator.standardize("rna:cell_type")
+    curator.validate()

@@ -286,9 +286,7 @@ class QuerySet(models.QuerySet):
         """
         if field is None:
             return [*self]
-        name = (
-            field if isinstance(field, str) else getattr(getattr(field, "field", None), "name", 0)
-        )
+        name = field if isinstance(field, str) else _field_attr_name(field)
         if not isinstance(name, str):
             raise InvalidArgument(f"list() takes a field name or a field, not {field!r}.")
         return [*self.values_list(name, flat=True)]
