@@ -97,3 +97,59 @@ def _converted(value: Any, converters: tuple[Any, list[Any]]) -> Any:
     for function in functions:
         value = function(value, column, connection)
     return value
+
+
+def fast_inserts() -> bool:
+    """Whether the connected database returns the rows of a multi-row INSERT (SQLite
+    3.35+, PostgreSQL): else ``bulk_create`` inserts.
+
+    Example:
+        >>> fast_inserts()
+        True
+    """
+    return bool(connection.features.can_return_rows_from_bulk_insert)
+
+
+def insert(model: Any, records: list[Any]) -> None:
+    """Insert new records of ``model`` (no pk yet) with one statement per batch; set their pks.
+
+    What ``bulk_create`` does for them, without its per-value compiler (it took
+    0.13 ms a row: 1.3 s of saving 10,000 artifacts): each field's own
+    ``pre_save`` and ``get_db_prep_save`` give the values, the statement is
+    one ``INSERT ... VALUES (...), (...) RETURNING`` per batch, and the pks come
+    back by uid (unique), not by row order.
+
+    Example:
+        >>> record = ln.ULabel(name="inserted")
+        >>> insert(ln.ULabel, [record])
+        >>> record.pk is not None and not record._state.adding
+        True
+    """
+    if not records:
+        return
+    quote = connection.ops.quote_name
+    pk = model._meta.pk
+    assert pk is not None
+    fields = [f for f in model._meta.concrete_fields if f is not pk]
+    for record in records:  # FK ids of related records saved meanwhile (Django's check too)
+        record._prepare_related_fields_for_save(operation_name="bulk_create")
+    columns = ", ".join(quote(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    limit = connection.features.max_query_params or 32_767  # PostgreSQL: 65,535 a statement
+    per_batch = max(1, min(1000, limit // len(fields)))
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+    tail = f" RETURNING {quote(pk.column)}, {quote('uid')}"
+    for start in range(0, len(records), per_batch):
+        batch = records[start : start + per_batch]
+        values = [
+            f.get_db_prep_save(f.pre_save(record, True), connection)
+            for record in batch
+            for f in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(head + ", ".join([row] * len(batch)) + tail, values)
+            ids = dict((uid, pk_value) for pk_value, uid in cursor.fetchall())
+        for record in batch:
+            setattr(record, pk.attname, ids[record.uid])  # type: ignore[attr-defined]
+            record._state.adding = False
+            record._state.db = connection.alias

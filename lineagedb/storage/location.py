@@ -369,12 +369,17 @@ class Location:
         if not self.is_local:
             remote.move(self.upath, destination.upath)
             return
-        final = destination.local
+        final, source = destination.local, self.local
         with destination._errors(writing=True):
-            final.parent.mkdir(parents=True, exist_ok=True)
-            if self.local.is_dir() and final.exists():
+            if source.is_dir() and final.exists():
                 Location(final).remove()
-            os.replace(self.local, final)
+            try:
+                os.replace(source, final)
+            except FileNotFoundError:  # its folder is new: make it (once), then rename
+                if not source.exists():
+                    raise
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(source, final)
 
     def touch(self) -> None:
         """Mark the bytes here as written now (a rename keeps the old modification time).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PosixPath, PurePosixPath, WindowsPath
 from typing import TYPE_CHECKING
 
 from lineagedb._base.config import storage_options
@@ -173,6 +173,8 @@ def local_path(path: PathLike | UPath) -> Path:
         >>> local_path("/tmp/x.csv")
         PosixPath('/tmp/x.csv')
     """
+    if type(path) is PosixPath or type(path) is WindowsPath:
+        return path  # already one: no parsing again (saves of 10,000 files ask 20,000 times)
     if isinstance(path, (str, os.PathLike)):
         return Path(os.fspath(path))
     return Path(path.path)  # a UPath: .path is the path without protocol
