@@ -27,7 +27,6 @@ REGISTRIES = (
     "feature",
     "featureset",
 )
-_CLASS_NAMES = {"ulabel": "ULabel", "featureset": "FeatureSet"}
 # What `ls` shows of each registry unless --columns says otherwise: what tells
 # records apart, in 80-120 columns; JSON fields (run parameters) stay out of cells.
 DEFAULT_COLUMNS = {
@@ -87,32 +86,14 @@ class RegistryName(click.ParamType):
 
 
 REGISTRY = RegistryName()
-_MODULES = {"bt": "bionty"}  # LaminDB's short name of the bionty module
 
 
 def _registry(name: str) -> Any:
     """The registry class a command-line name stands for (connects for module registries)."""
-    lowered = name.lower()
-    if lowered in REGISTRIES:
-        return getattr(_ln(), _CLASS_NAMES.get(lowered, lowered.capitalize()))
-    from django.apps import apps
-
-    module, _, class_name = name.partition(".")
     _ln().Artifact  # noqa: B018 - connects the instance, so its modules' registries load
-    label = _MODULES.get(module, module)
-    try:
-        return apps.get_model(label, class_name)
-    except LookupError:
-        known = sorted(
-            f"{m._meta.app_label}.{m.__name__}"
-            for m in apps.get_models()
-            if m._meta.app_label not in ("lineagedb", "contenttypes", "auth")
-            and hasattr(m, "_name_field")
-        )
-        raise NotFound(
-            f"No registry {name!r} in this instance; its module registries: "
-            f"{', '.join(known) or 'none (add a module: lineagedb module add bionty)'}."
-        ) from None
+    from lineagedb.models.registry_names import registry_by_name
+
+    return registry_by_name(name)
 
 
 # Where `describe`, `lineage` and `restore` look for a uid (or key, or name), in this order.

@@ -267,28 +267,21 @@ def search(query: str, registry: str | None, limit: int, as_json: bool) -> None:
 def _search_everywhere(query: str, limit: int) -> Any:
     """The best ``limit`` matches over the core registries with text and every module's."""
     import pandas as pd
-    from django.apps import apps
 
     models = [_registry(name) for name in ("artifact", "collection", "transform", "ulabel")]
-    models += [_registry("feature")]
-    models += [
-        model
-        for model in apps.get_models()
-        if model._meta.app_label not in ("lineagedb", "contenttypes", "auth")
-        and getattr(model, "_search_fields", None)
-    ]
+    # Imported once connected: the registries' module needs Django configured.
+    from lineagedb.models.registry_names import module_registries, qualified
+
+    models += [_registry("feature"), *module_registries()]
     frames = []
     for model in models:
         found = model.search(query, limit=limit)
         if len(found):
             name = model._name_field if model._name_field in found.columns else found.columns[0]
-            label = model._meta.app_label
             frames.append(
                 pd.DataFrame(
                     {
-                        "registry": model.__name__
-                        if label == "lineagedb"
-                        else f"{label}.{model.__name__}",
+                        "registry": qualified(model),
                         "name": found[name].astype(str),
                         "score": found["score"],
                     },
