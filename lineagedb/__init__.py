@@ -66,6 +66,7 @@ __all__ = [
     "settings",
     "setup",
     "track",
+    "ui",
     "view",
 ]
 
@@ -167,6 +168,8 @@ def __getattr__(name: str) -> Any:
         return curators if name == "curators" else curators.Annotate
     elif name == "connect":
         from lineagedb.setup import connect as value
+    elif name == "ui":
+        from lineagedb.ui import serve as value
     elif name in ("track", "finish"):
         value = getattr(importlib.import_module("lineagedb.tracking"), name)
     elif name == "UPath":

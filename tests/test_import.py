@@ -12,7 +12,7 @@ import lineagedb
 DOCUMENTED_NAMES = [
     "Annotate", "Artifact", "Collection", "Feature", "FeatureSet", "Run", "Schema", "Storage",
     "Transform", "ULabel", "UPath", "User", "connect", "core", "curators", "datasets", "errors",
-    "finish", "save", "settings", "setup", "track", "view",
+    "finish", "save", "settings", "setup", "track", "ui", "view",
 ]  # fmt: skip
 
 

@@ -19,6 +19,7 @@ PACKAGE = Path(lineagedb.__file__).parent
 LAYERS = [
     ["lineagedb.cli", "lineagedb.__main__"],
     ["lineagedb"],
+    ["lineagedb.ui"],
     ["lineagedb.core"],
     ["lineagedb.setup"],
     ["lineagedb.tracking"],

@@ -277,12 +277,14 @@ def _search_everywhere(query: str, limit: int) -> Any:
     for model in models:
         found = model.search(query, limit=limit)
         if len(found):
-            name = model._name_field if model._name_field in found.columns else found.columns[0]
+            # What names a record: its name field, else its key, else its description.
+            texts = [c for c in (model._name_field, "key", "description") if c in found.columns]
+            names = found[texts].bfill(axis=1).iloc[:, 0] if texts else found.index.to_series()
             frames.append(
                 pd.DataFrame(
                     {
                         "registry": qualified(model),
-                        "name": found[name].astype(str),
+                        "name": names.astype(str),
                         "score": found["score"],
                     },
                     index=found.index,

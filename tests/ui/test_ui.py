@@ -1,0 +1,181 @@
+"""`lineagedb ui` on the server side (#31): every page and its JSON twin, previews, and the
+safety rules, in process and through a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from lineagedb.ui.app import call, make_app
+from lineagedb.ui.server import make_server
+
+# The smallest PNG: one transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def get(url: str, app: Any = None) -> tuple[str, dict[str, str], bytes]:
+    return call(app or make_app(), url)
+
+
+@pytest.fixture
+def filled(instance: ModuleType, tmp_path: Path) -> dict[str, Any]:
+    """An instance with an artifact of each previewable kind, a run, labels and a collection."""
+    ln = instance
+    transform = ln.Transform(name="Preprocess", type="pipeline").save()
+    ln.track(transform=transform)
+    table = ln.Artifact.from_df(
+        pd.DataFrame({"gene": ["CD3E", "MS4A1"], "n": [3, 5]}), key="t.parquet"
+    )
+    table = table.save()
+    (tmp_path / "notes.txt").write_text("line one\nline two\n")
+    text = ln.Artifact(tmp_path / "notes.txt", key="notes.txt").save()
+    (tmp_path / "cell.png").write_bytes(PNG)
+    image = ln.Artifact(tmp_path / "cell.png", key="cell.png").save()
+    adata = ln.datasets.anndata_counts(n_obs=12, n_vars=4)
+    cells = ln.Artifact.from_anndata(adata, key="cells.h5ad").save()
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "a.csv").write_text("x\n1\n")
+    (folder / "b.csv").write_text("x\n2\n")
+    study = ln.Artifact(folder, key="study").save()
+    table.labels.add(ln.ULabel(name="study0").save())
+    collection = ln.Collection([table, text], name="bundle").save()
+    ln.finish()
+    gone = ln.Artifact.from_df(pd.DataFrame({"x": [9]}), key="gone.parquet").save()
+    gone.delete()  # to the trash
+    return {
+        "ln": ln,
+        "table": table,
+        "text": text,
+        "image": image,
+        "cells": cells,
+        "study": study,
+        "collection": collection,
+        "transform": transform,
+        "gone": gone,
+    }
+
+
+def test_every_registry_and_record_has_a_page_and_a_json_twin(filled: dict[str, Any]) -> None:
+    ln = filled["ln"]
+    assert get("/")[0] == "200 OK"
+    home = json.loads(get("/api/")[2])
+    assert home["counts"]["Artifact"] == 5  # the trashed one is not counted
+    assert home["instance"]["storage"] == ln.settings.storage.as_posix()
+    for name in ("artifact", "collection", "run", "storage", "transform", "user"):
+        status, headers, _ = get(f"/registry/{name}")
+        assert status == "200 OK" and headers["Content-Type"].startswith("text/html"), name
+        twin = json.loads(get(f"/api/registry/{name}")[2])
+        assert twin["rows"], name
+        for row in twin["rows"][:3]:  # every record of it has its page and twin
+            uid = row["uid"]
+            assert get(f"/record/{name}/{uid}")[0] == "200 OK", (name, uid)
+            assert json.loads(get(f"/record/{name}/{uid}?format=json")[2])["uid"] == uid
+    for name in ("ulabel", "feature", "featureset"):
+        assert get(f"/registry/{name}")[0] == "200 OK"
+
+
+def test_tables_search_filter_sort_and_page(filled: dict[str, Any]) -> None:
+    found = json.loads(get("/api/registry/artifact?q=notes")[2])["rows"]
+    assert found[0]["key"] == "notes.txt"
+    typo = json.loads(get("/api/registry/artifact?q=notez")[2])["rows"]
+    assert typo and typo[0]["key"] == "notes.txt"  # one letter off
+    by_suffix = json.loads(get("/api/registry/artifact?suffix=.png")[2])["rows"]
+    assert [row["key"] for row in by_suffix] == ["cell.png"]
+    by_label = json.loads(get("/api/registry/artifact?ulabels__name=study0")[2])["rows"]
+    assert [row["key"] for row in by_label] == ["t.parquet"]
+    first = json.loads(get("/api/registry/artifact?limit=2")[2])
+    second = json.loads(get(f"/api/registry/artifact?limit=2&before={first['next_before']}")[2])
+    keys = [r["key"] for r in first["rows"] + second["rows"]]
+    assert len(set(keys)) == 4  # no row twice across pages
+    largest = json.loads(get("/api/registry/artifact?order=-size&limit=1")[2])["rows"][0]
+    assert largest["size"] == max(
+        r["size"] for r in json.loads(get("/api/registry/artifact")[2])["rows"]
+    )
+    trashed = json.loads(get("/api/registry/artifact?trash=1")[2])["rows"]
+    assert "gone.parquet" in [r["key"] for r in trashed]
+    assert get("/api/registry/artifact?nosuchfield=1")[0] == "400 Bad Request"
+    assert get("/api/registry/artifact?limit=x")[0] == "400 Bad Request"
+
+
+def test_artifact_pages_preview_their_bytes(filled: dict[str, Any]) -> None:
+    def preview(key: str) -> dict[str, Any]:
+        uid = filled[key].uid
+        return json.loads(get(f"/api/record/artifact/{uid}")[2])["preview"]
+
+    table = preview("table")
+    assert table["kind"] == "table" and table["rows"] == [["CD3E", 3], ["MS4A1", 5]]
+    assert preview("text") == {"kind": "text", "lines": ["line one", "line two"]}
+    assert preview("cells")["shape"] == [12, 4]
+    assert preview("study") == {"kind": "tree", "files": ["a.csv", "b.csv"], "n_files": 2}
+    image = preview("image")
+    status, headers, body = get(image["src"])
+    assert status == "200 OK" and headers["Content-Type"] == "image/png" and body == PNG
+    assert headers["Content-Disposition"] == "inline"
+    page = get(f"/record/artifact/{filled['table'].uid}")[2].decode()
+    assert "<td>CD3E</td>" in page and "bundle" in page  # the preview and its collection
+    run = json.loads(get(f"/api/record/run/{filled['table'].run.uid}")[2])
+    assert "t.parquet" in [row["name"] for row in run["links"]["output_artifacts"]]
+
+
+def test_only_registered_bytes_and_reports_sandboxed(filled: dict[str, Any]) -> None:
+    ln = filled["ln"]
+    headers, body = get(f"/download/{filled['text'].uid}")[1:]
+    assert body == b"line one\nline two\n" and "attachment" in headers["Content-Disposition"]
+    for probe in ("/download/../../etc/passwd", "/download/%2e%2e%2fetc", "/record/artifact/../x"):
+        assert get(probe)[0] == "404 Not Found", probe
+    assert get(f"/download/{filled['study'].uid}")[0] == "400 Bad Request"  # a folder
+    report = ln.Artifact.filter(key="notes.txt").one()
+    headers = get(f"/report/{report.uid}")[1]
+    assert headers["Content-Security-Policy"] == "sandbox allow-scripts"
+    for method in ("POST", "PUT", "DELETE", "PATCH"):
+        assert call(make_app(), "/", method)[0] == "405 Method Not Allowed"
+    assert get("/")[1]["X-Frame-Options"] == "DENY"
+
+
+@pytest.fixture
+def served(instance: ModuleType) -> Iterator[Any]:
+    """A real server on 127.0.0.1 (any free port), stopped after the test."""
+    server = make_server("127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_a_real_server_on_loopback_needs_no_token(served: Any) -> None:
+    assert served.token is None and served.url.startswith("http://127.0.0.1:")
+    with urllib.request.urlopen(served.url + "api/registry/user") as response:
+        assert json.loads(response.read())["rows"][0]["handle"] == "anonymous"
+    request = urllib.request.Request(served.url, method="POST", data=b"x")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code == 405
+    refused.value.close()
+
+
+def test_off_loopback_every_request_needs_the_token(instance: ModuleType) -> None:
+    app = make_app(token="s3cret")
+    assert call(app, "/api/")[0] == "403 Forbidden"
+    assert call(app, "/api/?token=wrong")[0] == "403 Forbidden"
+    status, headers, _ = call(app, "/api/?token=s3cret")
+    assert status == "200 OK" and "lineagedb_token=s3cret" in headers["Set-Cookie"]
+    server = make_server("0.0.0.0", 0)  # another host: a token is made and printed
+    try:
+        assert server.token and f"?token={server.token}" in server.url
+    finally:
+        server.server_close()
