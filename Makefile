@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
+.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bench-ui bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
 
 .tools/bin/uv:
 	$(PYTHON_BIN) -m venv .tools
@@ -105,6 +105,9 @@ bench-bionty: $(VENV)/.installed
 
 bench-curation: $(VENV)/.installed
 	$(PYTHON) benchmarks/curation.py
+
+bench-ui: $(VENV)/.installed
+	$(PYTHON) benchmarks/ui.py --artifacts 100000 --databases sqlite,postgresql
 
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed

@@ -48,6 +48,7 @@ def lineage_graph(record: Any) -> Any:
             seen.add(identifier)
             style = {"style": "filled", "fillcolor": "#fde68a"} if highlight else {}
             graph.node(identifier, _label(item), shape=item._lineage_shape, **style)
+            graph.records[identifier] = item
         return identifier
 
     pending = []
@@ -74,8 +75,8 @@ def lineage_graph(record: Any) -> Any:
                 pending.append(item.run)
     if shutil.which("dot") is None:
         logger.hint(
-            "graphviz's dot is not installed: returning the DOT source (graph.source). "
-            "Install it to render SVG: apt-get install graphviz (or brew install graphviz)."
+            "graphviz's dot is not installed: Jupyter shows the graph laid out by lineagedb "
+            "(graph.svg()); install it for Graphviz's layout: apt-get install graphviz."
         )
     return graph
 
@@ -111,6 +112,7 @@ def parents_graph(
             seen.add(identifier)
             style = {"style": "filled", "fillcolor": "#fde68a"} if highlight else {}
             graph.node(identifier, str(label(item)).replace('"', "'"), shape="box", **style)
+            graph.records[identifier] = item
         return identifier
 
     start = node(record, highlight=True)
@@ -134,11 +136,48 @@ def _new_graph(name: str) -> Any:
     import graphviz
 
     class Graph(graphviz.Digraph):  # type: ignore[misc]
-        """Renders as SVG where graphviz's ``dot`` exists, else as DOT source."""
+        """Renders as SVG: by Graphviz's ``dot`` where it exists, else laid out in Python.
+
+        It keeps its nodes and edges (``layout_nodes``, ``layout_edges``) and each
+        node's record (``records``), for ``svg()`` and the UI's links.
+        """
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.layout_nodes: dict[str, list[Any]] = {}
+            self.layout_edges: list[tuple[str, str]] = []
+            self.records: dict[str, Any] = {}
+
+        def node(self, name: str, label: str | None = None, **attrs: Any) -> None:
+            super().node(name, label, **attrs)
+            highlighted = attrs.get("fillcolor") is not None
+            self.layout_nodes[name] = [label or name, attrs.get("shape", "box"), highlighted, None]
+
+        def edge(
+            self, tail_name: str, head_name: str, label: str | None = None, **attrs: Any
+        ) -> None:
+            super().edge(tail_name, head_name, label, **attrs)
+            self.layout_edges.append((tail_name, head_name))
+
+        def svg(self, link: Any = None) -> str:
+            """The graph as SVG, laid out in Python; ``link(record)`` gives a node's href.
+
+            Example:
+                >>> artifact.view_lineage().svg().startswith("<svg")
+                True
+            """
+            from lineagedb.display.layout import layout_svg
+
+            nodes = {
+                name: (label, shape, highlighted, link(self.records[name]) if link else None)
+                for name, (label, shape, highlighted, _) in self.layout_nodes.items()
+                if not link or name in self.records
+            }
+            return layout_svg(nodes, self.layout_edges)
 
         def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> Any:
             if shutil.which("dot") is None:
-                return {"text/plain": self.source}
+                return {"image/svg+xml": self.svg(), "text/plain": self.source}
             return super()._repr_mimebundle_(include, exclude, **kwargs)
 
     return Graph(name=name, graph_attr={"rankdir": "TB"}, node_attr={"fontsize": "10"})

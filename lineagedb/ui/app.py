@@ -33,6 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+
 from lineagedb.errors import InvalidArgument, LineageDBError, NotFound, UnknownField
 from lineagedb.ui import pages
 
@@ -113,8 +115,10 @@ def respond(environ: dict[str, Any], token: str | None) -> Response:
             return _view(view, match.groupdict(), params, as_json, extra)
         except NotFound as error:
             return _error("404 Not Found", str(error), as_json)
-        except (InvalidArgument, UnknownField) as error:
+        except (InvalidArgument, UnknownField, ValueError, TypeError) as error:
             return _error("400 Bad Request", str(error), as_json)
+        except DjangoValidationError as error:  # a filter value the field cannot hold
+            return _error("400 Bad Request", "; ".join(error.messages), as_json)
         except LineageDBError as error:
             return _error("500 Internal Server Error", str(error), as_json)
     return _error("404 Not Found", f"No page {path!r}.", as_json)

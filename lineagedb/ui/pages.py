@@ -124,6 +124,7 @@ def record(name: str, uid: str) -> dict[str, Any]:
         "fields": rows(model, [found])[0],
         "describe": describe_text(found),
         "links": _links(found),
+        "lineage_svg": _graph_svg(found),
     }
     if model.__name__ == "Artifact" and model._meta.app_label == "lineagedb":
         from lineagedb.ui.preview import preview
@@ -135,6 +136,18 @@ def record(name: str, uid: str) -> dict[str, Any]:
         page["collections"] = rows_of(holding)
         page["preview"] = preview(found)
     return page
+
+
+def _graph_svg(found: Any) -> str | None:
+    """The record's lineage (artifacts, collections, runs) or hierarchy (transforms, labels)
+    as SVG laid out in Python, each node linking to its page."""
+    if hasattr(found, "view_lineage") and type(found).__name__ in ("Artifact", "Collection", "Run"):
+        graph = found.view_lineage()
+    elif hasattr(found, "view_parents"):
+        graph = found.view_parents(with_children=True)
+    else:
+        return None
+    return str(graph.svg(link=lambda item: f"/record/{qualified(type(item))}/{item.uid}"))
 
 
 def _links(found: Any) -> dict[str, list[dict[str, Any]]]:

@@ -108,6 +108,8 @@ def test_tables_search_filter_sort_and_page(filled: dict[str, Any]) -> None:
     assert "gone.parquet" in [r["key"] for r in trashed]
     assert get("/api/registry/artifact?nosuchfield=1")[0] == "400 Bad Request"
     assert get("/api/registry/artifact?limit=x")[0] == "400 Bad Request"
+    assert get("/api/registry/artifact?size=abc")[0] == "400 Bad Request"
+    assert get("/api/registry/artifact?created_at=yesterday")[0] == "400 Bad Request"
 
 
 def test_artifact_pages_preview_their_bytes(filled: dict[str, Any]) -> None:
@@ -179,3 +181,28 @@ def test_off_loopback_every_request_needs_the_token(instance: ModuleType) -> Non
         assert server.token and f"?token={server.token}" in server.url
     finally:
         server.server_close()
+
+
+def test_lineage_is_a_picture_with_links_without_graphviz(
+    filled: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = filled["table"]
+    page = json.loads(get(f"/api/record/artifact/{table.uid}")[2])
+    svg = page["lineage_svg"]
+    assert svg.startswith("<svg") and "t.parquet" in svg
+    assert f'href="/record/Artifact/{table.uid}"' in svg and f"/record/Run/{table.run.uid}" in svg
+    transform = json.loads(get(f"/api/record/transform/{filled['transform'].uid}")[2])
+    assert "Preprocess" in transform["lineage_svg"]
+    # In Jupyter without Graphviz's dot, view_lineage() renders this SVG, not DOT text.
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    bundle = table.view_lineage()._repr_mimebundle_()
+    assert bundle["image/svg+xml"].startswith("<svg")
+
+
+def test_a_wide_layer_is_grouped() -> None:
+    from lineagedb.display.layout import layout_svg
+
+    nodes = {"run": ("run", "ellipse", True, None)}
+    nodes.update({f"o{i}": (f"out {i}", "box", False, None) for i in range(10_000)})
+    svg = layout_svg(nodes, [("run", f"o{i}") for i in range(10_000)])
+    assert "… 9988 more" in svg and svg.count("<rect") == 14  # run, 12 outputs, the group
