@@ -118,6 +118,7 @@ def layout_svg(nodes: dict[str, Node], edges: list[tuple[str, str]]) -> str:
 
 
 def _node(x: float, y: float, label: str, shape: str, highlighted: bool, link: Any) -> str:
+    label = " · ".join(part for part in label.replace("\\n", "\n").split("\n") if part)
     fill = "#fde68a" if highlighted else "#ffffff"
     radius = HEIGHT / 2 if shape in ("ellipse", "oval") else 4
     text = escape(label if len(label) <= 28 else label[:27] + "…")

@@ -8,64 +8,17 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import pandas as pd
 import pytest
 
 from lineagedb.ui.app import call, make_app
 from lineagedb.ui.server import make_server
 
-# The smallest PNG: one transparent pixel.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
-    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
-)
-
 
 def get(url: str, app: Any = None) -> tuple[str, dict[str, str], bytes]:
     return call(app or make_app(), url)
-
-
-@pytest.fixture
-def filled(instance: ModuleType, tmp_path: Path) -> dict[str, Any]:
-    """An instance with an artifact of each previewable kind, a run, labels and a collection."""
-    ln = instance
-    transform = ln.Transform(name="Preprocess", type="pipeline").save()
-    ln.track(transform=transform)
-    table = ln.Artifact.from_df(
-        pd.DataFrame({"gene": ["CD3E", "MS4A1"], "n": [3, 5]}), key="t.parquet"
-    )
-    table = table.save()
-    (tmp_path / "notes.txt").write_text("line one\nline two\n")
-    text = ln.Artifact(tmp_path / "notes.txt", key="notes.txt").save()
-    (tmp_path / "cell.png").write_bytes(PNG)
-    image = ln.Artifact(tmp_path / "cell.png", key="cell.png").save()
-    adata = ln.datasets.anndata_counts(n_obs=12, n_vars=4)
-    cells = ln.Artifact.from_anndata(adata, key="cells.h5ad").save()
-    folder = tmp_path / "study"
-    folder.mkdir()
-    (folder / "a.csv").write_text("x\n1\n")
-    (folder / "b.csv").write_text("x\n2\n")
-    study = ln.Artifact(folder, key="study").save()
-    table.labels.add(ln.ULabel(name="study0").save())
-    collection = ln.Collection([table, text], name="bundle").save()
-    ln.finish()
-    gone = ln.Artifact.from_df(pd.DataFrame({"x": [9]}), key="gone.parquet").save()
-    gone.delete()  # to the trash
-    return {
-        "ln": ln,
-        "table": table,
-        "text": text,
-        "image": image,
-        "cells": cells,
-        "study": study,
-        "collection": collection,
-        "transform": transform,
-        "gone": gone,
-    }
 
 
 def test_every_registry_and_record_has_a_page_and_a_json_twin(filled: dict[str, Any]) -> None:
@@ -124,10 +77,12 @@ def test_artifact_pages_preview_their_bytes(filled: dict[str, Any]) -> None:
     assert preview("study") == {"kind": "tree", "files": ["a.csv", "b.csv"], "n_files": 2}
     image = preview("image")
     status, headers, body = get(image["src"])
-    assert status == "200 OK" and headers["Content-Type"] == "image/png" and body == PNG
+    assert status == "200 OK" and headers["Content-Type"] == "image/png" and body == filled["png"]
     assert headers["Content-Disposition"] == "inline"
     page = get(f"/record/artifact/{filled['table'].uid}")[2].decode()
     assert "<td>CD3E</td>" in page and "bundle" in page  # the preview and its collection
+    text = get(f"/record/artifact/{filled['text'].uid}")[2].decode()
+    assert "line one\nline two" in text  # the text preview, line by line
     run = json.loads(get(f"/api/record/run/{filled['table'].run.uid}")[2])
     assert "t.parquet" in [row["name"] for row in run["links"]["output_artifacts"]]
 
