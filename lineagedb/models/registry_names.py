@@ -12,19 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lineagedb.display.view import REGISTRIES
 from lineagedb.errors import NotFound
 
-CORE = (
-    "Artifact",
-    "Collection",
-    "Run",
-    "Storage",
-    "Transform",
-    "User",
-    "ULabel",
-    "Feature",
-    "FeatureSet",
-)
+CORE = REGISTRIES  # the core registries, in the order views list them
 _MODULES = {"bt": "bionty"}  # LaminDB's short name of the bionty module
 
 
