@@ -41,10 +41,14 @@ from lineagedb.ui import pages
 TEMPLATES = Path(__file__).parent / "templates"
 COOKIE = "lineagedb_token"
 _HTML = "text/html; charset=utf-8"
+_STATIC = {"/static/ui.css": "text/css", "/static/ui.js": "text/javascript"}
 _SECURITY_HEADERS = [
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
-    ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+    ),
     ("X-Frame-Options", "DENY"),
 ]
 _ROUTES: list[tuple[re.Pattern[str], str]] = [
@@ -100,9 +104,10 @@ def respond(environ: dict[str, Any], token: str | None) -> Response:
         [("Set-Cookie", f"{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/")] if token else []
     )
     path = environ.get("PATH_INFO", "/") or "/"
-    if path == "/static/ui.css":
-        css = (TEMPLATES / "ui.css").read_bytes()
-        return "200 OK", [("Content-Type", "text/css"), *_SECURITY_HEADERS, *extra], css
+    if path in _STATIC:  # the page's stylesheet and its one script, from this package
+        kind = _STATIC[path]
+        body = (TEMPLATES / path.rsplit("/", 1)[-1]).read_bytes()
+        return "200 OK", [("Content-Type", kind), *_SECURITY_HEADERS, *extra], body
     as_json = path.startswith("/api")
     if as_json:
         path = path[len("/api") :] or "/"

@@ -126,6 +126,12 @@ def record(name: str, uid: str) -> dict[str, Any]:
         "links": _links(found),
         "lineage_svg": _graph_svg(found),
     }
+    if model._meta.label == "lineagedb.Transform" and found.source_code_id is not None:
+        page["source_code"] = _text_lines(found.source_code)
+    columns = public_columns(model)
+    for name in ("report", "latest_report", "environment", "source_code"):
+        if f"{name}_id" in columns and getattr(found, f"{name}_id") is not None:
+            page.setdefault("artifacts", {})[name] = getattr(found, name).uid
     if model.__name__ == "Artifact" and model._meta.app_label == "lineagedb":
         from lineagedb.ui.preview import preview
 
@@ -136,6 +142,14 @@ def record(name: str, uid: str) -> dict[str, Any]:
         page["collections"] = rows_of(holding)
         page["preview"] = preview(found)
     return page
+
+
+def _text_lines(artifact: Any) -> list[str]:
+    """The first lines of a text artifact (a script's source code), as its preview shows."""
+    from lineagedb.ui.preview import preview
+
+    shown = preview(artifact)
+    return list(shown["lines"]) if shown.get("kind") == "text" else []
 
 
 def _graph_svg(found: Any) -> str | None:

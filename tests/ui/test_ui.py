@@ -8,6 +8,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -161,3 +162,24 @@ def test_a_wide_layer_is_grouped() -> None:
     nodes.update({f"o{i}": (f"out {i}", "box", False, None) for i in range(10_000)})
     svg = layout_svg(nodes, [("run", f"o{i}") for i in range(10_000)])
     assert "… 9988 more" in svg and svg.count("<rect") == 14  # run, 12 outputs, the group
+
+
+def test_transform_and_run_pages_show_source_and_report(
+    filled: dict[str, Any], tmp_path: Path
+) -> None:
+    ln = filled["ln"]
+    transform, run = filled["transform"], filled["table"].run
+    script = tmp_path / "preprocess.py"
+    script.write_text("import lineagedb as ln\nln.track()\n")
+    transform.source_code = ln.Artifact(script, description="source of Preprocess").save()
+    transform.save()
+    (tmp_path / "report.html").write_text("<html><script>alert(1)</script></html>")
+    run.report = ln.Artifact(tmp_path / "report.html", description="report").save()
+    run.save()
+    page = json.loads(get(f"/api/record/transform/{transform.uid}")[2])
+    assert page["source_code"] == ["import lineagedb as ln", "ln.track()"]
+    assert "ln.track()" in get(f"/record/transform/{transform.uid}")[2].decode()
+    links = json.loads(get(f"/api/record/run/{run.uid}")[2])["artifacts"]
+    html = get(f"/record/run/{run.uid}")[2].decode()
+    assert f'href="/report/{links["report"]}"' in html
+    assert get(f"/report/{links['report']}")[1]["Content-Security-Policy"].startswith("sandbox")
