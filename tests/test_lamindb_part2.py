@@ -185,3 +185,20 @@ def test_run_context_is_assignable(instance: ModuleType) -> None:
     ln.core.run_context.transform = None
     ln.core.run_context.run = None
     assert ln.core.run_context.run is None and ln.core.run_context.transform is None
+
+
+def test_a_related_managers_filter_through_another_relation_repeats_no_record(
+    instance: ModuleType,
+) -> None:
+    ln = instance
+    study = ln.ULabel(name="study").save()
+    df = pd.DataFrame({"temperature": [37.0], "weight": [1.0]})
+    ln.save(ln.Feature.from_df(df))
+    artifact = ln.Artifact.from_df(df, description="a").save()
+    artifact.labels.add(study)
+    both = ln.FeatureSet.from_values(["temperature", "weight"]).save()
+    one = ln.FeatureSet.from_values(["temperature"]).save()
+    artifact.features.add(both, slot="columns")
+    artifact.features.add(one, slot="other")
+    found = study.artifacts.filter(feature_sets__features__name="temperature")
+    assert found.count() == 1 and len(list(found)) == 1  # two sets have it: one artifact

@@ -98,11 +98,15 @@ class QuerySet(models.QuerySet):
         if self._sticky_filter or self.query.filter_is_sticky:
             # A related manager's filter (artifact.feature_sets.filter(...)): Django reuses
             # its link table's join for the next filter, which a subquery or a distinct()
-            # in between would lose (and match another host's link).
+            # in between would lose (and match another host's link). The manager's own
+            # filter comes first (_sticky_filter); after the user's, rows that a many-valued
+            # lookup repeats are made distinct.
             try:
-                return super().filter(*args, **kwargs)
+                result = super().filter(*args, **kwargs)
             except FieldError as error:
                 raise self._unknown_field(error) from None
+            repeats = not self._sticky_filter and any(fans_out(self.model, k) for k in kwargs)
+            return result.distinct() if repeats else result
         fanning = {
             key: value
             for key, value in kwargs.items()
