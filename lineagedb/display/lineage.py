@@ -22,8 +22,11 @@ def _node_id(record: Any) -> str:
     return f"{type(record).__name__}_{record.pk}"
 
 
-def lineage_graph(record: Any) -> Any:
+def lineage_graph(record: Any, downstream: int = 0) -> Any:
     """A graphviz Digraph of ``record`` and its upstream runs and inputs.
+
+    ``downstream`` adds that many hops the other way: the runs that used the
+    record as an input and what they made (the UI's pages ask for one).
 
     Records draw themselves: ``_lineage_label()`` names a node,
     ``_lineage_shape`` is its Graphviz shape, ``_provenance_run()`` is the run
@@ -73,12 +76,31 @@ def lineage_graph(record: Any) -> Any:
             if item.run_id is not None:
                 graph.edge(node(item.run), node(item))
                 pending.append(item.run)
+    frontier = [record]
+    for _ in range(downstream):
+        frontier = _down_one_hop(graph, frontier, node)
     if shutil.which("dot") is None:
         logger.hint(
             "graphviz's dot is not installed: Jupyter shows the graph laid out by lineagedb "
             "(graph.svg()); install it for Graphviz's layout: apt-get install graphviz."
         )
     return graph
+
+
+def _down_one_hop(graph: Any, records: list[Any], node: Any, limit: int = 50) -> list[Any]:
+    """Edges from records to the runs that used them, and on to those runs' outputs."""
+    reached: list[Any] = []
+    for item in records:
+        is_run = hasattr(item, "output_artifacts") and not hasattr(item, "input_of_runs")
+        users = [item] if is_run else list(item.input_of_runs.all()[:limit])
+        for run in users:
+            if run is not item:
+                graph.edge(node(item), node(run))
+            outputs = [*run.output_artifacts.all()[:limit], *run.output_collections.all()[:limit]]
+            for output in outputs:
+                graph.edge(node(run), node(output))
+                reached.append(output)
+    return reached
 
 
 def parents_graph(

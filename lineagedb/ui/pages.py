@@ -155,8 +155,12 @@ def _text_lines(artifact: Any) -> list[str]:
 def _graph_svg(found: Any) -> str | None:
     """The record's lineage (artifacts, collections, runs) or hierarchy (transforms, labels)
     as SVG laid out in Python, each node linking to its page."""
-    if hasattr(found, "view_lineage") and type(found).__name__ in ("Artifact", "Collection", "Run"):
-        graph = found.view_lineage()
+    if type(found).__name__ in ("Artifact", "Collection", "Run") and hasattr(
+        found, "_lineage_shape"
+    ):
+        from lineagedb.display.lineage import lineage_graph
+
+        graph = lineage_graph(found, downstream=1)  # what made it, and what used it
     elif hasattr(found, "view_parents"):
         graph = found.view_parents(with_children=True)
     else:

@@ -183,3 +183,16 @@ def test_transform_and_run_pages_show_source_and_report(
     html = get(f"/record/run/{run.uid}")[2].decode()
     assert f'href="/report/{links["report"]}"' in html
     assert get(f"/report/{links['report']}")[1]["Content-Security-Policy"].startswith("sandbox")
+
+
+def test_lineage_shows_what_used_the_record_too(filled: dict[str, Any], tmp_path: Path) -> None:
+    ln, table = filled["ln"], filled["table"]
+    run = ln.track(transform=ln.Transform(name="Cluster", type="pipeline").save())
+    table.load()  # an input of the tracked run
+    (tmp_path / "clusters.csv").write_text("cluster\n1\n")
+    made = ln.Artifact(tmp_path / "clusters.csv", key="clusters.csv").save()
+    ln.finish()
+    svg = json.loads(get(f"/api/record/artifact/{table.uid}")[2])["lineage_svg"]
+    assert f"/record/Run/{run.uid}" in svg and f"/record/Artifact/{made.uid}" in svg
+    run_page = json.loads(get(f"/api/record/run/{run.uid}")[2])["lineage_svg"]
+    assert f"/record/Artifact/{made.uid}" in run_page  # a run's page shows its outputs
