@@ -16,13 +16,14 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+
+from _common import fresh_home, on_databases
 
 RESULTS = Path(__file__).parent / "results" / "ui.md"
 ROUNDS = 20
@@ -120,19 +121,11 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite")
     arguments = parser.parse_args()
     rows: list[tuple[str, float, float]] = []
-    with tempfile.TemporaryDirectory() as folder:
-        for database in arguments.databases.split(","):
-            if database == "postgresql":
-                from conftest import PostgresServer
 
-                server = PostgresServer()
-                try:
-                    url = server.url(server.create_database(Path(folder) / "db"))
-                    rows += measure(arguments.artifacts, url, Path(folder))
-                finally:
-                    server.stop()
-            else:
-                rows += measure(arguments.artifacts, None, Path(folder))
+    def run(url: str | None, folder: Path) -> None:
+        rows.extend(measure(arguments.artifacts, url, folder))
+
+    on_databases(run, arguments.databases, fresh_home())
     lines = [
         "# lineagedb ui at scale",
         "",

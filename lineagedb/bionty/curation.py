@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument
+from lineagedb.models.query.standardization import registry_mapper
 from lineagedb.models.query.validation import (
     InspectResult,
     field_name,
@@ -27,7 +28,6 @@ from lineagedb.models.query.validation import (
     qualified_name,
     text_of,
 )
-from lineagedb.models.query.validation import standardize as registry_standardize
 
 if TYPE_CHECKING:
     from lineagedb.bionty.public import PublicOntology
@@ -56,7 +56,8 @@ def public_of(
     """The public ontology to consult, or None (not installed, none for this registry).
 
     An organism the registry needs and nobody named is an error that says
-    how to name it, unless Ensembl ids name it (``ENSG`` human, ``ENSMUSG`` mouse).
+    how to name it, unless Ensembl ids name it (``ENSG`` human, ``ENSMUSG`` mouse);
+    callers check first that ``organism`` and the ids agree (``check_organism``).
 
     Example:
         >>> public_of(bt.CellType, None)  # bionty  # doctest: +SKIP
@@ -64,14 +65,12 @@ def public_of(
     """
     from lineagedb.bionty.organisms import _organism_from_ids
 
-    check_organism(cls, organism, values)
-    if organism is None and cls._needs_organism:
-        organism = _organism_from_ids([str(v) for v in values])
+    if cls._needs_organism:  # gene lists ship: a missing or unknown organism is an error
+        organism = organism or _organism_from_ids([str(v) for v in values])
+        return cls.public(organism=organism, source=source)  # type: ignore[no-any-return]
     try:
         return cls.public(organism=organism, source=source)  # type: ignore[no-any-return]
-    except (ImportError, InvalidArgument) as error:
-        if cls._needs_organism and "organism" in str(error):
-            raise
+    except (ImportError, InvalidArgument) as error:  # the ontologies' package is missing
         logger.debug(f"no public check for {cls.__name__}: {error}")
         return None
 
@@ -122,17 +121,7 @@ def standardize(
     check_organism(cls, organism, listed)
     unique = list(dict.fromkeys(text_of(v) for v in listed if not is_empty(v)))
     query = registry_query(cls, organism)
-    mapper: dict[str, str] = registry_standardize(
-        query,
-        unique,
-        name,
-        return_field=target,
-        return_mapper=True,
-        case_sensitive=case_sensitive,
-        keep=keep,
-        mute=True,
-    )
-    in_registry = _present(query, name, unique)
+    in_registry, mapper = registry_mapper(query, unique, name, target, case_sensitive, keep)
     rest = [v for v in unique if v not in in_registry and v not in mapper]
     public = public_of(cls, organism, source, rest) if public_aware and rest else None
     from_public: dict[str, str] = {}
@@ -159,12 +148,6 @@ def standardize(
         return {k: v for k, v in mapper.items() if k != v}
     out = [mapper.get(text_of(v), v) if not is_empty(v) else v for v in listed]
     return out[0] if isinstance(values, str) else out
-
-
-def _present(query: Any, name: str, values: list[str]) -> set[str]:
-    from lineagedb.models.query.validation import ids_by_value
-
-    return set(ids_by_value(query, name, values))
 
 
 def _log_standardized(

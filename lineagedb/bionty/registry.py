@@ -163,7 +163,7 @@ class BioRegistry:
             ...  # no bionty in the doctest instance  # doctest: +SKIP
             >>> ln.save(records)  # no bionty in the doctest instance  # doctest: +SKIP
         """
-        from lineagedb.models.query.validation import from_values as saved_records
+        from lineagedb.models.query.standardization import from_values as saved_records
         from lineagedb.models.query.validation import is_empty
 
         name = field_name(cls, field)

@@ -24,6 +24,8 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 # Typographic dashes and the minus sign as plain hyphens: "CD16−" is "CD16-".
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"))
@@ -259,3 +261,47 @@ def _piece_score(
     share = got / len(wanted)
     base = 90.0 if share == 1.0 else 40.0 + 29.0 * share
     return round(max(1.0, base - min(extra, 20) * (1.0 if share == 1.0 else 0.5)), 1)
+
+
+def _pieces(value: Any) -> list[str | None]:
+    """A value, or each synonym of a ``|``-joined synonyms value, on its own."""
+    if isinstance(value, str):
+        return list(value.split("|"))
+    return [None]
+
+
+def _sharing_trigrams(folded: list[str], needle: str, taken: set[int]) -> list[int]:
+    """Up to 100 terms sharing the most trigrams with ``needle``, leaving out ``taken``.
+
+    The terms' texts are searched as one string (C speed); a hit's offset
+    gives its term by bisection.
+    """
+    import bisect
+
+    joined, starts = _joined(tuple(folded))
+    grams = {needle[i : i + 3] for i in range(len(needle) - 2)} or {needle}
+    counts: dict[int, int] = {}
+    for gram in grams:
+        seen: set[int] = set()
+        offset = joined.find(gram)
+        while offset >= 0:
+            position = bisect.bisect_right(starts, offset) - 1
+            seen.add(position)
+            offset = joined.find(
+                gram, starts[position + 1] if position + 1 < len(starts) else len(joined)
+            )
+        for position in seen - taken:
+            counts[position] = counts.get(position, 0) + 1
+    enough = max(1, len(grams) // 2)  # like the databases' trigram similarity threshold
+    ranked = sorted((p for p, n in counts.items() if n >= enough), key=lambda p: -counts[p])
+    return ranked[:100]
+
+
+@cache
+def _joined(folded: tuple[str, ...]) -> tuple[str, list[int]]:
+    """The texts joined by NUL, and where each starts."""
+    starts, offset = [], 0
+    for text in folded:
+        starts.append(offset)
+        offset += len(text) + 1
+    return "\x00".join(folded), starts

@@ -27,7 +27,7 @@ import hmac
 import json
 import mimetypes
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,7 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 App = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 Headers = list[tuple[str, str]]
-Response = tuple[str, Headers, bytes]
+Response = tuple[str, Headers, bytes | Iterable[bytes]]  # downloads stream
 
 
 def make_app(
@@ -78,7 +78,9 @@ def make_app(
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         status, headers, body = respond(environ, token)
         start_response(status, headers)
-        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            return []
+        return [body] if isinstance(body, bytes) else body
 
     return app
 
@@ -184,9 +186,9 @@ def _bytes(uid: str, view: str, params: dict[str, str]) -> Response:
     if artifact.n_objects and artifact.n_objects > 1:
         raise InvalidArgument(f"Artifact {uid} is a folder: download its files with the CLI.")
     path = Path(str(artifact.cache()))
-    body = path.read_bytes()
+    body = _chunks(path)  # streamed: a 1 GB artifact is not read into memory
     kind = mimetypes.guess_type(f"x{artifact.suffix or ''}")[0] or "application/octet-stream"
-    headers = [("Content-Type", kind), ("Content-Length", str(len(body)))]
+    headers = [("Content-Type", kind), ("Content-Length", str(path.stat().st_size))]
     if view == "report":
         # The report's scripts run, in an opaque origin: never as the UI.
         headers += [
@@ -199,6 +201,12 @@ def _bytes(uid: str, view: str, params: dict[str, str]) -> Response:
     disposition = "inline" if inline else f'attachment; filename="{name}"'
     headers += [("Content-Disposition", disposition), *_SECURITY_HEADERS]
     return "200 OK", headers, body
+
+
+def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with open(path, "rb") as handle:
+        while chunk := handle.read(size):
+            yield chunk
 
 
 def _text(

@@ -84,13 +84,14 @@ def _text(artifact: Any) -> dict[str, Any]:
 
 
 def _tree(artifact: Any) -> dict[str, Any]:
-    path = artifact.cache()
-    from pathlib import Path
+    """A folder's files as its save recorded them (no listing, no download of a bucket)."""
+    from lineagedb.models.artifact.manifest import FolderManifest
 
-    root = Path(str(path))
-    if not root.is_dir():
+    recorded = FolderManifest.objects.filter(artifact=artifact).values_list("files", flat=True)
+    manifest = recorded.first()
+    if manifest is None:
         return {"kind": "none"}
-    files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    files = sorted(str(path) for path, _size, _hash in manifest)
     return {"kind": "tree", "files": files[:200], "n_files": len(files)}
 
 

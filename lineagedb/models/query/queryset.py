@@ -394,7 +394,7 @@ class QuerySet(models.QuerySet):
             >>> ln.Feature.filter().standardize(["Temp"])
             ['temperature']
         """
-        from lineagedb.models.query.validation import standardize
+        from lineagedb.models.query.standardization import standardize
 
         return standardize(self, values, field, **options)
 
@@ -405,7 +405,7 @@ class QuerySet(models.QuerySet):
             >>> ln.ULabel.filter().from_values(["setosa"])
             [ULabel(uid='...', name='setosa', created_by_id=1)]
         """
-        from lineagedb.models.query.validation import from_values
+        from lineagedb.models.query.standardization import from_values
 
         return from_values(self, values, field, mute)
 
