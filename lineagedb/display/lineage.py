@@ -22,9 +22,10 @@ def _node_id(record: Any) -> str:
     return f"{type(record).__name__}_{record.pk}"
 
 
-def lineage_graph(record: Any, downstream: int = 0) -> Any:
+def lineage_graph(record: Any, downstream: int = 0, upstream: int | None = None) -> Any:
     """A graphviz Digraph of ``record`` and its upstream runs and inputs.
 
+    ``upstream`` limits how many runs back it goes (``None``: to the start);
     ``downstream`` adds that many hops the other way: the runs that used the
     record as an input and what they made (the UI's pages ask for one).
 
@@ -54,17 +55,17 @@ def lineage_graph(record: Any, downstream: int = 0) -> Any:
             graph.records[identifier] = item
         return identifier
 
-    pending = []
+    pending: list[tuple[Any, int]] = []  # a run, and how many runs back it is
     start = node(record, highlight=True)
     if record._provenance_run() is record:  # a Run
-        pending.append(record)
-    elif record.run_id is not None:
+        pending.append((record, 1))
+    elif record.run_id is not None and upstream != 0:
         graph.edge(node(record.run), start)
-        pending.append(record.run)
+        pending.append((record.run, 1))
     done: set[int] = set()
     while pending:
-        run = pending.pop()
-        if run.pk in done:
+        run, back = pending.pop(0)  # breadth first: the nearest runs first
+        if run.pk in done or (upstream is not None and back > upstream):
             continue
         done.add(run.pk)
         inputs = [
@@ -73,9 +74,9 @@ def lineage_graph(record: Any, downstream: int = 0) -> Any:
         ]
         for item in inputs:
             graph.edge(node(item), node(run))
-            if item.run_id is not None:
+            if item.run_id is not None and (upstream is None or back < upstream):
                 graph.edge(node(item.run), node(item))
-                pending.append(item.run)
+                pending.append((item.run, back + 1))
     frontier = [record]
     for _ in range(downstream):
         frontier = _down_one_hop(graph, frontier, node)

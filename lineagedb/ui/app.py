@@ -5,7 +5,9 @@ Routes (every page also as JSON: ``?format=json`` or under ``/api``):
     /                               home: instance, counts, latest artifacts and runs
     /registry/<name>                a registry's table (``?q=`` search, field filters,
                                     ``before=`` paging, ``order=`` sorting)
-    /record/<name>/<uid>            one record (artifacts: preview, versions, collections)
+    /record/<name>/<uid>            one record (artifacts: preview, versions, collections;
+                                    ``up=``/``down=``: lineage hops)
+    /record/<name>/?uid=<uid>       the version switcher's form: to that record's page
     /download/<uid>                 an artifact's bytes (files only)
     /report/<uid>                   an HTML report, sandboxed
 
@@ -36,6 +38,7 @@ from urllib.parse import parse_qsl
 from django.core.exceptions import ValidationError as DjangoValidationError
 
 from lineagedb.errors import InvalidArgument, LineageDBError, NotFound, UnknownField
+from lineagedb.models.registry_names import registry_by_name
 from lineagedb.ui import pages
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -55,6 +58,7 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/$"), "home"),
     (re.compile(r"^/registry/(?P<name>[\w.]+)/?$"), "table"),
     (re.compile(r"^/record/(?P<name>[\w.]+)/(?P<uid>[0-9A-Za-z]{1,32})/?$"), "record"),
+    (re.compile(r"^/record/(?P<name>[\w.]+)/?$"), "version"),  # the version switcher's form
     (re.compile(r"^/download/(?P<uid>[0-9A-Za-z]{1,32})$"), "download"),
     (re.compile(r"^/report/(?P<uid>[0-9A-Za-z]{1,32})$"), "report"),
 ]
@@ -136,12 +140,18 @@ def _view(
 ) -> Response:
     if view in ("download", "report"):
         return _bytes(args["uid"], view, params)
+    if view == "version":  # to the chosen version's own page, by uid only
+        uid = params.get("uid", "")
+        if not re.fullmatch(r"[0-9A-Za-z]{1,32}", uid):
+            raise InvalidArgument(f"uid={uid!r} is not a uid: choose a version from the list.")
+        registry_by_name(args["name"])  # an unknown registry is a 404 here too
+        return "303 See Other", [("Location", f"/record/{args['name']}/{uid}"), *extra], b""
     if view == "home":
         data = pages.home()
     elif view == "table":
         data = pages.table(args["name"], params)
     else:
-        data = pages.record(args["name"], args["uid"])
+        data = pages.record(args["name"], args["uid"], params)
     if as_json:
         body = json.dumps(data, default=str).encode()
         return "200 OK", [("Content-Type", "application/json"), *_SECURITY_HEADERS, *extra], body
@@ -185,14 +195,15 @@ def _bytes(uid: str, view: str, params: dict[str, str]) -> Response:
         raise NotFound(f"No artifact has uid {uid!r}.")
     if artifact.n_objects and artifact.n_objects > 1:
         raise InvalidArgument(f"Artifact {uid} is a folder: download its files with the CLI.")
-    path = Path(str(artifact.cache()))
+    path = Path(str(artifact.cache(is_run_input=False)))  # no run's input
     body = _chunks(path)  # streamed: a 1 GB artifact is not read into memory
     kind = mimetypes.guess_type(f"x{artifact.suffix or ''}")[0] or "application/octet-stream"
     headers = [("Content-Type", kind), ("Content-Length", str(path.stat().st_size))]
     if view == "report":
-        # The report's scripts run, in an opaque origin: never as the UI.
+        # The report's scripts run, in an opaque origin: never as the UI. Only the UI's
+        # own pages may frame it.
         headers += [
-            ("Content-Security-Policy", "sandbox allow-scripts"),
+            ("Content-Security-Policy", "sandbox allow-scripts; frame-ancestors 'self'"),
             ("X-Content-Type-Options", "nosniff"),
         ]
         return "200 OK", headers, body

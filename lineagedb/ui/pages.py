@@ -21,6 +21,7 @@ from lineagedb.models.query.fields import public_columns
 from lineagedb.models.registry_names import every_registry, qualified, registry_by_name
 
 PAGE = 50
+MAX_HOPS = 10  # of lineage, either way, on a record's page
 _RESERVED = {"q", "before", "limit", "format", "trash", "token", "order"}
 
 
@@ -100,11 +101,13 @@ def _page(
     }
 
 
-def record(name: str, uid: str) -> dict[str, Any]:
+def record(name: str, uid: str, params: dict[str, str] | None = None) -> dict[str, Any]:
     """One record: its fields, its describe() text and what links to it.
 
     Artifacts add their collections, versions, labels and a preview; runs
-    their inputs and outputs; transforms their runs and parents.
+    their inputs and outputs, report and environment; transforms their runs
+    and parents; features their values. The lineage goes ``up=`` runs back
+    (default: to the start) and ``down=`` hops forward (default 1).
 
     Example:
         >>> record("artifact", artifact.uid)["fields"]["uid"] == artifact.uid
@@ -112,10 +115,13 @@ def record(name: str, uid: str) -> dict[str, Any]:
     """
     from lineagedb.models.annotations.summary import describe_text
 
+    params = params or {}
     model = registry_by_name(name)
     found = model.objects.filter(uid=uid).first() if "uid" in public_columns(model) else None
     if found is None:
         raise NotFound(f"No {qualified(model)} has uid {uid!r}.")
+    up = _number(params["up"], 0, "up", most=MAX_HOPS) if params.get("up") else None
+    down = _number(params.get("down"), 1, "down", most=MAX_HOPS)
     page: dict[str, Any] = {
         "registry": qualified(model),
         "slug": name,
@@ -124,7 +130,8 @@ def record(name: str, uid: str) -> dict[str, Any]:
         "fields": rows(model, [found])[0],
         "describe": describe_text(found),
         "links": _links(found),
-        "lineage_svg": _graph_svg(found),
+        "lineage_svg": _graph_svg(found, up, down),
+        "hops": {"up": up, "down": down},
     }
     if model._meta.label == "lineagedb.Transform" and found.source_code_id is not None:
         page["source_code"] = _text_lines(found.source_code)
@@ -132,16 +139,49 @@ def record(name: str, uid: str) -> dict[str, Any]:
     for name in ("report", "latest_report", "environment", "source_code"):
         if f"{name}_id" in columns and getattr(found, f"{name}_id") is not None:
             page.setdefault("artifacts", {})[name] = getattr(found, name).uid
-    if model.__name__ == "Artifact" and model._meta.app_label == "lineagedb":
-        from lineagedb.ui.preview import preview
-
-        page["versions"] = rows(model, found.versions.order_by("-id")[:20], ["uid", "version"])
+    report = page.get("artifacts", {})
+    if "report" in report or "latest_report" in report:  # shown inline, sandboxed
+        page["report_uid"] = report.get("report") or report["latest_report"]
+    if model._meta.label == "lineagedb.Run" and found.environment_id is not None:
+        page["environment"] = _text_lines(found.environment)
+    if model._meta.label == "lineagedb.Feature":
+        page["values"] = _feature_values(found)
+    if model._meta.label in ("lineagedb.Artifact", "lineagedb.Collection", "lineagedb.Transform"):
+        page["versions"] = rows(
+            model, found.versions.order_by("-id")[:50], ["uid", "version", "created_at"]
+        )
+    if model._meta.label == "lineagedb.Artifact":
         from lineagedb.models import Collection
+        from lineagedb.ui.preview import preview
 
         holding = Collection.filter(links__artifact=found).order_by("-id")[:20]
         page["collections"] = rows_of(holding)
         page["preview"] = preview(found)
     return page
+
+
+def _feature_values(feature: Any, limit: int = 100) -> list[dict[str, Any]]:
+    """A feature's values (not labels) and how many artifacts have each, most used first."""
+    from django.db.models import Count
+
+    values = (
+        feature.values.annotate(n_artifacts=Count("artifact_links"))
+        .order_by("-n_artifacts", "id")
+        .values("value", "n_artifacts")[:limit]
+    )
+    return [
+        {"value": plain(v["value"]), "text": _filter_text(v["value"]), "n": v["n_artifacts"]}
+        for v in values
+    ]
+
+
+def _filter_text(value: Any) -> str | None:
+    """The value as ``?feature=`` takes it, where a table can filter by it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
 
 
 def _text_lines(artifact: Any) -> list[str]:
@@ -152,15 +192,16 @@ def _text_lines(artifact: Any) -> list[str]:
     return list(shown["lines"]) if shown.get("kind") == "text" else []
 
 
-def _graph_svg(found: Any) -> str | None:
-    """The record's lineage (artifacts, collections, runs) or hierarchy (transforms, labels)
-    as SVG laid out in Python, each node linking to its page."""
+def _graph_svg(found: Any, up: int | None, down: int) -> str | None:
+    """The record's lineage (artifacts, collections, runs: ``up`` runs back, ``down`` hops
+    forward) or hierarchy (transforms, labels) as SVG laid out in Python, each node
+    linking to its page."""
     if type(found).__name__ in ("Artifact", "Collection", "Run") and hasattr(
         found, "_lineage_shape"
     ):
         from lineagedb.display.lineage import lineage_graph
 
-        graph = lineage_graph(found, downstream=1)  # what made it, and what used it
+        graph = lineage_graph(found, downstream=down, upstream=up)
     elif hasattr(found, "view_parents"):
         graph = found.view_parents(with_children=True)
     else:
@@ -174,7 +215,7 @@ def _links(found: Any) -> dict[str, list[dict[str, Any]]]:
     names = {
         "Run": ("input_artifacts", "output_artifacts", "output_collections"),
         "Transform": ("runs", "parents", "children"),
-        "Collection": ("artifacts",),
+        "Collection": ("artifacts", "ulabels"),
         "ULabel": ("parents", "children", "artifacts"),
         "Feature": (),
     }.get(type(found).__name__, ("parents", "children", "artifacts"))
@@ -246,13 +287,13 @@ def _visible(model: Any, trash: bool = False) -> Any:
     return model.filter()
 
 
-def _number(text: str | None, default: int, name: str) -> int:
+def _number(text: str | None, default: int, name: str, most: int = 10_000_000_000) -> int:
     if text in (None, ""):
         return default
     try:
         value = int(text)  # type: ignore[arg-type]
     except ValueError:
         raise InvalidArgument(f"{name}={text!r} is not a whole number.") from None
-    if value < 0 or value > 10_000_000_000:
-        raise InvalidArgument(f"{name}={text!r} is out of range.")
+    if value < 0 or value > most:
+        raise InvalidArgument(f"{name}={text!r} is out of range (0 to {most}).")
     return value

@@ -50,7 +50,7 @@ def preview(artifact: Any) -> dict[str, Any]:
 def _table(artifact: Any, suffix: str) -> dict[str, Any]:
     import pandas as pd
 
-    path = artifact.cache()  # the UI tracks no run: reading records no input
+    path = artifact.cache(is_run_input=False)  # the UI's reads are no run's inputs
     if suffix == ".parquet":
         import pyarrow.parquet as pq
 
@@ -77,7 +77,7 @@ def _anndata(artifact: Any) -> dict[str, Any]:
 
 
 def _text(artifact: Any) -> dict[str, Any]:
-    path = artifact.cache()
+    path = artifact.cache(is_run_input=False)
     with open(str(path), encoding="utf-8", errors="replace") as handle:
         lines = [line.rstrip("\n") for _, line in zip(range(LINES), handle, strict=False)]
     return {"kind": "text", "lines": lines}

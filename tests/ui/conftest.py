@@ -17,6 +17,12 @@ PNG = bytes.fromhex(
 
 
 @pytest.fixture
+def png() -> bytes:
+    """The bytes of the smallest PNG."""
+    return PNG
+
+
+@pytest.fixture
 def filled(instance: ModuleType, tmp_path: Path) -> dict[str, Any]:
     """An instance with an artifact of each previewable kind, a run, labels and a collection."""
     ln = instance

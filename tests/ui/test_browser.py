@@ -104,6 +104,10 @@ def test_versions_and_lineage_nodes_lead_to_their_pages(
     page.click(f"a[href='/record/artifact/{second.uid}']")
     page.wait_for_url(f"**/record/artifact/{second.uid}")
     assert "line three" in page.inner_text("pre.preview")
+    page.select_option("form.versions select", first.uid)  # the switcher, back to the first
+    page.wait_for_url(f"**/record/artifact/{first.uid}")
+    assert "line three" not in page.inner_text("pre.preview")
+    assert page.eval_on_selector("form.versions select", "s => s.value") == first.uid
     page.goto(f"{base}/record/artifact/{filled['table'].uid}")
     run_uid = filled["table"].run.uid
     page.click(f"svg a[href='/record/Run/{run_uid}']")
@@ -124,3 +128,21 @@ def test_previews_render(page: Any, site: tuple[str, Any]) -> None:
     assert image.evaluate("img => img.complete && img.naturalWidth") > 0
     page.goto(f"{base}/record/artifact/{filled['cells'].uid}")
     assert page.inner_text("dd.shape") == "12 × 4"
+
+
+def test_a_runs_report_shows_inline_in_its_sandbox(
+    page: Any, site: tuple[str, Any], tmp_path: Path
+) -> None:
+    base, filled = site
+    ln, run = filled["ln"], filled["table"].run
+    report = tmp_path / "report.html"
+    script = "document.body.dataset.ran = String(window.origin);"
+    report.write_text(f"<html><body><h1>Clustering</h1><script>{script}</script></body></html>")
+    run.report = ln.Artifact(report, description="report").save()
+    run.save()
+    page.goto(f"{base}/record/run/{run.uid}")
+    frame = page.frame_locator("iframe.report")
+    assert frame.locator("h1").inner_text() == "Clustering"
+    # Its script ran, in an opaque origin ("null"): never as the UI.
+    assert frame.locator("body").get_attribute("data-ran") == "null"
+    assert page.errors == []

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from lineagedb.ui.app import call, make_app
@@ -97,7 +98,7 @@ def test_only_registered_bytes_and_reports_sandboxed(filled: dict[str, Any]) -> 
     assert get(f"/download/{filled['study'].uid}")[0] == "400 Bad Request"  # a folder
     report = ln.Artifact.filter(key="notes.txt").one()
     headers = get(f"/report/{report.uid}")[1]
-    assert headers["Content-Security-Policy"] == "sandbox allow-scripts"
+    assert headers["Content-Security-Policy"] == "sandbox allow-scripts; frame-ancestors 'self'"
     for method in ("POST", "PUT", "DELETE", "PATCH"):
         assert call(make_app(), "/", method)[0] == "405 Method Not Allowed"
     assert get("/")[1]["X-Frame-Options"] == "DENY"
@@ -175,6 +176,8 @@ def test_transform_and_run_pages_show_source_and_report(
     transform.save()
     (tmp_path / "report.html").write_text("<html><script>alert(1)</script></html>")
     run.report = ln.Artifact(tmp_path / "report.html", description="report").save()
+    (tmp_path / "environment.txt").write_text("pandas==2.2.3\nanndata==0.12.0\n")
+    run.environment = ln.Artifact(tmp_path / "environment.txt", description="env").save()
     run.save()
     page = json.loads(get(f"/api/record/transform/{transform.uid}")[2])
     assert page["source_code"] == ["import lineagedb as ln", "ln.track()"]
@@ -182,7 +185,13 @@ def test_transform_and_run_pages_show_source_and_report(
     links = json.loads(get(f"/api/record/run/{run.uid}")[2])["artifacts"]
     html = get(f"/record/run/{run.uid}")[2].decode()
     assert f'href="/report/{links["report"]}"' in html
-    assert get(f"/report/{links['report']}")[1]["Content-Security-Policy"].startswith("sandbox")
+    # Inline too, framed in a sandbox: its scripts run, but never as the UI.
+    assert f'<iframe class="report" sandbox="allow-scripts" src="/report/{links["report"]}"' in html
+    policy = get(f"/report/{links['report']}")[1]["Content-Security-Policy"]
+    assert policy == "sandbox allow-scripts; frame-ancestors 'self'"
+    assert '<pre class="environment">pandas==2.2.3\nanndata==0.12.0' in html
+    latest = json.loads(get(f"/api/record/transform/{transform.uid}")[2])
+    assert latest.get("report_uid") in (None, links["report"])  # a transform's latest report
 
 
 def test_lineage_shows_what_used_the_record_too(filled: dict[str, Any], tmp_path: Path) -> None:
@@ -196,3 +205,124 @@ def test_lineage_shows_what_used_the_record_too(filled: dict[str, Any], tmp_path
     assert f"/record/Run/{run.uid}" in svg and f"/record/Artifact/{made.uid}" in svg
     run_page = json.loads(get(f"/api/record/run/{run.uid}")[2])["lineage_svg"]
     assert f"/record/Artifact/{made.uid}" in run_page  # a run's page shows its outputs
+
+
+def test_lineage_goes_as_many_hops_as_asked(filled: dict[str, Any], tmp_path: Path) -> None:
+    ln, table = filled["ln"], filled["table"]
+    made = []
+    source = table
+    for step in ("Cluster", "Plot"):  # table → Cluster → clusters.csv → Plot → plot.csv
+        run = ln.track(transform=ln.Transform(name=step, type="pipeline").save())
+        source.cache()  # an input of the tracked run
+        ln.Run.get(id=run.id).input_artifacts.add(source)
+        (tmp_path / f"{step}.csv").write_text(f"{step}\n1\n")  # bytes of its own
+        source = ln.Artifact(tmp_path / f"{step}.csv", key=f"{step}.csv").save()
+        made.append(source)
+        ln.finish()
+    clusters, plot = made
+
+    def svg(record: Any, query: str = "") -> str:
+        return str(json.loads(get(f"/api/record/artifact/{record.uid}{query}")[2])["lineage_svg"])
+
+    assert f"/record/Artifact/{clusters.uid}" in svg(table)
+    assert f"/record/Artifact/{plot.uid}" not in svg(table)  # one hop forward by default
+    assert f"/record/Artifact/{plot.uid}" in svg(table, "?down=2")
+    assert f"/record/Artifact/{table.uid}" in svg(plot)  # back to the start by default
+    back_one = svg(plot, "?up=1")
+    assert f"/record/Artifact/{clusters.uid}" in back_one
+    assert f"/record/Artifact/{table.uid}" not in back_one
+    assert svg(plot, "?up=0&down=0").count("/record/") == 1  # the record alone
+    assert get(f"/record/artifact/{plot.uid}?down=99")[0] == "400 Bad Request"
+    assert "?down=2" in get(f"/record/artifact/{table.uid}")[2].decode()  # one more forward
+
+
+def test_the_version_switcher_opens_the_chosen_version(
+    filled: dict[str, Any], tmp_path: Path
+) -> None:
+    ln, first = filled["ln"], filled["text"]
+    changed = tmp_path / "v2" / "notes.txt"
+    changed.parent.mkdir()
+    changed.write_text("line one\nline two\nline three\n")
+    second = ln.Artifact(changed, key="notes.txt").save()
+    html = get(f"/record/artifact/{first.uid}")[2].decode()
+    assert '<form class="versions" method="get" action="/record/artifact/">' in html
+    assert f'<option value="{first.uid}" selected>' in html
+    assert f'<option value="{second.uid}">' in html
+    status, headers, _ = get(f"/record/artifact/?uid={second.uid}")
+    assert (status, headers["Location"]) == ("303 See Other", f"/record/artifact/{second.uid}")
+    assert get("/record/artifact/?uid=../../etc")[0] == "400 Bad Request"
+    assert get(f"/record/nothing/?uid={second.uid}")[0] == "404 Not Found"
+    versions = json.loads(get(f"/api/record/artifact/{second.uid}")[2])["versions"]
+    assert [v["uid"] for v in versions] == [second.uid, first.uid]  # the latest first
+    collection = filled["collection"]
+    page = json.loads(get(f"/api/record/collection/{collection.uid}")[2])
+    assert [v["uid"] for v in page["versions"]] == [collection.uid]
+    assert [row["name"] for row in page["links"]["artifacts"]] == ["t.parquet", "notes.txt"]
+
+
+def test_a_feature_page_lists_its_values_and_links_to_their_artifacts(
+    filled: dict[str, Any],
+) -> None:
+    ln = filled["ln"]
+    temperature = ln.Feature(name="temperature", dtype="float").save()
+    filled["table"].features.add_values({"temperature": 37.5})
+    filled["text"].features.add_values({"temperature": 37.5})
+    filled["image"].features.add_values({"temperature": 20.0})
+    page = json.loads(get(f"/api/record/feature/{temperature.uid}")[2])
+    assert page["values"] == [
+        {"value": 37.5, "text": "37.5", "n": 2},
+        {"value": 20.0, "text": "20.0", "n": 1},
+    ]
+    html = get(f"/record/feature/{temperature.uid}")[2].decode()
+    assert '<a href="/registry/artifact?temperature=37.5">2</a>' in html
+    found = json.loads(get("/api/registry/artifact?temperature=37.5")[2])["rows"]
+    assert sorted(row["key"] for row in found) == ["notes.txt", "t.parquet"]
+
+
+def test_what_the_ui_reads_is_no_input_of_the_tracked_run(filled: dict[str, Any]) -> None:
+    ln = filled["ln"]
+    run = ln.track(transform=ln.Transform(name="Notebook", type="notebook").save())
+    for key in ("table", "text", "cells"):  # ln.ui() in a tracked notebook: previews
+        assert get(f"/record/artifact/{filled[key].uid}")[0] == "200 OK"
+    assert get(f"/download/{filled['text'].uid}")[2] == b"line one\nline two\n"
+    assert ln.Run.get(id=run.id).input_artifacts.count() == 0
+    filled["text"].cache()  # the notebook's own read is one
+    assert list(ln.Run.get(id=run.id).input_artifacts.all()) == [filled["text"]]
+    ln.finish()
+
+
+@pytest.mark.parametrize("storage_instance", ["s3"], indirect=True)
+def test_a_bucket_instance_pages_previews_and_downloads(
+    storage_instance: ModuleType, tmp_path: Path, png: bytes
+) -> None:
+    ln = storage_instance
+    table = ln.Artifact.from_df(pd.DataFrame({"gene": ["CD3E"], "n": [3]}), key="t.parquet")
+    table = table.save()
+    (tmp_path / "cell.png").write_bytes(png)
+    image = ln.Artifact(tmp_path / "cell.png", key="cell.png").save()
+    cells = ln.Artifact.from_anndata(ln.datasets.anndata_counts(n_obs=6, n_vars=3), key="c.h5ad")
+    cells = cells.save()
+    (tmp_path / "study").mkdir()
+    (tmp_path / "study" / "a.csv").write_text("x\n1\n")
+    study = ln.Artifact(tmp_path / "study", key="study").save()
+    home = json.loads(get("/api/")[2])
+    assert home["instance"]["storage"].startswith("s3://") and home["counts"]["Artifact"] == 4
+    preview = json.loads(get(f"/api/record/artifact/{table.uid}")[2])["preview"]
+    assert preview["rows"] == [["CD3E", 3]]
+    assert json.loads(get(f"/api/record/artifact/{cells.uid}")[2])["preview"]["shape"] == [6, 3]
+    assert json.loads(get(f"/api/record/artifact/{study.uid}")[2])["preview"]["files"] == ["a.csv"]
+    status, headers, body = get(f"/download/{image.uid}?inline=1")
+    assert (status, headers["Content-Type"], body) == ("200 OK", "image/png", png)
+    assert get(f"/record/artifact/{image.uid}")[0] == "200 OK"
+
+
+def test_a_run_with_many_outputs_is_drawn_grouped(filled: dict[str, Any], tmp_path: Path) -> None:
+    ln = filled["ln"]
+    run = ln.track(transform=ln.Transform(name="Split", type="pipeline").save())
+    for i in range(30):
+        (tmp_path / f"part{i}.csv").write_text(f"part\n{i}\n")
+    ln.save([ln.Artifact(tmp_path / f"part{i}.csv", key=f"parts/{i}.csv") for i in range(30)])
+    ln.finish()
+    svg = json.loads(get(f"/api/record/run/{run.uid}")[2])["lineage_svg"]
+    assert "… 18 more" in svg  # 12 outputs drawn, the rest one node
+    assert svg.count("/record/Artifact/") == 12

@@ -92,26 +92,29 @@ class ByteAccess:
     def _stored_path(self) -> UPath:
         return self.storage.path / self._storage_key
 
-    def cache(self) -> UPath:
+    def cache(self, is_run_input: bool | None = None) -> UPath:
         """A local path to the bytes: the stored path for local storage, else a cached copy.
 
         Cloud objects are downloaded to ``<cache dir>/<bucket>/<key>`` once
-        and again only when the object changed.
+        and again only when the object changed. The tracked run records the
+        artifact as an input unless ``is_run_input=False``.
 
         Example:
             >>> artifact.cache()
             PosixUPath('.../lamin-tutorial/iris_studies/study0_raw_images/meta.csv')
         """
-        cached = self._cached()
+        cached = self._cached(as_input=is_run_input is not False)
         return cast("UPath", cached) if hasattr(cached, "protocol") else to_upath(cached)
 
-    def _cached(self) -> Path | UPath:
+    def _cached(self, as_input: bool = True) -> Path | UPath:
         """cache()'s local path, a plain Path for local storage (``load()`` then builds no
-        UPath: fsspec's import is ~30 ms of a process's first load)."""
+        UPath: fsspec's import is ~30 ms of a process's first load). ``as_input=False``:
+        a read the tracked run did not make (the UI's previews and downloads)."""
         unsaved = self._unsaved_bytes()
         if unsaved is not None:
             return unsaved
-        session.tracked.record_input(self)
+        if as_input:
+            session.tracked.record_input(self)
         self._warn_if_changed()
         return self._location.cached(
             f"Restore them, or delete the record with ln.Artifact.get('{self.uid}')"

@@ -35,6 +35,12 @@ function render(table, page) {
   }
 }
 
+// The version switcher opens the chosen version at once; without the script, its button does.
+document.addEventListener("DOMContentLoaded", () => {
+  const versions = document.querySelector("form.versions select");
+  if (versions) versions.addEventListener("change", () => versions.form.submit());
+});
+
 document.addEventListener("DOMContentLoaded", () => {
   const box = document.querySelector("form.search input[name=q]");
   const table = document.querySelector("table.records");
