@@ -326,3 +326,30 @@ def test_a_run_with_many_outputs_is_drawn_grouped(filled: dict[str, Any], tmp_pa
     svg = json.loads(get(f"/api/record/run/{run.uid}")[2])["lineage_svg"]
     assert "… 18 more" in svg  # 12 outputs drawn, the rest one node
     assert svg.count("/record/Artifact/") == 12
+
+
+def test_module_registries_have_tables_pages_and_hierarchies(
+    database: str | None, tmp_path: Path
+) -> None:
+    import lineagedb as ln
+    from lineagedb import bionty as bt
+    from lineagedb.setup._django import disconnect
+
+    ln.setup.init(storage=tmp_path / "data", db=database, schema="bionty")
+    try:
+        t_cell = bt.CellType.from_source(name="T cell").save()
+        cd8 = bt.CellType.from_source(name="CD8-positive, alpha-beta T cell").save()
+        cd8.parents.add(t_cell)
+        home = json.loads(get("/api/")[2])
+        assert home["counts"]["bionty.CellType"] == bt.CellType.filter().count() >= 2
+        assert home["instance"]["modules"] == ["bionty"]
+        table = json.loads(get("/api/registry/bionty.CellType?q=t cel")[2])
+        assert table["rows"][0]["name"] == "T cell"
+        page = json.loads(get(f"/api/record/bionty.CellType/{cd8.uid}")[2])
+        parent = {"registry": "bionty.CellType", "uid": t_cell.uid, "name": "T cell"}
+        assert parent in page["links"]["parents"]
+        assert f"/record/bionty.CellType/{t_cell.uid}" in page["lineage_svg"]  # its hierarchy
+        html = get(f"/record/bionty.CellType/{t_cell.uid}")[2].decode()
+        assert "CD8-positive, alpha-beta T cell" in html
+    finally:
+        disconnect()
