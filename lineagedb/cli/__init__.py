@@ -5,7 +5,7 @@ the traceback), 2 usage error. Tables go to standard output (``--json``
 gives one JSON object per line); messages go to standard error.
 """
 
-from lineagedb.cli import instances, modules, records, search, ui  # noqa: F401  (each registers its commands)
+from lineagedb.cli import instances, modules, records, search, transforms, ui  # noqa: F401  (each registers its commands)
 from lineagedb.cli._base import main
 
 __all__ = ["main"]

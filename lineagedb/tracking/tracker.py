@@ -15,6 +15,7 @@ from lineagedb._base.settings import settings
 from lineagedb.errors import InvalidArgument, TrackingError
 from lineagedb.storage.hashing import hash_bytes
 from lineagedb.tracking import environment, notebook, run_status, script
+from lineagedb.tracking.secrets import redact
 
 if TYPE_CHECKING:
     from lineagedb.models import Artifact, Run, Transform
@@ -181,9 +182,16 @@ def _source_and_report(run: Run, transform: Transform) -> dict[str, Artifact]:
         source = tracked.path.read_bytes()
     if source is not None:
         suffix = tracked.path.suffix if tracked.path else ".txt"
-        updates["source_code"] = _hidden_artifact(
-            source, f"{transform.uid}{suffix}", f"source code of transform {transform.uid}"
-        )
+        source, masked = redact(source)
+        description = f"source code of transform {transform.uid}"
+        if masked:
+            description += f" ({masked} secrets redacted)"
+            logger.warning(
+                f"the saved source of transform {transform.uid} has {masked} secrets replaced "
+                "by *** (passwords, tokens, keys); the file itself is unchanged. Read them "
+                "from the environment or a config file instead."
+            )
+        updates["source_code"] = _hidden_artifact(source, f"{transform.uid}{suffix}", description)
     return updates
 
 
@@ -221,9 +229,8 @@ def attach_report(path: str | Path, run: Run | None = None) -> Run:
             "--execute --inplace, or papermill's output notebook)."
         )
     if run is None:
-        source = Artifact.find_by_content(
-            hash_bytes(notebook.stripped_source(content)), "md5", visibility=0
-        )
+        saved = redact(notebook.stripped_source(content))[0]  # as finish() saved it
+        source = Artifact.find_by_content(hash_bytes(saved), "md5", visibility=0)
         transform = Transform.objects.filter(source_code=source).first() if source else None
         run = transform.runs.order_by("-started_at").first() if transform else None
         if run is None:
@@ -292,7 +299,7 @@ def _transform_of_running_file(path: str | Path | None) -> Transform:
         name = script.script_name(file, source.decode("utf-8", "replace"))
         kind = "script"
     tracked.path = file
-    tracked.source_hash = hash_bytes(source)
+    tracked.source_hash = hash_bytes(redact(source)[0])  # the hash of what finish() saves
     return _find_or_create_transform(file.name, name, kind, tracked.source_hash)
 
 
