@@ -178,6 +178,13 @@ class Artifact(Constructors, ByteAccess, Annotated, VersionedRecord):
     def _lineage_label(self) -> str:
         return self.key or self.description or f"{self.uid}{self.suffix}"
 
+    @staticmethod
+    def _lookups_for_path(path: Any) -> dict[str, Any]:
+        """``get(path=...)``: the storage and key (or managed uid) of a storage path."""
+        from lineagedb.models.artifact.source import lookups_for_path
+
+        return lookups_for_path(path)
+
     @property
     def schemas(self) -> Any:
         """LaminDB 2's name of ``feature_sets``.

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from lineagedb._base.config import bucket_root, cache_dir
 from lineagedb._base.logger import logger
 from lineagedb._base.session import default_storage
-from lineagedb.errors import InvalidArgument, PathNotFound
+from lineagedb.errors import InvalidArgument, NotFound, PathNotFound
 from lineagedb.storage import remote, serializers
 from lineagedb.storage.formats import stored_as
 from lineagedb.storage.paths import (
@@ -125,3 +125,29 @@ def storage_for(source: Path | UPath) -> tuple[Storage, str | None]:
             "copying it into that storage would copy it into itself. Register a subfolder."
         )
     return default, None
+
+
+def lookups_for_path(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The lookups that find the artifact stored at ``path`` (``Artifact.get(path=...)``):
+    its storage and key, or for managed bytes (``<root>/.lineagedb/<uid><suffix>``) its uid.
+
+    Example:
+        >>> lookups_for_path(artifact.path) == {
+        ...     "storage_id": 1, "key": artifact.key, "key_is_virtual": False
+        ... }
+        True
+    """
+    text = str(path).removeprefix("file://")
+    is_url = "://" in text  # else a local path, relative to the working folder
+    text = text.rstrip("/") if is_url else Path(text).expanduser().resolve().as_posix()
+    found = registered_root(text)
+    storage_id, _, key = found or (0, "", None)
+    if key is None:
+        raise NotFound(
+            f"No storage of this instance holds '{text}'; an artifact's path is inside one "
+            "(ln.Storage.df() lists them)."
+        )
+    if key.startswith(f"{MANAGED_FOLDER}/"):
+        name = key[len(MANAGED_FOLDER) + 1 :]
+        return {"storage_id": storage_id, "uid": name[:20]}
+    return {"storage_id": storage_id, "key": key, "key_is_virtual": False}

@@ -184,7 +184,8 @@ class QuerySet(models.QuerySet):
         """The one record matching a uid, uid prefix, integer id or lookups.
 
         A version family's stem uid (16 characters of an artifact's 20) gives
-        its latest version.
+        its latest version; ``path=`` an artifact's storage path (local or
+        ``s3://…``) finds the artifact stored there.
 
         Example:
             >>> ln.Artifact.filter().get(artifact.uid[:8]) == artifact
@@ -192,6 +193,8 @@ class QuerySet(models.QuerySet):
             >>> ln.Artifact.filter().get(artifact.stem_uid) == artifact  # the latest version
             True
         """
+        if "path" in kwargs and hasattr(self.model, "_lookups_for_path"):
+            kwargs.update(self.model._lookups_for_path(kwargs.pop("path")))
         for name in _IDENTIFYING:
             what = name.replace("__startswith", " prefix")
             refuse_blank(kwargs.get(name), what, self.model.__name__)
