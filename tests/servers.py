@@ -6,7 +6,9 @@ make buckets on them.
 
 from __future__ import annotations
 
+import contextlib
 import socket
+import threading
 import uuid
 from pathlib import Path
 
@@ -64,3 +66,61 @@ class GCS:
         for file in sorted(p for p in local.rglob("*") if p.is_file()):
             fs.put_file(str(file), f"{target}/{file.relative_to(local).as_posix()}")
         fs.invalidate_cache()
+
+
+class CountingProxy:
+    """A TCP relay on 127.0.0.1 in front of a server that counts the bytes the server sends
+    back: what a client really fetched, whatever its library reads ahead or caches."""
+
+    def __init__(self, upstream: str) -> None:
+        host, port = upstream.rsplit("//", 1)[-1].split(":")
+        self.upstream = (host, int(port))
+        self.received = 0
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.endpoint = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._threads: list[threading.Thread] = []
+        self._sockets: list[socket.socket] = []
+        self._accepting = threading.Thread(target=self._accept, daemon=True)
+        self._accepting.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:  # closed
+                return
+            server = socket.create_connection(self.upstream)
+            self._sockets += [client, server]
+            for source, target, counted in ((client, server, False), (server, client, True)):
+                relay = threading.Thread(
+                    target=self._relay, args=(source, target, counted), daemon=True
+                )
+                relay.start()
+                self._threads.append(relay)
+
+    def _relay(self, source: socket.socket, target: socket.socket, counted: bool) -> None:
+        try:
+            while chunk := source.recv(1 << 16):
+                if counted:
+                    with self._lock:
+                        self.received += len(chunk)
+                target.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for end in (source, target):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept() (close alone does not)
+        self._listener.close()
+        for end in self._sockets:  # clients keep connections open in their pools
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+        for relay in [self._accepting, *self._threads]:
+            relay.join(timeout=5)
+        for end in self._sockets:
+            end.close()

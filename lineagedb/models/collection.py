@@ -308,6 +308,39 @@ class Collection(Annotated, VersionedRecord):
         session.tracked.record_input(self)
         return [artifact.cache() for artifact in self.artifacts]
 
+    def open(self, engine: str = "pyarrow", is_run_input: bool | None = None) -> Any:
+        """The members' tables as one lazy dataset (``pyarrow.dataset.Dataset``, or a polars
+        ``LazyFrame`` with ``engine="polars"``): filters and column selections reach
+        every member's files, which are read only where needed.
+
+        Members must be tables of one format (``.parquet``, ``.csv``, ``.tsv``,
+        Arrow IPC, folders of parquet) with the same columns.
+
+        Example:
+            >>> parquet = ln.Collection([df_artifact], name="tables").save()
+            >>> parquet.open().count_rows()
+            75
+        """
+        from lineagedb.arrays.tables import is_table_suffix, open_table
+
+        artifacts = list(self.artifacts)
+        suffixes = sorted({artifact.suffix for artifact in artifacts})
+        if suffixes == ["", ".parquet"]:  # parquet files and folders of them
+            suffixes = [".parquet"]
+        if len(suffixes) != 1 or not (is_table_suffix(suffixes[0]) or suffixes[0] == ""):
+            raise MixedSuffixes(
+                f"Collection {self.uid} has members with suffixes "
+                f"{', '.join(map(repr, suffixes))}; open() makes one dataset of tables of one "
+                "format (.parquet, .csv, .tsv, Arrow IPC). Open the members one by one: "
+                "[artifact.open() for artifact in collection.artifacts]."
+            )
+        for artifact in artifacts:
+            artifact._warn_if_changed()
+        opened = open_table([artifact.path for artifact in artifacts], suffixes[0], engine)
+        if is_run_input is not False:
+            session.tracked.record_input(self)
+        return opened
+
     def load(self, join: str | None = None, **kwargs: Any) -> Any:
         """Concatenate the members: tables or AnnData objects, by ``artifact_uid``.
 

@@ -128,37 +128,56 @@ class ByteAccess:
         self._check_instance()
         return self.storage.location / self._storage_key
 
-    def open(self, mode: str = "r", is_run_input: bool | None = None) -> Any:
-        """Open an array store in place without loading it: ``.h5ad``, ``.h5``, ``.zarr``.
+    def open(
+        self, mode: str = "r", is_run_input: bool | None = None, engine: str = "pyarrow"
+    ) -> Any:
+        """Open stored data in place without loading it: tables lazily, arrays backed.
 
-        Returns an ``AnnDataAccessor`` for AnnData (``shape``, ``obs``,
-        ``var``, lazy ``X``, ``layers``, …; index it like an AnnData to read
-        only the selected rows and columns) or a ``BackedAccessor`` with the
-        ``h5py.File``/``zarr.Group``. Cloud objects are streamed, never
-        downloaded whole. Counts as an input of the current run. Close it,
-        or use it as a context manager. Alias: ``backed()``.
+        Tables (``.parquet``, ``.csv``, ``.tsv``, Arrow IPC, a folder of parquet)
+        give a ``pyarrow.dataset.Dataset`` (``engine="pyarrow"``) or a polars
+        ``LazyFrame`` (``engine="polars"``): filters and column selections are
+        pushed down, so only the row groups and columns needed are read.
+        Arrays (``.h5ad``, ``.h5``, ``.zarr``) give an ``AnnDataAccessor``
+        (``shape``, ``obs``, ``var``, lazy ``X``, ``layers``, …; index it like
+        an AnnData to read only the selected rows and columns) or a
+        ``BackedAccessor`` with the ``h5py.File``/``zarr.Group``; close it, or
+        use it as a context manager. Cloud objects are streamed, never
+        downloaded whole. Counts as an input of the current run. Alias:
+        ``backed()``.
 
         Example:
             >>> with adata_artifact.open() as accessor:
             ...     accessor[accessor.obs.cell_type == "B cell"].X.shape
             (..., 10)
+            >>> import pyarrow.dataset as ds
+            >>> long = ds.field("sepal_length") > 0.065  # metres
+            >>> df_artifact.open().to_table(columns=["sepal_width"], filter=long).num_rows
+            4
         """
         from lineagedb.arrays.backed import check_backed_suffix, open_backed
+        from lineagedb.arrays.tables import is_table_suffix, open_table
 
         if mode != "r":
             raise InvalidArgument(
-                f"open() reads stored arrays (mode='r'), not mode={mode!r}: stored bytes change "
+                f"open() reads stored data (mode='r'), not mode={mode!r}: stored bytes change "
                 "only through a new version. Use load(), change it, and save a new version."
             )
-        check_backed_suffix(self.suffix, f"Artifact {self.uid}")
+        is_table = is_table_suffix(self.suffix) or (
+            self.suffix == "" and (self.n_objects or 0) > 0  # a folder (of parquet)
+        )
+        if not is_table:
+            check_backed_suffix(self.suffix, f"Artifact {self.uid}")
         unsaved = self._unsaved_bytes()
         if not self._state.adding:
             self._warn_if_changed()
         path = unsaved if unsaved is not None else self.path
-        accessor = open_backed(path, name=self.key or f"{self.uid}{self.suffix}")
+        if is_table:
+            opened = open_table([path], self.suffix, engine)
+        else:
+            opened = open_backed(path, name=self.key or f"{self.uid}{self.suffix}")
         if is_run_input is not False and not self._state.adding:
             session.tracked.record_input(self)
-        return accessor
+        return opened
 
     def backed(self, mode: str = "r", is_run_input: bool | None = None) -> Any:
         """LaminDB 0.70's name of ``open()``.
