@@ -10,7 +10,8 @@ from pathlib import Path
 import lineagedb
 
 DOCUMENTED_NAMES = [
-    "Annotate", "Artifact", "Collection", "Feature", "FeatureSet", "Run", "Schema", "Storage",
+    "Annotate", "Artifact", "Collection", "Feature", "FeatureSet", "Project", "Reference", "Run",
+    "Schema", "Storage",
     "Transform", "ULabel", "UPath", "User", "connect", "core", "curators", "datasets", "errors",
     "finish", "save", "settings", "setup", "track", "ui", "view",
 ]  # fmt: skip

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from servers import S3
 
-from lineagedb.errors import NotFound
+from lineagedb.errors import InvalidArgument, NotFound, WrongType
 
 
 def test_get_by_path_finds_managed_and_in_place_artifacts(
@@ -42,3 +42,78 @@ def test_get_by_path_in_a_bucket(instance: ModuleType, s3: S3, tmp_path: Path) -
     assert ln.Artifact.get(path=f"{bucket}/study/a.csv") == artifact
     with pytest.raises(NotFound):
         ln.Artifact.get(path=f"{bucket}/study/b.csv")
+
+
+def test_projects_and_references_link_records_and_track_links_what_a_run_saves(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    ln = instance
+    atlas = ln.Project(name="Atlas", abbr="ATL", description="a cell atlas").save()
+    liver = ln.Project(name="Atlas liver").save()
+    liver.parents.add(atlas)
+    assert list(atlas.children.all()) == [liver]
+    with pytest.raises(NotFound, match=r"No project is named 'Atlsa'.*ln\.Project"):
+        ln.track(transform=ln.Transform(name="Never", type="pipeline"), project="Atlsa")
+    assert ln.Transform.filter(name="Never").count() == 0  # nothing written
+    run = ln.track(transform=ln.Transform(name="Cluster", type="pipeline").save(), project="Atlas")
+    (tmp_path / "one.csv").write_text("a\n1\n")
+    one = ln.Artifact(tmp_path / "one.csv", key="one.csv").save()  # one by one
+    for i in range(3):
+        (tmp_path / f"part{i}.csv").write_text(f"a\n{i + 2}\n")
+    parts = ln.save([ln.Artifact(tmp_path / f"part{i}.csv", key=f"p/{i}.csv") for i in range(3)])
+    bundle = ln.Collection(parts, name="parts").save()
+    ln.finish()
+    assert list(ln.Run.filter(projects=atlas)) == [run]
+    assert list(ln.Transform.filter(projects__name="Atlas")) == [run.transform]
+    assert set(ln.Artifact.filter(projects=atlas)) == {one, *parts}
+    assert list(ln.Collection.filter(projects=atlas)) == [bundle]
+    assert run.environment.projects.count() == 0  # hidden bookkeeping is not the project's
+    link = one.project_links.get()
+    assert link.created_by == ln.User.get(handle="anonymous") and link.created_at is not None
+    label = ln.ULabel(name="hepatocyte").save()
+    label.projects.add(liver)
+    feature = ln.Feature(name="donor", dtype="cat[ULabel]").save()
+    feature.projects.add(liver)
+    assert list(liver.ulabels.all()) == [label] and list(liver.features.all()) == [feature]
+    paper = ln.Reference(name="Tabula Sapiens", doi="10.1126/science.abl4896").save()
+    one.references.add(paper)
+    assert list(ln.Artifact.filter(references__doi="10.1126/science.abl4896")) == [one]
+    with pytest.raises(InvalidArgument, match="is not a DOI"):
+        ln.Reference(name="x", doi="https://doi.org/10.1/x")
+    assert ln.Project.search("atlas livr", return_queryset=True).first() == liver
+    assert ln.ULabel.search("hepatocyt", return_queryset=True).first() == label  # kept its index
+    assert ln.Artifact.filter(key="one.csv").df(include="projects__name").iloc[0, 0] == ["Atlas"]
+
+
+def test_label_types_group_labels(instance: ModuleType) -> None:
+    ln = instance
+    cell_type = ln.ULabel(name="CellType", is_type=True).save()
+    t_cell = ln.ULabel(name="T cell", type=cell_type).save()
+    ln.ULabel(name="study0").save()
+    assert list(ln.ULabel.filter(type=cell_type)) == [t_cell]
+    assert list(cell_type.ulabels.all()) == [t_cell]
+    with pytest.raises(InvalidArgument, match="'study0' is not a type"):
+        ln.ULabel(name="B cell", type=ln.ULabel.get(name="study0"))
+    with pytest.raises(WrongType, match="is_type=True"):
+        ln.ULabel(name="B cell", type="CellType")
+    assert ln.ULabel.filter(name="B cell").count() == 0
+
+
+def test_describe_and_the_cli_show_projects(instance: ModuleType, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lineagedb.cli import main
+
+    ln = instance
+    atlas = ln.Project(name="Atlas").save()
+    (tmp_path / "a.csv").write_text("a\n1\n")
+    artifact = ln.Artifact(tmp_path / "a.csv", key="a.csv").save()
+    artifact.projects.add(atlas)
+    artifact.references.add(ln.Reference(name="Tabula Sapiens").save())
+    from lineagedb.models.annotations.summary import describe_text
+
+    text = describe_text(artifact)
+    assert "  📎 projects: 'Atlas'" in text and "  📎 references: 'Tabula Sapiens'" in text
+    result = CliRunner().invoke(main, ["ls", "project", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert '"name": "Atlas"' in result.stdout

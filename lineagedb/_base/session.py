@@ -30,6 +30,7 @@ class RunContext:
 
     transform: Any = None
     run: Any = None
+    project: Any = None  # ln.track(project=...): what the run saves belongs to it
     path: Path | None = None  # the script or notebook file
     is_notebook: bool = False
     source_hash: str | None = None
@@ -71,7 +72,7 @@ class RunContext:
             >>> RunContext().clear()
         """
         self.wait_for_environment()
-        self.transform = self.run = self.path = self.source_hash = None
+        self.transform = self.run = self.path = self.source_hash = self.project = None
         self.is_notebook = False
         self._inputs_seen.clear()
 

@@ -57,7 +57,8 @@ def check_backed_suffix(suffix: str, what: str) -> None:
     if suffix not in BACKED_SUFFIXES:
         raise InvalidArgument(
             f"{what} has suffix {suffix!r}; open() reads arrays stored as "
-            f"{', '.join(BACKED_SUFFIXES)}. Use load() for it."
+            f"{', '.join(BACKED_SUFFIXES)} and tables (.parquet, .csv, .tsv, Arrow IPC). "
+            "Use load() for it."
         )
 
 

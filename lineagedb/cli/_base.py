@@ -26,6 +26,8 @@ REGISTRIES = (
     "ulabel",
     "feature",
     "featureset",
+    "project",
+    "reference",
 )
 # What `ls` shows of each registry unless --columns says otherwise: what tells
 # records apart, in 80-120 columns; JSON fields (run parameters) stay out of cells.
@@ -39,6 +41,8 @@ DEFAULT_COLUMNS = {
     "ulabel": ("uid", "name", "description"),
     "feature": ("uid", "name", "type", "unit"),
     "featureset": ("uid", "name", "n", "type", "registry"),
+    "project": ("uid", "name", "abbr", "start_date", "end_date", "created_at"),
+    "reference": ("uid", "name", "doi", "url", "date", "created_at"),
 }
 
 

@@ -96,6 +96,11 @@ def describe(record: Any, run: Any = None, annotations: Annotations | None = Non
         if getattr(record, f"{name}_id") is None:
             continue
         linked.append(f"  📎 {name}: {summary(getattr(record, name))}")
+    for relation in ("projects", "references"):  # LaminDB 2's, where the record has them
+        manager = getattr(record, relation, None) if record.pk is not None else None
+        names = list(manager.values_list("name", flat=True)[:MAX_VALUES]) if manager else []
+        if names:
+            linked.append(f"  📎 {relation}: {_values(names)}")
     if linked:
         lines += ["", "Provenance:", *linked]
     if run is not None and run.pk is not None:

@@ -14,6 +14,8 @@ REGISTRIES = (
     "ULabel",
     "Feature",
     "FeatureSet",
+    "Project",
+    "Reference",
 )
 
 

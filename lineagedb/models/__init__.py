@@ -24,6 +24,7 @@ from lineagedb.models.artifact import Artifact
 from lineagedb.models.artifact.manifest import FolderManifest
 from lineagedb.models.bulk import save
 from lineagedb.models.collection import Collection, CollectionArtifact
+from lineagedb.models.project import Project, Reference
 from lineagedb.models.record import Record
 from lineagedb.models.run import Run
 from lineagedb.models.storage import Storage
@@ -47,7 +48,9 @@ __all__ = [
     "FeatureSetFeature",
     "FeatureValue",
     "FolderManifest",
+    "Project",
     "Record",
+    "Reference",
     "Run",
     "Schema",
     "Storage",

@@ -19,6 +19,7 @@ from django.db import IntegrityError
 from lineagedb._base.session import session
 from lineagedb.models._plain import fast_inserts, insert
 from lineagedb.models.artifact.staged_save import Pending, save_staged
+from lineagedb.models.project import link_to_tracked_project
 from lineagedb.models.record import Record
 
 RecordT = TypeVar("RecordT", bound=Record)
@@ -102,6 +103,7 @@ def save(records: Iterable[RecordT], parents: bool | None = None) -> list[Record
                 insert(registry, group)  # the hot path: 10,000 files at a time
             else:
                 registry.objects.bulk_create(group, batch_size=500)
+            link_to_tracked_project(group)  # ln.track(project=...)
             after = getattr(registry, "_after_bulk_save", None)
             if after is not None:  # bionty: ontology parents, in the same transaction
                 after(group, parents)

@@ -11,6 +11,7 @@ from lineagedb._base.session import current_run, session
 from lineagedb.errors import InvalidArgument, MixedSuffixes, NoLoader, WrongType
 from lineagedb.models import _uid
 from lineagedb.models.annotations.features import Annotated
+from lineagedb.models.project import link_to_tracked_project
 from lineagedb.models.query.queryset import QuerySet
 from lineagedb.models.record import Record
 from lineagedb.models.versioning import VersionedRecord
@@ -213,6 +214,7 @@ class Collection(Annotated, VersionedRecord):
                 )
                 self._link_feature_sets(members)
                 self._record_inputs(members)
+            link_to_tracked_project([self])
 
         if self._state.adding:
             self._insert_version(insert)

@@ -29,6 +29,7 @@ def track(
     *,
     params: dict[str, Any] | None = None,
     path: str | Path | None = None,
+    project: Any = None,
 ) -> Run:
     """Register the running script or notebook (or ``transform``) and start a Run.
 
@@ -46,6 +47,8 @@ def track(
         params: The run's parameters, stored as JSON and queryable:
             ``ln.Run.filter(params__normalisation="log")``.
         path: The notebook's path, where it cannot be detected.
+        project: A project (record, name or uid; it must exist) that the run, its
+            transform and every artifact and collection the run saves belong to.
 
     Example:
         >>> import lineagedb as ln
@@ -59,6 +62,9 @@ def track(
     from django.utils import timezone
 
     from lineagedb.models import Run
+    from lineagedb.models.project import project_of
+
+    project = project_of(project)  # a project that does not exist: nothing written
 
     previous = tracked.run
     tracked.clear()
@@ -81,7 +87,10 @@ def track(
     )
     run.save()
     logger.info(f"saved: {run}")
-    tracked.transform, tracked.run = transform, run
+    tracked.transform, tracked.run, tracked.project = transform, run, project
+    if project is not None:
+        run.projects.add(project)
+        transform.projects.add(project)
     # Reading the installed packages' metadata takes most of track()'s time
     # (~200 ms here, benchmarks/compare.py): it runs beside the user's code;
     # finish(), a new track() or interpreter exit (a non-daemon thread) wait for it.

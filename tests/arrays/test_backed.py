@@ -112,11 +112,14 @@ def test_open_dense_x_and_plain_hdf5(instance: ModuleType, tmp_path: Path) -> No
         assert backed.storage["counts"][1].tolist() == [4, 5, 6, 7]
 
 
-def test_open_refuses_other_suffixes_and_records_the_run_input(instance: ModuleType) -> None:
+def test_open_refuses_other_suffixes_and_records_the_run_input(
+    instance: ModuleType, tmp_path: Path
+) -> None:
     ln = instance
-    table = ln.Artifact.from_df(pd.DataFrame({"a": [1]}), key="t.parquet").save()
-    with pytest.raises(ValueError, match=r"\.h5ad, \.h5, \.hdf5, \.zarr, \.zrad"):
-        table.open()
+    (tmp_path / "t.json").write_text('{"a": 1}')
+    text = ln.Artifact(tmp_path / "t.json", key="t.json").save()
+    with pytest.raises(ValueError, match=r"\.h5ad, \.h5, \.hdf5, \.zarr, \.zrad and tables"):
+        text.open()
     matrix = ln.Artifact.from_anndata(anndata_counts(n_obs=5, n_vars=3), key="m.h5ad").save()
     run = ln.track(ln.Transform(name="analysis"))
     with matrix.open() as accessor:

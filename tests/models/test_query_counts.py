@@ -135,9 +135,10 @@ def annotated(instance: ModuleType, tmp_path: Path) -> tuple[ModuleType, Any]:
 def test_describe(annotated: tuple[ModuleType, Any]) -> None:
     _, artifact = annotated
     # Its feature sets, its labels under features, its feature values, those
-    # features, its labels under no feature, its creator. (Storage: known already.)
+    # features, its labels under no feature, its creator, its projects and its
+    # references (LaminDB 2's). (Storage: known already.)
     count, _ = queries(artifact.describe)
-    assert count == 6
+    assert count == 8
 
 
 def test_filter_with_a_feature(annotated: tuple[ModuleType, Any]) -> None:

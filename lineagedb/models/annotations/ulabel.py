@@ -36,7 +36,7 @@ class ULabel(Hierarchical, Record):
     _search_fields = ("name", "description")
     _name_field = "name"
     _natural_keys = ("name",)
-    _repr_exclude = ("created_at", "updated_at")
+    _repr_exclude = ("created_at", "updated_at", "is_type")
 
     uid = models.CharField(max_length=8, unique=True, default=ulabel_uid)
     name = models.CharField(max_length=150, unique=True, db_index=True)
@@ -44,14 +44,23 @@ class ULabel(Hierarchical, Record):
     reference = models.CharField(max_length=255, null=True, blank=True, db_index=True)
     reference_type = models.CharField(max_length=25, null=True, blank=True, db_index=True)
     parents = models.ManyToManyField("self", symmetrical=False, related_name="children", blank=True)
+    # LaminDB 2's types: a label with is_type=True groups the labels whose type it is.
+    is_type = models.BooleanField(default=False, db_index=True)
+    type = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="ulabels"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         _only_keywords(
-            "ULabel", args, ("name", "description", "reference", "reference_type"), kwargs
+            "ULabel",
+            args,
+            ("name", "description", "reference", "reference_type", "is_type", "type"),
+            kwargs,
         )
+        _check_type(kwargs.get("type"))
         name = kwargs.get("name")
         if name is None:
             raise WrongType("ULabel() needs a name, e.g. ln.ULabel(name='study0').")
@@ -63,3 +72,21 @@ class ULabel(Hierarchical, Record):
             self._become(existing)
             return
         super().__init__(**kwargs)
+
+
+def _check_type(label_type: Any) -> None:
+    """``type=`` is a saved label with ``is_type=True``."""
+    if label_type is None:
+        return
+    if not isinstance(label_type, ULabel):
+        raise WrongType(
+            f"A ULabel's type is a ULabel with is_type=True, not {label_type!r}: "
+            "ln.ULabel(name='CellType', is_type=True).save()."
+        )
+    if not label_type.is_type:
+        raise InvalidArgument(
+            f"ULabel {label_type.name!r} is not a type (is_type=False): a label's type "
+            "groups labels. Make one: ln.ULabel(name=..., is_type=True).save()."
+        )
+    if label_type._state.adding:
+        raise InvalidArgument(f"Save the type {label_type.name!r} first: .save().")

@@ -25,6 +25,7 @@ from lineagedb.models.artifact import replacing
 from lineagedb.models.artifact.construction import check_real_key_free
 from lineagedb.models.artifact.manifest import write_manifest
 from lineagedb.models.artifact.staged_save import save_staged
+from lineagedb.models.project import link_to_tracked_project
 from lineagedb.models.record import Record
 from lineagedb.storage import serializers
 from lineagedb.storage.location import Location, Staged
@@ -60,6 +61,7 @@ def save(artifact: Artifact, *args: Any, **kwargs: Any) -> None:
     def write() -> None:
         artifact._save_new_relations()
         artifact._insert_version(lambda: Record.save(artifact, *args, **kwargs))
+        link_to_tracked_project([artifact])  # ln.track(project=...)
         if draft.folder_content is not None:
             write_manifest(artifact, draft.folder_content)
 
