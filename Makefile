@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bench-ui bench-tables bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
+.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bench-ui bench-tables bench-flows bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
 
 .tools/bin/uv:
 	$(PYTHON_BIN) -m venv .tools
@@ -111,6 +111,9 @@ bench-ui: $(VENV)/.installed
 
 bench-tables: $(VENV)/.installed
 	$(PYTHON) benchmarks/lazy_tables.py
+
+bench-flows: $(VENV)/.installed
+	$(PYTHON) benchmarks/flows.py
 
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
         save,
     )
     from lineagedb.setup import connect
-    from lineagedb.tracking import finish, track
+    from lineagedb.tracking import finish, flow, step, track
 
 __version__ = "0.1.0"
 
@@ -66,9 +66,11 @@ __all__ = [
     "datasets",
     "errors",
     "finish",
+    "flow",
     "save",
     "settings",
     "setup",
+    "step",
     "track",
     "ui",
     "view",
@@ -176,7 +178,7 @@ def __getattr__(name: str) -> Any:
         from lineagedb.setup import connect as value
     elif name == "ui":
         from lineagedb.ui import serve as value
-    elif name in ("track", "finish"):
+    elif name in ("track", "finish", "flow", "step"):
         value = getattr(importlib.import_module("lineagedb.tracking"), name)
     elif name == "UPath":
         from upath import UPath as value

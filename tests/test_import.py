@@ -13,7 +13,7 @@ DOCUMENTED_NAMES = [
     "Annotate", "Artifact", "Collection", "Feature", "FeatureSet", "Project", "Reference", "Run",
     "Schema", "Storage",
     "Transform", "ULabel", "UPath", "User", "connect", "core", "curators", "datasets", "errors",
-    "finish", "save", "settings", "setup", "track", "ui", "view",
+    "finish", "flow", "save", "settings", "setup", "step", "track", "ui", "view",
 ]  # fmt: skip
 
 

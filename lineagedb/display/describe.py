@@ -10,7 +10,7 @@ from lineagedb.display.format import format_value
 
 MAX_INPUTS = 10
 # Foreign keys shown under "Provenance:", in this order, when set.
-PROVENANCE_FIELDS = ("storage", "transform", "run", "created_by")
+PROVENANCE_FIELDS = ("storage", "transform", "run", "initiated_by_run", "created_by")
 
 
 def summary(record: Any, *, with_updated_at: bool = False) -> str:

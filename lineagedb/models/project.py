@@ -71,9 +71,7 @@ class Project(Record):
     )
     runs = models.ManyToManyField("Run", through="RunProject", related_name="projects")
     ulabels = models.ManyToManyField("ULabel", through="ULabelProject", related_name="projects")
-    features = models.ManyToManyField(
-        "Feature", through="FeatureProject", related_name="projects"
-    )
+    features = models.ManyToManyField("Feature", through="FeatureProject", related_name="projects")
     schemas = models.ManyToManyField(
         "FeatureSet", through="FeatureSetProject", related_name="projects"
     )
@@ -171,14 +169,11 @@ def project_of(project: Project | str | None) -> Project | None:
     if project is None or isinstance(project, Project):
         return project
     if not isinstance(project, str):
-        raise InvalidArgument(
-            f"project={project!r}: give a Project, or a project's name or uid."
-        )
+        raise InvalidArgument(f"project={project!r}: give a Project, or a project's name or uid.")
     found = Project.objects.filter(models.Q(name=project) | models.Q(uid=project)).first()
     if found is None:
         raise NotFound(
-            f"No project is named {project!r}. Create it first: "
-            f"ln.Project(name={project!r}).save()"
+            f"No project is named {project!r}. Create it first: ln.Project(name={project!r}).save()"
         )
     return found
 

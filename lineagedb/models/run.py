@@ -73,6 +73,10 @@ class Run(Record):
     _process = models.CharField(max_length=255, null=True, blank=True)
     reference = models.CharField(max_length=255, null=True, blank=True)
     reference_type = models.CharField(max_length=25, null=True, blank=True)
+    # The run that started this one: a flow's (or a tracked script's) for a step (LaminDB 2).
+    initiated_by_run = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="initiated_runs"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     input_artifacts = models.ManyToManyField("Artifact", related_name="input_of_runs", blank=True)
     input_collections = models.ManyToManyField(

@@ -11,7 +11,7 @@ from lineagedb.errors import InvalidArgument
 from lineagedb.models import _uid
 from lineagedb.models.versioning import VersionedRecord
 
-TRANSFORM_TYPES = [(name, name) for name in ("notebook", "script", "pipeline", "app")]
+TRANSFORM_TYPES = [(name, name) for name in ("notebook", "script", "pipeline", "app", "function")]
 
 
 class Transform(VersionedRecord):

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["finish", "track"]
+__all__ = ["finish", "flow", "step", "track"]
 
 
 def __getattr__(name: str) -> Any:
+    if name in ("flow", "step"):
+        from lineagedb.tracking import flows
+
+        return getattr(flows, name)
     if name in __all__:
         from lineagedb.tracking import tracker
 

@@ -46,9 +46,7 @@ class ULabel(Hierarchical, Record):
     parents = models.ManyToManyField("self", symmetrical=False, related_name="children", blank=True)
     # LaminDB 2's types: a label with is_type=True groups the labels whose type it is.
     is_type = models.BooleanField(default=False, db_index=True)
-    type = models.ForeignKey(
-        "self", models.PROTECT, null=True, blank=True, related_name="ulabels"
-    )
+    type = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="ulabels")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
