@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bench-ui bench-tables bench-flows bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
+.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bench-ui bench-tables bench-flows bench-sheets bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
 
 .tools/bin/uv:
 	$(PYTHON_BIN) -m venv .tools
@@ -114,6 +114,9 @@ bench-tables: $(VENV)/.installed
 
 bench-flows: $(VENV)/.installed
 	$(PYTHON) benchmarks/flows.py
+
+bench-sheets: $(VENV)/.installed
+	$(PYTHON) benchmarks/sheets.py --rows 10000
 
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed

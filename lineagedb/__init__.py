@@ -40,6 +40,9 @@ if TYPE_CHECKING:
         User,
         save,
     )
+    from lineagedb.models import (
+        SheetRecord as Record,
+    )
     from lineagedb.setup import connect
     from lineagedb.tracking import finish, flow, step, track
 
@@ -52,6 +55,7 @@ __all__ = [
     "Feature",
     "FeatureSet",
     "Project",
+    "Record",
     "Reference",
     "Run",
     "Schema",
@@ -82,6 +86,7 @@ _REGISTRIES = {
     "Feature",
     "FeatureSet",
     "Project",
+    "Record",
     "Reference",
     "Run",
     "Schema",
@@ -130,7 +135,7 @@ def view(limit: int = 7, schema: str | None = None, registries: list[str] | None
     for name in instance.modules:
         if schema in (None, name):
             for model in apps.get_app_config(resolve(name, extras=False).label).get_models():
-                if issubclass(model, models.Record):
+                if issubclass(model, models.SQLRecord):
                     by_name[model.__name__] = model
     print_view(by_name, limit, registries)
 
@@ -164,7 +169,8 @@ def __getattr__(name: str) -> Any:
         from lineagedb.setup import settings as setup_settings
 
         setup_settings._ensure_connected()  # imports setup: it connects on first use
-        value = getattr(importlib.import_module("lineagedb.models"), name)
+        models = importlib.import_module("lineagedb.models")
+        value = getattr(models, "SheetRecord" if name == "Record" else name)
         return value  # not cached: every access checks the connection
     if name in ("setup", "datasets", "core"):
         value = importlib.import_module(f"lineagedb.{name}")

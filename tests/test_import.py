@@ -10,7 +10,8 @@ from pathlib import Path
 import lineagedb
 
 DOCUMENTED_NAMES = [
-    "Annotate", "Artifact", "Collection", "Feature", "FeatureSet", "Project", "Reference", "Run",
+    "Annotate", "Artifact", "Collection", "Feature", "FeatureSet", "Project", "Record", "Reference",
+    "Run",
     "Schema", "Storage",
     "Transform", "ULabel", "UPath", "User", "connect", "core", "curators", "datasets", "errors",
     "finish", "flow", "save", "settings", "setup", "step", "track", "ui", "view",

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from servers import S3
 
-from lineagedb.errors import InvalidArgument, NotFound, WrongType
+from lineagedb.errors import InUse, InvalidArgument, NotFound, WrongType
 
 
 def test_get_by_path_finds_managed_and_in_place_artifacts(
@@ -117,3 +117,36 @@ def test_describe_and_the_cli_show_projects(instance: ModuleType, tmp_path: Path
     result = CliRunner().invoke(main, ["ls", "project", "--json"])
     assert result.exit_code == 0, result.stderr
     assert '"name": "Atlas"' in result.stdout
+
+
+def test_runs_have_feature_values_and_queries_follow(instance: ModuleType) -> None:
+    ln = instance
+    ln.Feature(name="learning_rate", dtype="num").save()
+    ln.Feature(name="optimizer", dtype="str").save()
+    ln.Feature(name="cell_type", dtype="cat[ULabel]").save()
+    with pytest.raises(InvalidArgument, match="has type 'number'"):
+        ln.track(
+            transform=ln.Transform(name="Never", type="pipeline"),
+            features={"learning_rate": "fast"},
+        )
+    assert ln.Run.filter().count() == 0 and ln.Transform.filter(name="Never").count() == 0
+    transform = ln.Transform(name="Train", type="pipeline").save()
+    fast = ln.track(transform=transform, features={"learning_rate": 0.1, "optimizer": "adam"})
+    ln.finish()
+    slow = ln.Run(transform).save()
+    slow.features.add_values({"learning_rate": 0.001})
+    assert fast.features.get_values() == {"learning_rate": 0.1, "optimizer": "adam"}
+    assert list(ln.Run.filter(learning_rate__lt=0.01)) == [slow]
+    assert list(ln.Run.filter(optimizer="adam")) == [fast]
+    assert ln.Run.filter(learning_rate__gt=1).count() == 0
+    with pytest.raises(InvalidArgument, match="runs hold values"):
+        slow.features.add_values({"cell_type": "T cell"})
+    with pytest.raises(InvalidArgument, match="Run records hold no labels"):
+        ln.Run.filter(cell_type="T cell")
+    frame = ln.Run.filter().df(include="features")
+    assert frame.set_index("uid").loc[fast.uid, "optimizer"] == "adam"
+    with pytest.raises(InUse, match=r"\(1 run values\).*run\.features\.remove_values"):
+        ln.Feature.get(name="optimizer").delete()
+    fast.features.remove_values("optimizer")
+    assert fast.features.get_values() == {"learning_rate": 0.1}
+    ln.Feature.get(name="optimizer").delete()  # used by nothing now

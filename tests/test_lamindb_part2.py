@@ -117,8 +117,8 @@ def test_an_older_database_gets_parents_from_its_run_inputs(
     path = write(tmp_path / "r.csv", "a\n1\n")
     raw = ln.Artifact(path, key="r.csv", run=ln.Run(upstream).save()).save()
     downstream = ln.Transform(name="Normalise", type="pipeline").save()
+    run = ln.Run(downstream).save()  # before: the run table of 0013 has fewer columns
     call_command("migrate", "lineagedb", "0013", verbosity=0, interactive=False)
-    run = ln.Run(downstream).save()
     ln.Run.input_artifacts.through.objects.create(run_id=run.pk, artifact_id=raw.pk)
     _django.migrate()  # what a connect runs: 0014 and its backfill
     assert downstream.parents.list("name") == ["Acquire"]

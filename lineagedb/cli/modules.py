@@ -104,7 +104,7 @@ import string
 
 from django.db import models
 
-from lineagedb.models import Record
+from lineagedb.models import SQLRecord
 
 
 def sample_uid() -> str:
@@ -113,7 +113,7 @@ def sample_uid() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(12))
 
 
-class Sample(Record):
+class Sample(SQLRecord):
     """A biological sample; labels artifacts and collections like ULabel does."""
 
     _name_field = "name"

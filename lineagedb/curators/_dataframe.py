@@ -158,7 +158,9 @@ class DataFrameCurator:
             before = self.df[column]
             model = registry_of(field)
             # A registry with a public ontology standardizes by it too (bt.CellType).
-            source = model if hasattr(model, "public") else model.objects.all()
+            source = (
+                model if hasattr(model, "public") else FieldRef.of(field).or_model(ULabel).records()
+            )
             mapper = source.standardize(before, field=field, return_mapper=True, mute=True)
             if mapper:
                 self.df[column] = before.map(lambda v, m=mapper: m.get(v, v))
@@ -182,7 +184,8 @@ class DataFrameCurator:
         for column in self._keys(key):
             field = self._categoricals[column]
             model = registry_of(field)
-            result = model.objects.all().inspect(self.df[column], field=field, mute=True)
+            records = FieldRef.of(field).or_model(ULabel).records()
+            result = records.inspect(self.df[column], field=field, mute=True)
             mapped = {**result.synonyms_mapper, **result.case_mapper}
             new = [v for v in result.non_validated if v not in mapped]
             if mapped:
@@ -191,6 +194,9 @@ class DataFrameCurator:
                     f"variants; standardize({column!r}) first"
                 )
             name = field_name(model, field)
+            type_name = FieldRef.of(field).type_name
+            if type_name is not None and "type" not in fields:  # cat[ULabel[CellType]]
+                fields = {**fields, "type": model.objects.get(name=type_name, is_type=True)}
             records = [model(**{name: value}, **fields) for value in new]
             save(records)
             created += records

@@ -27,17 +27,24 @@ from lineagedb.models.collection import Collection, CollectionArtifact
 from lineagedb.models.project import Project, Reference
 from lineagedb.models.record import Record
 from lineagedb.models.run import Run
+from lineagedb.models.sheets import ArtifactRecord, RecordJson, RecordRecord, RecordULabel
+from lineagedb.models.sheets import Record as SheetRecord
 from lineagedb.models.storage import Storage
 from lineagedb.models.transform import Transform
 from lineagedb.models.user import User
 
 # LaminDB 2's name of FeatureSet.
 Schema = FeatureSet
+# The base class of every registry: ``Record`` here (schema modules subclass it, as
+# lineagedb 0.1 generated them), ``SQLRecord`` in LaminDB 2. ``ln.Record`` is LaminDB 2's
+# typed record (a sheet's row): ``SheetRecord`` here.
+SQLRecord = Record
 
 __all__ = [
     "Artifact",
     "ArtifactFeatureSet",
     "ArtifactFeatureValue",
+    "ArtifactRecord",
     "ArtifactULabel",
     "Collection",
     "CollectionArtifact",
@@ -50,9 +57,14 @@ __all__ = [
     "FolderManifest",
     "Project",
     "Record",
+    "RecordJson",
+    "RecordRecord",
+    "RecordULabel",
     "Reference",
     "Run",
+    "SQLRecord",
     "Schema",
+    "SheetRecord",
     "Storage",
     "Transform",
     "ULabel",

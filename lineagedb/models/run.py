@@ -83,6 +83,21 @@ class Run(Record):
         "Collection", related_name="input_of_runs", blank=True
     )
 
+    @property
+    def features(self) -> Any:
+        """The run's feature values (LaminDB 2): ``add_values({...})``, ``get_values()``.
+
+        Example:
+            >>> _ = ln.Feature(name="seed", dtype="int").save()
+            >>> run = ln.Run(ln.Transform(name="Train").save()).save()
+            >>> run.features.add_values({"seed": 42})
+            >>> run.features.get_values()
+            {'seed': 42}
+        """
+        from lineagedb.models.run_features import RunFeatures
+
+        return RunFeatures(self)
+
     _lineage_shape = "ellipse"
 
     def _lineage_label(self) -> str:

@@ -37,7 +37,8 @@ def configure(instance: InstanceSettings) -> set[str]:
     what the instance *is*, whichever user connects.
 
     Example:
-        >>> sorted(configure(InstanceSettings(name="demo", storage_root="/tmp/demo")))
+        >>> import tempfile
+        >>> sorted(configure(InstanceSettings(name="demo", storage_root=tempfile.mkdtemp())))
         ['lineagedb']
     """
     from django.conf import settings

@@ -30,6 +30,7 @@ def track(
     params: dict[str, Any] | None = None,
     path: str | Path | None = None,
     project: Any = None,
+    features: dict[str, Any] | None = None,
 ) -> Run:
     """Register the running script or notebook (or ``transform``) and start a Run.
 
@@ -49,6 +50,8 @@ def track(
         path: The notebook's path, where it cannot be detected.
         project: A project (record, name or uid; it must exist) that the run, its
             transform and every artifact and collection the run saves belong to.
+        features: Values of registered features for the run (LaminDB 2), checked
+            before anything is written: ``ln.Run.filter(learning_rate__lt=0.1)``.
 
     Example:
         >>> import lineagedb as ln
@@ -63,8 +66,11 @@ def track(
 
     from lineagedb.models import Run
     from lineagedb.models.project import project_of
+    from lineagedb.models.run_features import checked_rows
 
     project = project_of(project)  # a project that does not exist: nothing written
+    if features is not None:
+        checked_rows(features)  # nor a value its feature cannot hold
 
     previous = tracked.run
     tracked.clear()
@@ -91,6 +97,8 @@ def track(
     if project is not None:
         run.projects.add(project)
         transform.projects.add(project)
+    if features:
+        run.features.add_values(features)
     # Reading the installed packages' metadata takes most of track()'s time
     # (~200 ms here, benchmarks/compare.py): it runs beside the user's code;
     # finish(), a new track() or interpreter exit (a non-daemon thread) wait for it.

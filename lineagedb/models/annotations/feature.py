@@ -83,6 +83,27 @@ def _feature_type(value: Any, dtype: Any = None) -> str:
     return str(resolved)
 
 
+def _typed_dtype(dtype: Any) -> Any:
+    """LaminDB 2's typed dtypes as text: a type record (``dtype=sample_type``) becomes
+    ``cat[Record[Sample]]`` (a label type ``cat[ULabel[CellType]]``); a type named by its uid
+    (``cat[Record[Ab12…]]``, how LaminDB stores it) is named by its name."""
+    if getattr(dtype, "is_type", False) and hasattr(dtype, "_meta"):
+        if dtype._state.adding:
+            raise InvalidArgument(f"Save the type {dtype.name!r} first, then use it as a dtype.")
+        registry = "ULabel" if dtype._meta.label == "lineagedb.ULabel" else "Record"
+        return f"cat[{registry}[{dtype.name}]]"
+    if isinstance(dtype, str) and dtype.startswith("cat[") and dtype.endswith("]]"):
+        registry, _, inner = dtype[4:-2].partition("[")
+        if registry in ("Record", "ULabel") and len(inner) in (8, 16):
+            from django.apps import apps
+
+            model = apps.get_model("lineagedb", registry)
+            found = model.objects.filter(uid=inner, is_type=True).first()
+            if found is not None:
+                return f"cat[{registry}[{found.name}]]"
+    return dtype
+
+
 def _registries(value: Any, dtype: Any) -> str | None:
     """``registries`` as stored: a ``|``-joined string of registry names."""
     if isinstance(dtype, str) and dtype.startswith("cat[") and dtype.endswith("]"):
@@ -180,7 +201,7 @@ class Feature(Record):
             super().__init__()
             self._become(existing)
             return
-        dtype = kwargs.pop("dtype", None)
+        dtype = _typed_dtype(kwargs.pop("dtype", None))
         kwargs["type"] = _feature_type(kwargs.get("type"), dtype)
         kwargs["registries"] = _registries(kwargs.get("registries"), dtype)
         synonyms = kwargs.get("synonyms")

@@ -7,7 +7,7 @@ come from Django's app registry, which holds that instance's apps.
 
 Example:
     >>> [link.accessor for link in label_links(ln.Artifact)]  # with bionty: cell_types, ...
-    ['ulabels']
+    ['ulabels', 'records']
 """
 
 from __future__ import annotations
@@ -86,7 +86,14 @@ def label_links(host_model: Any) -> list[LabelLink]:
                 accessor=field.get_accessor_name() if field.auto_created else field.name,
             )
         )
-    links.sort(key=lambda link: link.model._meta.app_label != "lineagedb")
+    # ULabel first (the labels of a feature that names no registry), then the other core
+    # registries (typed records), then the schema modules'.
+    links.sort(
+        key=lambda link: (
+            link.model._meta.label != "lineagedb.ULabel",
+            link.model._meta.app_label != "lineagedb",
+        )
+    )
     return links
 
 
@@ -105,3 +112,29 @@ def link_for(host_model: Any, model: Any) -> LabelLink:
         f"{model.__name__} records do not label {host_model.__name__.lower()}s; registries that "
         f"do: {known}."
     )
+
+
+def registry_and_type(entry: str) -> tuple[str, str | None]:
+    """A feature's registry entry split into the registry and the type its values must have
+    (LaminDB 2's ``cat[ULabel[CellType]]``, ``cat[Record[Sample]]``).
+
+    Example:
+        >>> registry_and_type("core.Record[Sample]"), registry_and_type("bionty.CellType")
+        (('core.Record', 'Sample'), ('bionty.CellType', None))
+    """
+    entry = entry.strip()
+    if entry.endswith("]") and "[" in entry:
+        registry, _, type_name = entry[:-1].partition("[")
+        return registry, type_name
+    return entry, None
+
+
+def feature_registries(feature: Any) -> dict[str, str | None]:
+    """{registry name: type name or None} of a category feature (ULabel's when it names none).
+
+    Example:
+        >>> feature_registries(ln.Feature(name="sample", dtype="cat[Record[Sample]]"))
+        {'core.Record': 'Sample'}
+    """
+    entries = (getattr(feature, "registries", None) or "core.ULabel").split("|")
+    return dict(registry_and_type(entry) for entry in entries if entry.strip())

@@ -27,7 +27,12 @@ from lineagedb.models.annotations.host_links import (
     refresh_external,
     require_saved,
 )
-from lineagedb.models.annotations.label_links import label_links, link_for, registry_name
+from lineagedb.models.annotations.label_links import (
+    feature_registries,
+    label_links,
+    link_for,
+    registry_name,
+)
 from lineagedb.models.annotations.ulabel import ULabel
 from lineagedb.models.query.dialects import in_list, insert_ignoring_conflicts
 from lineagedb.models.query.queryset import QuerySet
@@ -148,7 +153,7 @@ class LabelManager:
     @staticmethod
     def _note_registry(feature: Feature, registry: str) -> None:
         known = feature.registries.split("|") if feature.registries else []
-        if registry not in known:
+        if registry not in known and not (known and registry in feature_registries(feature)):
             feature.registries = "|".join([*known, registry])
             feature.save()
             logger.info(f"linked feature {feature.name!r} to registry {registry!r}")
@@ -259,10 +264,17 @@ class LabelManager:
         return "\n".join(lines) if lines else "no linked labels"
 
 
+def _type_of(model: Any, feature: Feature | None) -> str | None:
+    """The type ``feature`` requires of ``model``'s records (``cat[Record[Sample]]``), if any."""
+    if feature is None:
+        return None
+    return feature_registries(feature).get(registry_name(model))
+
+
 def registry_of_names(host_model: Any, feature: Feature | None) -> Any:
     """The registry that label names given with ``feature`` come from: the first of the
     feature's registries that labels the host (``bionty.CellType``), else ULabel."""
-    registries = (feature.registries or "").split("|") if feature is not None else []
+    registries = feature_registries(feature) if feature is not None else {}
     for link in label_links(host_model):
         if registry_name(link.model) in registries:
             return link.model
@@ -293,10 +305,23 @@ def label_records(model: Any, items: Any, feature: Feature | None = None) -> lis
             f"Labels {unsaved[:5]} are not saved; save them first (ln.save(labels))."
         )
     names = [item for item in listed if isinstance(item, str)]
-    found = {getattr(r, field): r for r in model.objects.filter(**{f"{field}__in": names})}
+    type_name = _type_of(model, feature)
+    query = model.objects.filter(**{f"{field}__in": names})
+    if type_name is not None:  # cat[ULabel[CellType]]: labels of that type only
+        query = query.filter(type__name=type_name)
+        wrong_type = [r for r in records if r.type_id is None or r.type.name != type_name]
+        if wrong_type:
+            raise InvalidArgument(
+                f"Feature {feature.name!r} takes {model.__name__} records of type "  # type: ignore[union-attr]
+                f"{type_name!r}; {getattr(wrong_type[0], field)!r} is not one. Nothing was "
+                "written."
+            )
+    found = {getattr(r, field): r for r in query}
     missing = [name for name in names if name not in found]
     if missing:
         what = "is named" if model is ULabel else f"has {field}"
+        if type_name is not None:
+            what = f"of type {type_name!r} {what}"
         create = (
             f"ln.save({model.__name__}.from_values({missing[:3]!r}))"
             if hasattr(model, "public")

@@ -147,3 +147,18 @@ class ArtifactFeatureValue(models.Model):
         indexes = [
             models.Index(fields=["featurevalue", "artifact"], name="artifact_value_by_value")
         ]
+
+
+class RunFeatureValue(models.Model):
+    """Links a run to a feature value (LaminDB 2: runs have features too)."""
+
+    run = models.ForeignKey("Run", models.CASCADE, related_name="feature_value_links")
+    featurevalue = models.ForeignKey(
+        "FeatureValue", models.CASCADE, related_name="run_links", db_index=False
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "featurevalue"], name="unique_run_featurevalue")
+        ]
+        indexes = [models.Index(fields=["featurevalue", "run"], name="run_value_by_value")]

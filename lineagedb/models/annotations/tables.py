@@ -24,8 +24,9 @@ from django.db import transaction
 from lineagedb.errors import InvalidArgument, ValidationError
 from lineagedb.models.annotations.feature import Feature
 from lineagedb.models.annotations.feature_set import FeatureSet
-from lineagedb.models.annotations.field_ref import FieldRef
+from lineagedb.models.annotations.field_ref import FieldRef, TypedField
 from lineagedb.models.annotations.host_links import lock_host, refresh_external
+from lineagedb.models.annotations.label_links import feature_registries
 from lineagedb.models.annotations.ulabel import ULabel
 from lineagedb.models.query.validation import SHOWN, field_name, ids_by_value, inspect, text_of
 from lineagedb.storage.serializers import table_shape_problems
@@ -44,7 +45,7 @@ def feature_field(feature: Feature) -> Any:
     """
     from django.apps import apps
 
-    first = (feature.registries or "core.ULabel").split("|")[0].strip()
+    first, type_name = next(iter(feature_registries(feature).items()))
     module, _, rest = first.partition(".")
     model_name, _, name = rest.partition(".")
     label = "lineagedb" if module == "core" else module
@@ -55,7 +56,8 @@ def feature_field(feature: Feature) -> Any:
             f"Feature {feature.name!r} takes values from {first!r}, a registry this instance "
             f"does not have; add its module (lineagedb module add {module}) or fix the feature."
         ) from None
-    return getattr(model, name or model._name_field)
+    field = getattr(model, name or model._name_field)
+    return TypedField(field.field, type_name) if type_name else field  # cat[ULabel[CellType]]
 
 
 def table_problems_for(
@@ -76,7 +78,7 @@ def table_problems_for(
     """
     columns = [(feature.name, feature.type) for feature in required]
     queries = {
-        column: FieldRef.of(field).or_model(ULabel).model.objects.all()
+        column: FieldRef.of(field).or_model(ULabel).records()
         for column, field in categoricals.items()
     }
     return table_problems(df, columns, categoricals, queries, extra_allowed)
@@ -144,7 +146,7 @@ def link_column_labels(
             name = field_name(ref.model, field if ref.model is not ULabel else None)
             values = [text_of(v) for v in df[column].dropna().unique()]
             add_public_terms(ref.model, values, name)
-            ids = ids_by_value(ref.model.objects.all(), name, values).values()
+            ids = ids_by_value(ref.records(), name, values).values()
             host.labels._link_ids(ids, features.get(column), ref.model)
         refresh_external(host, locked=True)  # once for all columns
 
@@ -260,6 +262,9 @@ def table_problems(
                 shown = ", ".join(repr(v) for v in sorted(mapped)[:SHOWN])
                 hint = f" ({shown} {what}: standardize({column!r}))"
             registry = query.model.__name__
+            type_name = FieldRef.of(registry_field).type_name
+            if type_name:  # cat[ULabel[CellType]]
+                registry += f" of type {type_name!r}"
             terms, named = _in_public(query.model, result.non_validated, registry_field)
             # Public terms validate (LaminDB 0.70): saving links them as records.
             wrong = [v for v in result.non_validated if v not in terms]

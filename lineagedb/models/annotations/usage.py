@@ -28,6 +28,8 @@ _UNLINK = {
     "feature sets": "delete the sets that hold it first (unused ones only)",
     "artifacts": "artifact.features.add(...) with another set, or delete the artifacts",
     "collections": "delete or re-annotate the collections",
+    "run values": "run.features.remove_values(feature) on those runs",
+    "record values": "record.features.remove_values(feature) on those records",
 }
 
 
@@ -77,10 +79,16 @@ def uses_of(record: Any) -> dict[str, int]:
             **{model.__name__.lower(): record}
         ).count()
     if model is Feature:
-        from lineagedb.models.annotations.links import ArtifactFeatureValue
+        from lineagedb.models.annotations.links import ArtifactFeatureValue, RunFeatureValue
 
         values = ArtifactFeatureValue.objects.filter(featurevalue__feature=record)
         uses["feature values"] = values.count()
+        uses["run values"] = RunFeatureValue.objects.filter(featurevalue__feature=record).count()
+        uses["record values"] = (  # typed records' (ln.Record), by table
+            record.record_values.count()
+            + record.record_ulabels.count()
+            + record.record_records.count()
+        )
     return {kind: count for kind, count in uses.items() if count}
 
 

@@ -19,17 +19,30 @@ from typing import Any
 
 from django.db import models
 
-from lineagedb.models.annotations.label_links import LabelLink, label_links, registry_name
+from lineagedb.errors import InvalidArgument
+from lineagedb.models.annotations.label_links import (
+    LabelLink,
+    feature_registries,
+    label_links,
+    registry_name,
+)
 
 # The column of FeatureValue that holds a feature type's values.
 _VALUE_COLUMN = {"number": "number", "bool": "number", "dict": "value"}
 
 
 def has_feature_values(model: Any) -> bool:
-    """Whether records of ``model`` hold feature values (artifacts do)."""
-    from lineagedb.models.artifact import Artifact
+    """Whether records of ``model`` hold feature values (artifacts and runs do)."""
+    return _value_links(model) is not None
 
-    return model is Artifact
+
+def _value_links(model: Any) -> tuple[Any, str] | None:
+    """The table linking ``model``'s records to feature values, and its column of them."""
+    from lineagedb.models.annotations.links import ArtifactFeatureValue, RunFeatureValue
+    from lineagedb.models.artifact import Artifact
+    from lineagedb.models.run import Run
+
+    return {Artifact: (ArtifactFeatureValue, "artifact"), Run: (RunFeatureValue, "run")}.get(model)
 
 
 def split_feature_lookups(
@@ -45,8 +58,10 @@ def split_feature_lookups(
     if not heads or not has_feature_values(model):
         return kwargs, []
     from lineagedb.models.annotations.feature import Feature
-    from lineagedb.models.annotations.links import ArtifactFeatureValue, FeatureValue
+    from lineagedb.models.annotations.links import FeatureValue
     from lineagedb.models.annotations.values import query_value
+
+    value_links, host = _value_links(model)  # type: ignore[misc]
 
     features = {f.name: f for f in Feature.objects.filter(name__in=heads)}
     if not features:
@@ -61,15 +76,21 @@ def split_feature_lookups(
             continue
         suffix = f"__{lookup}" if lookup else ""
         if feature.type == "category":
-            per_feature.append(_label_options(model, feature, value, suffix))
+            if not _feature_label_links(model, feature):
+                raise InvalidArgument(
+                    f"Feature {feature.name!r} is a category, and {model.__name__} records "
+                    "hold no labels under features: filter by a value feature instead."
+                )
+            options = _label_options(model, feature, value, suffix)
+            per_feature.append(options or [model.objects.none().values("pk")])  # none, not all
             continue
         column = _VALUE_COLUMN.get(feature.type, "text")
         value = query_value(feature, value, lookup.rpartition("__")[2])
         matching = FeatureValue.objects.filter(
             feature_id=feature.pk, **{f"{column}{suffix}": value}
         ).values("pk")
-        links = ArtifactFeatureValue.objects.filter(featurevalue_id__in=matching)
-        per_feature.append([links.values("artifact")])
+        links = value_links.objects.filter(featurevalue_id__in=matching)
+        per_feature.append([links.values(host)])
     return plain, per_feature
 
 
@@ -79,11 +100,17 @@ def _label_options(model: Any, feature: Any, value: Any, suffix: str) -> list[An
         isinstance(value, (list, tuple)) and value and hasattr(value[0], "_meta")
     )
     options = []
+    typed = feature_registries(feature)
     for link in _feature_label_links(model, feature):
         field = link.label_field if records else f"{link.label_field}__{link.name_field}"
         if records and not _records_of(value, link.model):
             continue
-        links = link.through.objects.filter(feature_id=feature.pk, **{f"{field}{suffix}": value})
+        named = suffix.removeprefix(f"__{link.name_field}")  # sample__name="S1" as sample="S1"
+        conditions = {f"{field}{named if not records else suffix}": value}
+        type_name = typed.get(registry_name(link.model))
+        if type_name is not None:  # cat[Record[Sample]]: names are unique within a type
+            conditions[f"{link.label_field}__type__name"] = type_name
+        links = link.through.objects.filter(feature_id=feature.pk, **conditions)
         options.append(links.values(link.host_field))
     return options
 
@@ -99,11 +126,11 @@ def feature_columns(model: Any, ids: list[int]) -> dict[str, dict[int, Any]]:
         True
     """
     found: dict[str, dict[int, list[Any]]] = {}
-    if has_feature_values(model):
-        from lineagedb.models.annotations.links import ArtifactFeatureValue
-
-        rows = ArtifactFeatureValue.objects.filter(artifact_id__in=ids).values_list(
-            "artifact_id", "featurevalue__feature__name", "featurevalue__value"
+    value_links = _value_links(model)
+    if value_links is not None:
+        table, host = value_links
+        rows = table.objects.filter(**{f"{host}_id__in": ids}).values_list(
+            f"{host}_id", "featurevalue__feature__name", "featurevalue__value"
         )
         for pk, name, value in rows:
             found.setdefault(name, {}).setdefault(pk, []).append(value)
@@ -137,7 +164,7 @@ def any_of(options: list[Any]) -> models.Q:
 def _feature_label_links(model: Any, feature: Any) -> list[LabelLink]:
     """The label links of ``model`` whose registries ``feature`` takes values from (ULabel's
     when it names none)."""
-    registries = (feature.registries or "core.ULabel").split("|")
+    registries = feature_registries(feature)
     links = [link for link in label_links(model) if link.has_feature]
     return [link for link in links if registry_name(link.model) in registries] or links[:1]
 
