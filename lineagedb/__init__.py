@@ -146,6 +146,12 @@ def _reconnect() -> None:
     reconnect()
 
 
+def _open_other(name: str) -> str:
+    from lineagedb.setup._other import other_database
+
+    return other_database(name)
+
+
 def _default_storage() -> Any:
     from lineagedb.setup._storage import default_storage_path
 
@@ -161,6 +167,7 @@ def _switch_storage(root: Any) -> None:
 # Records and ln.track() in a new process connect to the last used instance;
 # importing setup (and Django) waits until then.
 _current_session.reconnect = _reconnect
+_current_session.open_other = _open_other
 settings._storage_hooks = (_default_storage, _switch_storage)
 
 

@@ -115,6 +115,10 @@ class Session:
         self.tracked = RunContext()
         # Set by setup/: connects to the last used instance on first use.
         self.reconnect: Callable[[], None] | None = None
+        # Set by setup/: opens another instance read-only and gives its database alias
+        # (Registry.connect); other_aliases maps those names to their aliases.
+        self.open_other: Callable[[str], str] | None = None
+        self.other_aliases: dict[str, str] = {}
 
     @property
     def is_connected(self) -> bool:

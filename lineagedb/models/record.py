@@ -17,6 +17,8 @@ from lineagedb.models.query.lookup import Lookup
 from lineagedb.models.query.queryset import QuerySet
 from lineagedb.models.synonyms import Synonyms
 
+READ_ONLY = "read-only"  # the instance key's mark of a record read through connect()
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -85,7 +87,11 @@ class Record(Synonyms, models.Model):
         models.Model.__init__(record, *values)
         record._state.adding = False
         record._state.db = db
-        record.__dict__["_instance_key"] = session.instance_key
+        if db in (None, "default"):
+            record.__dict__["_instance_key"] = session.instance_key
+        else:  # read through Registry.connect("name"): that instance's, read-only here
+            name = next((n for n, alias in session.other_aliases.items() if alias == db), db)
+            record.__dict__["_instance_key"] = f"{name}|{READ_ONLY}"
         return record
 
     def _check_instance(self) -> None:
@@ -95,6 +101,14 @@ class Record(Synonyms, models.Model):
             return
         name = loaded_in.split("|", 1)[0]
         current = (session.instance_key or "none|").split("|", 1)[0]
+        if loaded_in.endswith(f"|{READ_ONLY}"):
+            raise OtherInstance(
+                f"{type(self).__name__} {getattr(self, 'uid', self.pk)} was read from instance "
+                f"{name!r} with connect({name!r}), which is read-only: it can be neither "
+                f"changed nor linked into {current!r}. Saving it into {current!r} (a transfer "
+                "with its annotations) is not built yet; register its bytes anew: "
+                "ln.Artifact(artifact.path).save()."
+            )
         raise OtherInstance(
             f"{type(self).__name__} {getattr(self, 'uid', self.pk)} belongs to instance "
             f"{name!r}, but {current!r} is connected now. Connect back with "
@@ -225,6 +239,25 @@ class Record(Synonyms, models.Model):
             elif kwargs["visibility"] is None:
                 del kwargs["visibility"]
         return query.filter(*args, **kwargs)
+
+    @classmethod
+    def connect(cls, instance: str) -> QuerySet:
+        """The records of this registry in another instance, read-only (LaminDB 2's name;
+        0.70's is ``using``), without switching the connected one.
+
+        Queries, ``get()``, ``df()`` and ``count()`` work as here; nothing read through it
+        can be changed, deleted or linked to this instance's records.
+
+        Example:
+            >>> ln.Artifact.connect("lab-archive").filter(suffix=".h5ad").count()  # doctest: +SKIP
+            12
+        """
+        session.ensure_connected()
+        assert session.open_other is not None  # set by lineagedb.setup
+        query: QuerySet = cls.objects.using(session.open_other(instance)).all()
+        return query
+
+    using = connect
 
     @classmethod
     def get(cls, idlike: int | str | None = None, **kwargs: Any) -> Any:

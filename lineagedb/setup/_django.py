@@ -110,7 +110,10 @@ def _swap_default_database(database: dict[str, Any]) -> None:
     from django.conf import settings
     from django.db import connections
 
+    from lineagedb._base.session import session
+
     connections.close_all()
+    session.other_aliases.clear()  # other instances' read-only aliases go with the settings
     settings.DATABASES["default"] = database
     # ConnectionHandler caches the settings it was built from and one
     # connection per thread; reset both so every thread reconnects.

@@ -88,7 +88,10 @@ class QuerySet(models.QuerySet):
         for name, value in kwargs.items():
             refuse_unstorable(value, f"{self.model.__name__}.filter({name}=...)")
         kwargs = with_link_aliases(self.model, kwargs)
-        kwargs, per_feature = split_feature_lookups(self.model, kwargs, field_names(self.model))
+        if self.db == "default":  # another instance's features are not read here
+            kwargs, per_feature = split_feature_lookups(self.model, kwargs, field_names(self.model))
+        else:
+            per_feature = []
         result = self._filter(*args, **kwargs)
         for options in per_feature:  # each feature its own condition; a label feature's
             result = result._filter(any_of(options))  # labels in any of its registries
@@ -345,13 +348,14 @@ class QuerySet(models.QuerySet):
         first: builtins.list[str] = []  # included columns go first, as in LaminDB 0.70
         for lookup in wanted:
             if lookup == "features":
+                self._on_this_instance('df(include="features")')
                 for name, values in feature_columns(self.model, ids).items():
                     frame[name] = [values.get(i) for i in ids]
                     first.append(name)
                 continue
             first.append(lookup)
             related: dict[int, list[Any]] = {}
-            base = models.QuerySet.filter(self.model.objects.all(), pk__in=ids)
+            base = models.QuerySet.filter(self.model.objects.using(self.db).all(), pk__in=ids)
             try:
                 pairs = base.values_list("pk", lookup)
                 for pk, value in pairs:
@@ -454,7 +458,18 @@ class QuerySet(models.QuerySet):
         """
         from lineagedb.models.query.search import search
 
+        self._on_this_instance("search()")
         return search(self, string, field, limit, return_queryset)
+
+    def _on_this_instance(self, what: str) -> None:
+        """Refuse what reads the connected instance's tables besides this query's (feature
+        lookups, search indexes) on a query of another instance (``connect()``)."""
+        if self.db != "default":
+            raise InvalidArgument(
+                f"{what} on another instance (connect()) is not supported yet: it reads "
+                "this instance's features and search index. Filter by fields there "
+                "(key__icontains=..., suffix=...)."
+            )
 
     def latest_version(self) -> QuerySet:
         """Only the latest member of each version family.
