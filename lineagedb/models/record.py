@@ -105,9 +105,8 @@ class Record(Synonyms, models.Model):
             raise OtherInstance(
                 f"{type(self).__name__} {getattr(self, 'uid', self.pk)} was read from instance "
                 f"{name!r} with connect({name!r}), which is read-only: it can be neither "
-                f"changed nor linked into {current!r}. Saving it into {current!r} (a transfer "
-                "with its annotations) is not built yet; register its bytes anew: "
-                "ln.Artifact(artifact.path).save()."
+                f"changed nor linked into {current!r}. An artifact's save() transfers it: "
+                f"the same bytes registered in {current!r} with its labels and values."
             )
         raise OtherInstance(
             f"{type(self).__name__} {getattr(self, 'uid', self.pk)} belongs to instance "

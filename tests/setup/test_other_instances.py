@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from servers import S3
 
 import lineagedb as ln
 from lineagedb.errors import InvalidArgument, NotConnected, OtherInstance
@@ -37,9 +38,9 @@ def test_connect_reads_another_instance_and_writes_nothing(
         "raw/b.csv"
     ]
     label = ln.ULabel.connect("archive").get(name="archived")
-    found.description = "changed"
+    label.description = "changed"
     with pytest.raises(OtherInstance, match="read-only"):
-        found.save()
+        label.save()  # (an artifact's save() transfers it: below)
     (tmp_path / "c.csv").write_text("c\n")
     here = ln.Artifact(tmp_path / "c.csv", key="c.csv").save()
     with pytest.raises(OtherInstance, match="read-only"):
@@ -53,3 +54,54 @@ def test_connect_reads_another_instance_and_writes_nothing(
         ln.Artifact.connect("nowhere")
     with pytest.raises(InvalidArgument, match="is the connected instance"):
         ln.Artifact.connect(ln.setup.settings.instance.name)
+
+
+def test_saving_an_artifact_of_another_instance_transfers_it(
+    database: str | None, tmp_path: Path
+) -> None:
+    ln.setup.init(storage=tmp_path / "archive")
+    ln.Feature(name="temperature", dtype="num", unit="°C").save()
+    ln.Feature(name="study", dtype="cat[ULabel]").save()
+    (tmp_path / "a.csv").write_text("a\n1\n")
+    archived = ln.Artifact(tmp_path / "a.csv", key="raw/a.csv", description="day 1").save()
+    ln.ULabel(name="study0").save()
+    archived.features.add_values({"temperature": 37.5, "study": "study0"})
+    archived.labels.add(ln.ULabel(name="qc-passed").save())
+    ln.setup.init(storage=tmp_path / "data", db=database)
+    try:
+        ln.ULabel(name="study0").save()  # exists here already: reused, not doubled
+        remote = ln.Artifact.connect("archive").get(key="raw/a.csv")
+        local = remote.save()
+        assert local is remote and local.uid != archived.uid  # now this instance's record
+        assert ln.Artifact.get(key="raw/a.csv") == local
+        assert local.load().columns.tolist() == ["a"] and local.hash == archived.hash
+        assert local.features.get_values() == {"temperature": 37.5, "study": "study0"}
+        assert ln.Feature.get(name="temperature").unit == "°C"  # created like theirs
+        assert ln.ULabel.filter(name="study0").count() == 1
+        assert sorted(local.ulabels.values_list("name", flat=True)) == ["qc-passed", "study0"]
+        run = local.run
+        assert run.transform.name == "Transfer from instance 'archive'"
+        assert run.params == {"instance": "archive", "source": f"archive/{archived.uid}"}
+        again = ln.Artifact.connect("archive").get(key="raw/a.csv").save()
+        assert again == local and ln.Artifact.filter().count() == 1  # once
+        assert ln.Artifact.connect("archive").count() == 1  # the archive is unchanged
+    finally:
+        disconnect()
+
+
+def test_bytes_registered_in_a_bucket_are_transferred_in_place(
+    database: str | None, tmp_path: Path, s3: S3
+) -> None:
+    bucket = s3.bucket()
+    (tmp_path / "up").mkdir()
+    (tmp_path / "up" / "b.csv").write_text("b\n2\n")
+    s3.upload_folder(tmp_path / "up", f"{bucket}/shared")
+    ln.setup.init(storage=tmp_path / "archive")
+    archived = ln.Artifact(f"{bucket}/shared/b.csv").save()
+    ln.setup.init(storage=tmp_path / "data", db=database)
+    try:
+        local = ln.Artifact.connect("archive").get(archived.uid).save()
+        assert str(local.path) == f"{bucket}/shared/b.csv"  # no copy
+        assert local.storage.root == bucket and local.hash == archived.hash
+    finally:
+        disconnect()

@@ -209,10 +209,19 @@ class Artifact(Constructors, ByteAccess, Annotated, VersionedRecord):
         transaction that writes the record, so the record is never visible
         before its bytes; if the transaction fails, the bytes are removed.
 
+        An artifact read from another instance (``connect()``) is transferred: the
+        same bytes registered here with its labels and feature values
+        (``lineagedb.models.transfer``).
+
         Example:
             >>> ln.Artifact("meta.csv", description="study 0 metadata").save().verify()
             True
         """
+        if self._state.db not in (None, "default"):  # read with connect(): a transfer
+            from lineagedb.models.transfer import transfer
+
+            self._become(transfer(self))
+            return self
         if self._state.adding and self.run_id is None:
             session.tracked.say_untracked_once("artifact")
         persistence.save(self, *args, **kwargs)
