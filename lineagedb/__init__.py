@@ -131,7 +131,7 @@ def view(limit: int = 7, schema: str | None = None, registries: list[str] | None
 
     by_name: dict[str, Any] = {}
     if schema in (None, "core"):
-        by_name.update({name: getattr(models, name) for name in REGISTRIES})
+        by_name.update({name: apps.get_model("lineagedb", name) for name in REGISTRIES})
     for name in instance.modules:
         if schema in (None, name):
             for model in apps.get_app_config(resolve(name, extras=False).label).get_models():

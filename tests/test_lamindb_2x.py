@@ -150,3 +150,34 @@ def test_runs_have_feature_values_and_queries_follow(instance: ModuleType) -> No
     fast.features.remove_values("optimizer")
     assert fast.features.get_values() == {"learning_rate": 0.1}
     ln.Feature.get(name="optimizer").delete()  # used by nothing now
+
+
+def test_feature_types_group_features(instance: ModuleType) -> None:
+    ln = instance
+    qc = ln.Feature(name="QC", is_type=True).save()
+    n_genes = ln.Feature(name="n_genes", dtype="int", type=qc).save()
+    ln.Feature(name="donor", dtype="str").save()
+    assert n_genes.type == "number" and n_genes.feature_type == qc  # 0.70's type stays
+    assert list(ln.Feature.filter(type=qc)) == [n_genes]  # LaminDB 2's filter
+    assert list(qc.features.all()) == [n_genes]
+    assert ln.Feature.filter(type="number").count() == 1  # 0.70's filter
+    with pytest.raises(InvalidArgument, match="'donor' is not a type"):
+        ln.Feature(name="pct_mito", dtype="num", type=ln.Feature.get(name="donor"))
+    assert ln.Feature.search("n_gene", return_queryset=True).first() == n_genes  # index kept
+
+
+def test_typed_records_in_views_and_the_cli(instance: ModuleType, capsys: object) -> None:
+    from click.testing import CliRunner
+
+    from lineagedb.cli import main
+
+    ln = instance
+    sample = ln.Record(name="Sample", is_type=True).save()
+    ln.Record(name="S1", type=sample).save()
+    result = CliRunner().invoke(main, ["ls", "record", "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert (
+        f'"name": "S1", "description": null, "is_type": false, "type_id": {sample.id}'
+        in result.stdout
+    )
+    ln.view(registries=["Record"])

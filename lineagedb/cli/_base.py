@@ -28,6 +28,7 @@ REGISTRIES = (
     "featureset",
     "project",
     "reference",
+    "record",
 )
 # What `ls` shows of each registry unless --columns says otherwise: what tells
 # records apart, in 80-120 columns; JSON fields (run parameters) stay out of cells.
@@ -43,6 +44,7 @@ DEFAULT_COLUMNS = {
     "featureset": ("uid", "name", "n", "type", "registry"),
     "project": ("uid", "name", "abbr", "start_date", "end_date", "created_at"),
     "reference": ("uid", "name", "doi", "url", "date", "created_at"),
+    "record": ("uid", "name", "type__name", "is_type", "created_at"),
 }
 
 

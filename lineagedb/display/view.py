@@ -16,6 +16,7 @@ REGISTRIES = (
     "FeatureSet",
     "Project",
     "Reference",
+    "Record",
 )
 
 

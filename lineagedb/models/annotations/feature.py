@@ -75,12 +75,27 @@ def _feature_type(value: Any, dtype: Any = None) -> str:
     if isinstance(value, str) and value.startswith("cat["):
         return "category"
     resolved = _TYPE_ALIASES.get(value, value)
-    if resolved not in ("number", "category", "bool"):
+    if resolved not in ("number", "category", "bool", GROUP):
         raise InvalidArgument(
             f"Feature type {value!r} is not one of 'number', 'category', 'bool' (or int, float, "
             "str, bool); LaminDB 2's dtype= takes 'str', 'date', 'datetime', 'dict' too."
         )
     return str(resolved)
+
+
+GROUP = "group"  # the value type of a feature type (a group of features): none
+
+
+def _check_group(group: Feature) -> Feature:
+    """``type=``: a saved Feature with ``is_type=True``."""
+    if not group.is_type:
+        raise InvalidArgument(
+            f"Feature {group.name!r} is not a type (is_type=False): a feature's type groups "
+            "features. Make one: ln.Feature(name=..., is_type=True).save()."
+        )
+    if group._state.adding:
+        raise InvalidArgument(f"Save the feature type {group.name!r} first: .save().")
+    return group
 
 
 def _typed_dtype(dtype: Any) -> Any:
@@ -171,7 +186,7 @@ class Feature(Record):
     _search_fields = ("name", "description")
     _name_field = "name"
     _natural_keys = ("name",)
-    _repr_exclude = ("created_at", "updated_at")
+    _repr_exclude = ("created_at", "updated_at", "is_type")
 
     uid = models.CharField(max_length=12, unique=True, default=feature_uid)
     name = models.CharField(max_length=150, unique=True)
@@ -180,6 +195,14 @@ class Feature(Record):
     description = models.TextField(null=True, blank=True)
     registries = models.CharField(max_length=120, null=True, blank=True)
     synonyms = models.TextField(null=True, blank=True)
+    # LaminDB 2's feature types (groups): ``Feature(name="QC", is_type=True)``, then
+    # ``Feature(name="n_genes", dtype="int", type=qc)``. Its ``type`` field is this
+    # registry's 0.70 value type ("number", …), so the group is ``feature_type`` here;
+    # ``type=<a Feature>`` in the constructor and in filter() means it.
+    is_type = models.BooleanField(default=False, db_index=True)
+    feature_type = models.ForeignKey(
+        "self", models.PROTECT, null=True, blank=True, related_name="features"
+    )
     feature_sets = models.ManyToManyField(
         "FeatureSet", related_name="features", through="FeatureSetFeature"
     )
@@ -188,8 +211,15 @@ class Feature(Record):
     created_by = models.ForeignKey("User", models.PROTECT, related_name="+")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        allowed = ("name", "type", "dtype", "unit", "description", "synonyms", "registries")
+        allowed = (
+            "name", "type", "dtype", "unit", "description", "synonyms", "registries", "is_type",
+        )  # fmt: skip
         _only_keywords("Feature", args, allowed, kwargs)
+        group = kwargs.get("type")
+        if isinstance(group, Feature):  # LaminDB 2: the feature's type (group)
+            kwargs["feature_type"] = _check_group(kwargs.pop("type"))
+        if kwargs.get("is_type") and kwargs.get("type") is None and kwargs.get("dtype") is None:
+            kwargs["type"] = GROUP  # a type holds no values: it groups features
         name = kwargs.get("name")
         if name is None:
             raise WrongType("Feature() needs a name, e.g. ln.Feature(name='study_name', type=str).")
@@ -208,6 +238,15 @@ class Feature(Record):
         if isinstance(synonyms, (list, tuple)):
             kwargs["synonyms"] = "|".join(synonyms)
         super().__init__(**kwargs)
+
+    @staticmethod
+    def _rename_lookups(lookups: dict[str, Any]) -> dict[str, Any]:
+        """``filter(type=<a Feature type>)`` as LaminDB 2 writes it: ``feature_type``."""
+        value = lookups.get("type")
+        if isinstance(value, Feature):
+            lookups = {key: v for key, v in lookups.items() if key != "type"}
+            lookups["feature_type"] = value
+        return lookups
 
     @classmethod
     def from_df(cls, df: Any, field: Any = None) -> list[Feature]:

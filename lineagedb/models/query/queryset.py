@@ -88,6 +88,9 @@ class QuerySet(models.QuerySet):
         for name, value in kwargs.items():
             refuse_unstorable(value, f"{self.model.__name__}.filter({name}=...)")
         kwargs = with_link_aliases(self.model, kwargs)
+        rename = getattr(self.model, "_rename_lookups", None)
+        if rename is not None:  # Feature: filter(type=<a feature type>)
+            kwargs = rename(dict(kwargs))
         if self.db == "default":  # another instance's features are not read here
             kwargs, per_feature = split_feature_lookups(self.model, kwargs, field_names(self.model))
         else:
