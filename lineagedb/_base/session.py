@@ -119,6 +119,7 @@ class Session:
         # (Registry.connect); other_aliases maps those names to their aliases.
         self.open_other: Callable[[str], str] | None = None
         self.other_aliases: dict[str, str] = {}
+        self.other_modules: dict[str, tuple[str, ...]] = {}  # their schema modules
 
     @property
     def is_connected(self) -> bool:

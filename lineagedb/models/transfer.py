@@ -42,17 +42,27 @@ def transfer(artifact: Any) -> Any:
             f"Artifact {artifact.uid} of instance {name!r} is a folder; transferring folders "
             "is not built yet. Register it here by its path: ln.Artifact(path).save()."
         )
+    current = session.instance.modules if session.instance is not None else ()
+    lacking = sorted(set(session.other_modules.get(name, ())) - set(current))
+    if lacking:  # its labels of those registries could not be read, nor kept
+        raise InvalidArgument(
+            f"Instance {name!r} has the schema modules {lacking}, which this instance lacks: "
+            f"add them first (lineagedb module add {lacking[0]}) so that its labels transfer."
+        )
     source = _source_note(name, artifact)
     earlier = Artifact.objects.filter(run__params__source=source).first()
     if earlier is not None:
         logger.info(f"artifact {artifact.uid} of {name!r} was transferred before: {earlier.uid}")
         return earlier
     values, labels = _annotations(artifact, alias)
+    terms = _module_terms(artifact, alias, name)  # found or created here before any write
     path = _path_in(artifact, alias)
     with transaction.atomic():  # the run, the record and its annotations, or none of them
         run = _transfer_run(name, source)
         local = Artifact(path, key=artifact.key, description=artifact.description, run=run).save()
         _annotate(local, values, labels, alias)
+        for _, records, feature in terms:
+            local.labels.add(records, feature=_feature_like(feature, alias))
     logger.success(f"transferred artifact {artifact.uid} of {name!r} as {local.uid}")
     return local
 
@@ -92,17 +102,10 @@ def _annotate(
 ) -> None:
     """Give ``local`` the annotations, creating missing labels and features like the
     other instance's."""
-    from lineagedb.models.annotations.feature import Feature
     from lineagedb.models.annotations.ulabel import ULabel
 
     names = {f for f in values} | {f for _, f in labels if f is not None}
-    theirs = {f.name: f for f in Feature.objects.using(alias).filter(name__in=sorted(names))}
-    ours = {f.name: f for f in Feature.objects.filter(name__in=sorted(names))}
-    for name in sorted(names - set(ours)):
-        other = theirs[name]
-        ours[name] = Feature(
-            name=name, type=other.type, unit=other.unit, registries=other.registries
-        ).save()
+    ours = {name: _feature_like(name, alias) for name in sorted(names)}
     by_feature: dict[str | None, list[str]] = {}
     for label, feature in labels:
         by_feature.setdefault(feature, []).append(label)
@@ -111,6 +114,63 @@ def _annotate(
         local.labels.add(records, feature=ours[feature] if feature else None)
     if values:
         local.features.add_values(values)
+
+
+def _module_terms(artifact: Any, alias: str, name: str) -> list[tuple[Any, list[Any], Any]]:
+    """The artifact's labels of schema modules' registries (bionty's ontology terms), as
+    records of this instance: matched by uid, then by name, else made from the public
+    ontology (offline), saved. (registry, records, feature name or None) per group."""
+    from lineagedb.models.annotations.label_links import label_links
+    from lineagedb.models.artifact import Artifact
+
+    found = []
+    for link in label_links(Artifact):
+        if link.model._meta.app_label == "lineagedb":
+            continue
+        rows = link.through.objects.using(alias).filter(**{link.host_field: artifact.pk})
+        fields = [f"{link.label_field}__uid", f"{link.label_field}__{link.name_field}"]
+        fields.append("feature__name" if link.has_feature else link.host_field)
+        by_feature: dict[Any, list[tuple[str, str]]] = {}
+        for uid, term, feature in rows.values_list(*fields):
+            by_feature.setdefault(feature if link.has_feature else None, []).append((uid, term))
+        for feature, pairs in by_feature.items():
+            found.append((link.model, _terms_here(link.model, pairs, name), feature))
+    return found
+
+
+def _terms_here(model: Any, pairs: list[tuple[str, str]], instance: str) -> list[Any]:
+    from lineagedb.models.bulk import save
+
+    field = model._name_field
+    by_uid = {r.uid: r for r in model.objects.filter(uid__in=[u for u, _ in pairs])}
+    wanted = [term for uid, term in pairs if uid not in by_uid]
+    by_name = {getattr(r, field): r for r in model.objects.filter(**{f"{field}__in": wanted})}
+    missing = [term for term in wanted if term not in by_name]
+    if missing and hasattr(model, "from_values"):
+        made = [r for r in model.from_values(missing, field=getattr(model, field)) if r]
+        save([r for r in made if r._state.adding])
+        by_name.update({getattr(r, field): r for r in made})
+    still = [term for term in missing if term not in by_name]
+    if still:
+        raise InvalidArgument(
+            f"{model.__name__} terms {still[:5]} of instance {instance!r} are neither here "
+            f"nor in the public ontology; create them first: ln.save([{model.__name__}"
+            f"({field}=...) ...]). Nothing was transferred."
+        )
+    return [by_uid.get(uid) or by_name[term] for uid, term in pairs]
+
+
+def _feature_like(name: str | None, alias: str) -> Any:
+    """This instance's feature of that name, created like the other instance's if missing."""
+    from lineagedb.models.annotations.feature import Feature
+
+    if name is None:
+        return None
+    here = Feature.objects.filter(name=name).first()
+    if here is not None:
+        return here
+    other = Feature.objects.using(alias).get(name=name)
+    return Feature(name=name, type=other.type, unit=other.unit, registries=other.registries).save()
 
 
 def _transfer_run(name: str, source: str) -> Any:

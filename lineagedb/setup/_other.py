@@ -53,6 +53,7 @@ def other_database(name: str) -> str:
         del connections.settings[alias]
         raise
     _ALIASES[name] = alias
+    session.other_modules[name] = tuple(other.modules)
     return alias
 
 

@@ -105,3 +105,31 @@ def test_bytes_registered_in_a_bucket_are_transferred_in_place(
         assert local.storage.root == bucket and local.hash == archived.hash
     finally:
         disconnect()
+
+
+def test_ontology_terms_transfer_by_uid_or_name_or_from_the_ontology(
+    database: str | None, tmp_path: Path
+) -> None:
+    from lineagedb import bionty as bt
+
+    ln.setup.init(storage=tmp_path / "archive", schema="bionty")
+    t_cell = bt.CellType.from_source(name="T cell").save()
+    b_cell = bt.CellType.from_source(name="B cell").save()
+    feature = ln.Feature(name="cell_type", dtype="cat[bionty.CellType]").save()
+    (tmp_path / "a.csv").write_text("a\n1\n")
+    archived = ln.Artifact(tmp_path / "a.csv", key="a.csv").save()
+    archived.labels.add([t_cell, b_cell], feature=feature)
+    ln.setup.init(storage=tmp_path / "plain", db=None)
+    with pytest.raises(InvalidArgument, match=r"has the schema modules \['bionty'\]"):
+        ln.Artifact.connect("archive").get(key="a.csv").save()
+    assert ln.Artifact.filter().count() == 0
+    ln.setup.init(storage=tmp_path / "data", db=database, schema="bionty")
+    try:
+        bt.CellType.from_source(name="T cell").save()  # here already (another uid maybe)
+        local = ln.Artifact.connect("archive").get(key="a.csv").save()
+        names = local.labels.get(ln.Feature.get(name="cell_type"), flat_names=True)
+        assert sorted(names) == ["B cell", "T cell"]
+        assert bt.CellType.filter(name="T cell").count() == 1  # matched, not doubled
+        assert bt.CellType.get(name="B cell").ontology_id == b_cell.ontology_id  # from CL
+    finally:
+        disconnect()
