@@ -1,4 +1,5 @@
-"""Commands about transforms: load (a transform's saved source back into a folder).
+"""Commands about transforms: load (a transform's saved source back into a folder), run (a
+command as a tracked run).
 
 Example:
     >>> from lineagedb.cli.transforms import load
@@ -38,3 +39,33 @@ def load(transform: str, version: str | None, with_env: bool, folder: str, force
     found = find_transform(transform, version)
     for path in write_source(found, Path(folder), with_env=with_env, force=force):
         click.echo(str(path))
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--transform", "transform", required=True, help="The pipeline this command runs.")
+@click.option("--input", "inputs", multiple=True, type=click.Path(), help="A file it reads.")
+@click.option("--output", "outputs", multiple=True, type=click.Path(), help="A file it writes.")
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def run(
+    context: click.Context,
+    transform: str,
+    inputs: tuple[str, ...],
+    outputs: tuple[str, ...],
+    command: tuple[str, ...],
+) -> None:
+    """Run a command as a tracked run of a pipeline: inputs linked, log kept, outputs saved.
+
+    The command line is the run's params; its output and errors pass through
+    and are kept as the run's log; exit code 0 completes the run and saves
+    the outputs, any other marks it errored (outputs not saved) and is
+    lineagedb's exit code too.
+
+    Example:
+
+        lineagedb run --transform Align --input reads.fq --output out.sam -- bwa mem ref.fa reads.fq
+    """
+    from lineagedb.tracking.commands import run_command
+
+    code = run_command(transform, list(command), list(inputs), list(outputs))
+    context.exit(code)
