@@ -69,3 +69,41 @@ def run(
 
     code = run_command(transform, list(command), list(inputs), list(outputs))
     context.exit(code)
+
+
+@main.command()
+@click.argument("target", required=False)
+@click.option(
+    "--format",
+    "kind",
+    type=click.Choice(["prov-json", "provn"]),
+    default="prov-json",
+    show_default=True,
+    help="W3C PROV as JSON, or PROV-N.",
+)
+@click.option("--hops", type=click.IntRange(min=0), default=None, help="Runs back (default: all).")
+@click.option("--output", "output", type=click.Path(dir_okay=False), help="Write to this file.")
+def export(target: str | None, kind: str, hops: int | None, output: str | None) -> None:
+    """Export lineage as W3C PROV: an artifact's, a collection's or a run's, or the instance's.
+
+    TARGET is a uid or key (an artifact), a name (a collection) or a run's uid;
+    without it, every artifact, collection and run of the instance.
+
+    Example:
+
+        lineagedb export results/umap.png --format prov-json --output umap.prov.json
+    """
+    from lineagedb.cli._base import _record
+    from lineagedb.tracking.prov_export import export_prov
+
+    record = None
+    if target is not None:
+        record = _record(target)
+        if type(record).__name__ == "Transform":
+            raise click.UsageError("Export an artifact, a collection or a run, not a transform.")
+    text = export_prov(record, hops, kind)
+    if output is None:
+        click.echo(text)
+    else:
+        Path(output).write_text(text + "\n")
+        click.echo(output)
