@@ -22,7 +22,6 @@ from typing import Any
 
 from lineagedb._base.session import session
 from lineagedb.errors import InvalidArgument
-from lineagedb.models.artifact.access import path_text
 
 FORMATS = ("prov-json", "provn")
 
@@ -138,6 +137,12 @@ def _previous_versions(artifacts: list[Any], everything: bool = False) -> dict[s
     return previous
 
 
+def _location(artifact: Any) -> str:
+    from lineagedb.models.artifact.access import path_text  # once Django is configured
+
+    return path_text(artifact)
+
+
 def _kind(name: str) -> Any:
     """A PROV type as the QName PROV-JSON writes (``prov:Plan``)."""
     from prov.model import PROV
@@ -229,7 +234,7 @@ class _Writer:
             return identifier
         attributes: dict[str, Any] = {
             "prov:label": artifact.key or artifact.description or artifact.uid,
-            "prov:location": path_text(artifact),
+            "prov:location": _location(artifact),
             "lineagedb:hash": f"{artifact.hash_type}:{artifact.hash}",
             "lineagedb:size": artifact.size,
         }

@@ -98,3 +98,21 @@ def test_the_cli_exports_an_instance_to_a_file(instance: ModuleType, tmp_path: P
     assert len(document["activity"]) == 2 and len(document["entity"]) >= 5
     result = CliRunner().invoke(main, ["export", made["Plot"].uid, "--format", "provn"])
     assert result.exit_code == 0 and "activity(ldb:run/" in result.stdout
+
+
+def test_the_command_runs_in_a_fresh_shell(instance: ModuleType, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    ln = instance
+    made = chain(ln, tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "lineagedb", "export", "plot.csv", "--format", "provn"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"wasGeneratedBy(ldb:artifact/{made['plot.csv'].uid}" in result.stdout
