@@ -24,6 +24,7 @@ from django.db import models
 
 from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models import _uid
+from lineagedb.models.annotations._naming import checked_type
 from lineagedb.models.record import Record as SQLRecord
 
 
@@ -177,19 +178,7 @@ def check_type(record_type: Any) -> Record:
         >>> check_type(donor) == donor
         True
     """
-    if not isinstance(record_type, Record):
-        raise WrongType(
-            f"A record's type is a Record with is_type=True, not {record_type!r}: "
-            "ln.Record(name='Sample', is_type=True).save()."
-        )
-    if not record_type.is_type:
-        raise InvalidArgument(
-            f"Record {record_type.name!r} is not a type (is_type=False). Make one: "
-            "ln.Record(name=..., is_type=True).save()."
-        )
-    if record_type._state.adding:
-        raise InvalidArgument(f"Save the type {record_type.name!r} first: .save().")
-    return record_type
+    return checked_type(record_type, Record, "records")  # type: ignore[no-any-return]
 
 
 class ArtifactRecord(models.Model):

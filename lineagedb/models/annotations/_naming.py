@@ -10,7 +10,7 @@ from typing import Any
 
 from lineagedb._base.logger import logger
 from lineagedb._base.settings import settings
-from lineagedb.errors import InvalidArgument
+from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models.record import Record
 
 
@@ -70,3 +70,27 @@ def _only_keywords(
             f"{cls_name}() got unexpected arguments {', '.join(map(repr, unknown))}; it takes "
             f"{', '.join(allowed)}."
         )
+
+
+def checked_type(value: Any, model: Any, members: str) -> Any:
+    """``type=``: a saved ``model`` record with ``is_type=True`` (LaminDB 2's types of labels,
+    features and typed records), else a clear error; ``members`` names what a type groups.
+
+    Example:
+        >>> checked_type(ln.ULabel(name="CellType", is_type=True).save(), ln.ULabel, "labels").name
+        'CellType'
+    """
+    name = model.__name__
+    if not isinstance(value, model):
+        raise WrongType(
+            f"A type is a {name} with is_type=True, not {value!r}: "
+            f"ln.{name}(name='...', is_type=True).save()."
+        )
+    if not value.is_type:
+        raise InvalidArgument(
+            f"{name} {value.name!r} is not a type (is_type=False): a type groups {members}. "
+            f"Make one: ln.{name}(name=..., is_type=True).save()."
+        )
+    if value._state.adding:
+        raise InvalidArgument(f"Save the type {value.name!r} first: .save().")
+    return value

@@ -14,7 +14,7 @@ from django.db import models
 
 from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models._uid import feature_uid
-from lineagedb.models.annotations._naming import _named, _only_keywords
+from lineagedb.models.annotations._naming import _named, _only_keywords, checked_type
 from lineagedb.models.annotations.label_links import registry_name
 from lineagedb.models.record import Record
 
@@ -84,18 +84,6 @@ def _feature_type(value: Any, dtype: Any = None) -> str:
 
 
 GROUP = "group"  # the value type of a feature type (a group of features): none
-
-
-def _check_group(group: Feature) -> Feature:
-    """``type=``: a saved Feature with ``is_type=True``."""
-    if not group.is_type:
-        raise InvalidArgument(
-            f"Feature {group.name!r} is not a type (is_type=False): a feature's type groups "
-            "features. Make one: ln.Feature(name=..., is_type=True).save()."
-        )
-    if group._state.adding:
-        raise InvalidArgument(f"Save the feature type {group.name!r} first: .save().")
-    return group
 
 
 def _typed_dtype(dtype: Any) -> Any:
@@ -217,7 +205,7 @@ class Feature(Record):
         _only_keywords("Feature", args, allowed, kwargs)
         group = kwargs.get("type")
         if isinstance(group, Feature):  # LaminDB 2: the feature's type (group)
-            kwargs["feature_type"] = _check_group(kwargs.pop("type"))
+            kwargs["feature_type"] = checked_type(kwargs.pop("type"), Feature, "features")
         if kwargs.get("is_type") and kwargs.get("type") is None and kwargs.get("dtype") is None:
             kwargs["type"] = GROUP  # a type holds no values: it groups features
         name = kwargs.get("name")

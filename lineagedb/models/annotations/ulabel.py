@@ -13,7 +13,7 @@ from django.db import models
 
 from lineagedb.errors import InvalidArgument, WrongType
 from lineagedb.models._uid import ulabel_uid
-from lineagedb.models.annotations._naming import _named, _only_keywords
+from lineagedb.models.annotations._naming import _named, _only_keywords, checked_type
 from lineagedb.models.annotations.hierarchy import Hierarchical
 from lineagedb.models.record import Record
 
@@ -58,7 +58,8 @@ class ULabel(Hierarchical, Record):
             ("name", "description", "reference", "reference_type", "is_type", "type"),
             kwargs,
         )
-        _check_type(kwargs.get("type"))
+        if kwargs.get("type") is not None:
+            checked_type(kwargs["type"], ULabel, "labels")
         name = kwargs.get("name")
         if name is None:
             raise WrongType("ULabel() needs a name, e.g. ln.ULabel(name='study0').")
@@ -70,21 +71,3 @@ class ULabel(Hierarchical, Record):
             self._become(existing)
             return
         super().__init__(**kwargs)
-
-
-def _check_type(label_type: Any) -> None:
-    """``type=`` is a saved label with ``is_type=True``."""
-    if label_type is None:
-        return
-    if not isinstance(label_type, ULabel):
-        raise WrongType(
-            f"A ULabel's type is a ULabel with is_type=True, not {label_type!r}: "
-            "ln.ULabel(name='CellType', is_type=True).save()."
-        )
-    if not label_type.is_type:
-        raise InvalidArgument(
-            f"ULabel {label_type.name!r} is not a type (is_type=False): a label's type "
-            "groups labels. Make one: ln.ULabel(name=..., is_type=True).save()."
-        )
-    if label_type._state.adding:
-        raise InvalidArgument(f"Save the type {label_type.name!r} first: .save().")
