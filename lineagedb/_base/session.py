@@ -35,7 +35,7 @@ class RunContext:
     is_notebook: bool = False
     source_hash: str | None = None
     environment: Any = None  # the thread capturing the run's environment
-    _inputs_seen: set[tuple[type, int]] = field(default_factory=set)
+    _inputs_seen: set[tuple[int, type, int]] = field(default_factory=set)
     # Whether this process was told that what it saves has no run (said once; the CLI
     # registers files outside any script, so it is never told).
     said_untracked: bool = False
@@ -87,7 +87,7 @@ class RunContext:
         run = self.run
         if run is None or record.pk is None or record.run_id == run.pk:
             return
-        seen = (type(record), record.pk)
+        seen = (run.pk, type(record), record.pk)  # per run: a flow's step reads anew
         if seen in self._inputs_seen:
             return
         record.input_of_runs.add(run)  # artifacts and collections name the link alike

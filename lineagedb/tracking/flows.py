@@ -123,7 +123,10 @@ def _params(
     except TypeError as error:
         raise WrongType(f"{function.__name__}(): {error}.") from None
     bound.apply_defaults()
-    hints = typing.get_type_hints(function)
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:  # annotations naming what is not importable here: nothing checked
+        hints = {}
     for key, value in bound.arguments.items():
         expected = typing.get_origin(hints.get(key)) or hints.get(key)
         if expected in _CHECKED and not _fits(value, expected):

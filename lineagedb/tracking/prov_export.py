@@ -154,7 +154,7 @@ class _Writer:
     """Adds records to a PROV document, each once."""
 
     def __init__(self, document: Any) -> None:
-        import lineagedb
+        from importlib import metadata
 
         self.previous: dict[str, Any] = {}
         self.runs: set[int] = set()
@@ -162,7 +162,10 @@ class _Writer:
         self.done: set[str] = set()
         self.software = document.agent(
             "ldb:software/lineagedb",
-            {"prov:type": _kind("SoftwareAgent"), "lineagedb:version": lineagedb.__version__},
+            {
+                "prov:type": _kind("SoftwareAgent"),
+                "lineagedb:version": metadata.version("lineagedb"),
+            },
         )
 
     def write(

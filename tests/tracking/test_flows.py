@@ -100,3 +100,26 @@ def test_a_changed_function_is_a_new_version(instance: ModuleType) -> None:
     assert len(family) == 2 and family[1].stem_uid == family[0].stem_uid  # one family
     assert [t.runs.count() for t in family] == [1, 2]
     assert "return 2" in family[1].source_code.path.read_text()
+
+
+def test_a_step_records_its_input_even_when_its_flow_read_it_first(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    ln = instance
+    (tmp_path / "t.csv").write_text("n\n1\n")
+    table = ln.Artifact(tmp_path / "t.csv", key="t.csv").save()
+
+    @ln.step()
+    def count() -> int:
+        return len(table.load())
+
+    @ln.flow()
+    def report() -> int:
+        table.cache()  # the flow reads it
+        return count()  # and so does its step
+
+    assert report() == 1
+    flow_run = ln.Run.get(transform__key__endswith="report")
+    step_run = flow_run.initiated_runs.get()
+    assert list(flow_run.input_artifacts.all()) == [table]
+    assert list(step_run.input_artifacts.all()) == [table]
