@@ -26,6 +26,7 @@ from lineagedb.models.annotations.label_links import (
     label_links,
     registry_name,
 )
+from lineagedb.models.query.fields import field_names
 
 # The column of FeatureValue that holds a feature type's values.
 _VALUE_COLUMN = {"number": "number", "bool": "number", "dict": "value"}
@@ -43,6 +44,32 @@ def _value_links(model: Any) -> tuple[Any, str] | None:
     from lineagedb.models.run import Run
 
     return {Artifact: (ArtifactFeatureValue, "artifact"), Run: (RunFeatureValue, "run")}.get(model)
+
+
+def split_lookups(query: Any, kwargs: dict[str, Any]) -> tuple[dict[str, Any], list[list[Any]]]:
+    """A user filter's lookups: its registry's own (renamed where LaminDB 2 names them
+    otherwise: ``Feature.filter(type=<a feature type>)``), and per feature its subqueries.
+
+    A query of another instance (``connect()``) reads no features: this instance's are not
+    that one's.
+    """
+    rename = getattr(query.model, "_rename_lookups", None)
+    if rename is not None:
+        kwargs = rename(dict(kwargs))
+    if query.db != "default":
+        return kwargs, []
+    return split_feature_lookups(query.model, kwargs, field_names(query.model))
+
+
+def on_this_instance(query: Any, what: str) -> None:
+    """Refuse what reads the connected instance's tables besides the query's own (feature
+    lookups, search indexes) on a query of another instance (``connect()``)."""
+    if query.db != "default":
+        raise InvalidArgument(
+            f"{what} on another instance (connect()) is not supported yet: it reads this "
+            "instance's features and search index. Filter by fields there "
+            "(key__icontains=..., suffix=...)."
+        )
 
 
 def split_feature_lookups(

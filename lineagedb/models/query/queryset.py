@@ -16,7 +16,7 @@ from django.db import models
 
 from lineagedb._base.identifiers import MIN_UID_PREFIX, refuse_blank, refuse_unstorable
 from lineagedb.errors import InvalidArgument, MultipleFound, NotFound, UnknownField
-from lineagedb.models.query.feature_lookups import any_of, feature_columns, split_feature_lookups
+from lineagedb.models.query import feature_lookups
 from lineagedb.models.query.fields import (
     fans_out,
     field_names,
@@ -88,16 +88,11 @@ class QuerySet(models.QuerySet):
         for name, value in kwargs.items():
             refuse_unstorable(value, f"{self.model.__name__}.filter({name}=...)")
         kwargs = with_link_aliases(self.model, kwargs)
-        rename = getattr(self.model, "_rename_lookups", None)
-        if rename is not None:  # Feature: filter(type=<a feature type>)
-            kwargs = rename(dict(kwargs))
-        if self.db == "default":  # another instance's features are not read here
-            kwargs, per_feature = split_feature_lookups(self.model, kwargs, field_names(self.model))
-        else:
-            per_feature = []
+        kwargs, per_feature = feature_lookups.split_lookups(self, kwargs)
         result = self._filter(*args, **kwargs)
-        for options in per_feature:  # each feature its own condition; a label feature's
-            result = result._filter(any_of(options))  # labels in any of its registries
+        # Each feature is a condition of its own; a label feature's: any of its registries.
+        for options in per_feature:
+            result = result._filter(feature_lookups.any_of(options))
         return result
 
     def _filter(self, *args: Any, **kwargs: Any) -> QuerySet:
@@ -351,8 +346,8 @@ class QuerySet(models.QuerySet):
         first: builtins.list[str] = []  # included columns go first, as in LaminDB 0.70
         for lookup in wanted:
             if lookup == "features":
-                self._on_this_instance('df(include="features")')
-                for name, values in feature_columns(self.model, ids).items():
+                feature_lookups.on_this_instance(self, 'df(include="features")')
+                for name, values in feature_lookups.feature_columns(self.model, ids).items():
                     frame[name] = [values.get(i) for i in ids]
                     first.append(name)
                 continue
@@ -461,18 +456,8 @@ class QuerySet(models.QuerySet):
         """
         from lineagedb.models.query.search import search
 
-        self._on_this_instance("search()")
+        feature_lookups.on_this_instance(self, "search()")
         return search(self, string, field, limit, return_queryset)
-
-    def _on_this_instance(self, what: str) -> None:
-        """Refuse what reads the connected instance's tables besides this query's (feature
-        lookups, search indexes) on a query of another instance (``connect()``)."""
-        if self.db != "default":
-            raise InvalidArgument(
-                f"{what} on another instance (connect()) is not supported yet: it reads "
-                "this instance's features and search index. Filter by fields there "
-                "(key__icontains=..., suffix=...)."
-            )
 
     def latest_version(self) -> QuerySet:
         """Only the latest member of each version family.
