@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bench-ui bench-tables bench-flows bench-sheets bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
+.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bench-ui bench-tables bench-flows bench-sheets bench-prov bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
 
 .tools/bin/uv:
 	$(PYTHON_BIN) -m venv .tools
@@ -117,6 +117,9 @@ bench-flows: $(VENV)/.installed
 
 bench-sheets: $(VENV)/.installed
 	$(PYTHON) benchmarks/sheets.py --rows 10000
+
+bench-prov: $(VENV)/.installed
+	$(PYTHON) benchmarks/prov.py --artifacts 100000
 
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed
