@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 import typing
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -94,16 +95,19 @@ def _decorator(name: str | None, is_step: bool) -> Callable[[F], F]:
                 )
             params = _params(function, signature, args, kwargs)  # bad arguments: nothing written
             run = _start(function, name, params, caller)
+            # A flow's environment (imports, pip freeze) is recorded beside the call, as
+            # ln.track() does; a step shares its flow's.
+            recording = None if is_step else _environment_of(run)
             previous = (session.tracked.transform, session.tracked.run)
             session.tracked.transform, session.tracked.run = run.transform, run
             try:
                 result = function(*args, **kwargs)
             except BaseException:
-                _end(run, run_status.ERRORED)
+                _end(run, run_status.ERRORED, recording)
                 raise
             finally:
                 session.tracked.transform, session.tracked.run = previous
-            _end(run, run_status.COMPLETED)
+            _end(run, run_status.COMPLETED, recording)
             return result
 
         return typing.cast("F", tracked_call)
@@ -174,9 +178,21 @@ def _start(
     return run
 
 
-def _end(run: Any, status: str) -> None:
+def _environment_of(run: Any) -> threading.Thread:
+    from lineagedb.tracking.tracker import _record_environment
+
+    thread = threading.Thread(
+        target=_record_environment, args=(run, "flow"), name="lineagedb-environment"
+    )
+    thread.start()
+    return thread
+
+
+def _end(run: Any, status: str, recording: threading.Thread | None = None) -> None:
     from lineagedb.models import Run
 
+    if recording is not None:
+        recording.join()  # its update of the run goes first
     run.status, run.finished_at = status, datetime.now(UTC)
     Run.objects.filter(pk=run.pk).update(status=status, finished_at=run.finished_at)
 

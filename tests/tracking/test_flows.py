@@ -36,6 +36,7 @@ def test_a_flow_and_its_steps_are_nested_runs(instance: ModuleType, tmp_path: Pa
     assert (flow_run.status, flow_run.params) == ("completed", {"n_rows": 5, "scale": 2.0})
     assert flow_run.transform.type == "function"
     assert flow_run.transform.key.endswith("_are_nested_runs.<locals>.pipeline")
+    assert "Django==" in flow_run.environment.path.read_text()  # its environment, as track()'s
     steps = list(flow_run.initiated_runs.order_by("id"))
     assert [s.transform.name for s in steps] == ["Write the counts table.", "summarize"]
     assert all(s.status == "completed" and s.initiated_by_run == flow_run for s in steps)
