@@ -96,11 +96,7 @@ def describe(record: Any, run: Any = None, annotations: Annotations | None = Non
         if getattr(record, f"{name}_id") is None:
             continue
         linked.append(f"  📎 {name}: {summary(getattr(record, name))}")
-    for relation in ("projects", "references"):  # LaminDB 2's, where the record has them
-        manager = getattr(record, relation, None) if record.pk is not None else None
-        names = list(manager.values_list("name", flat=True)[:MAX_VALUES]) if manager else []
-        if names:
-            linked.append(f"  📎 {relation}: {_values(names)}")
+    linked += _projects_and_references(record)
     if linked:
         lines += ["", "Provenance:", *linked]
     if run is not None and run.pk is not None:
@@ -120,6 +116,27 @@ def describe(record: Any, run: Any = None, annotations: Annotations | None = Non
 
 MAX_VALUES = 10
 MAX_MEMBERS = 20
+
+
+def _projects_and_references(record: Any) -> list[str]:
+    """LaminDB 2's projects and references of ``record``, where it has them: one query."""
+    from django.db.models import CharField, Value
+
+    if record.pk is None:
+        return []
+    queries = [
+        getattr(record, relation)
+        .annotate(relation=Value(relation, CharField()))
+        .values_list("relation", "name")
+        for relation in ("projects", "references")
+        if hasattr(record, relation)
+    ]
+    if not queries:
+        return []
+    names: dict[str, list[str]] = {}
+    for relation, name in queries[0].union(*queries[1:], all=True):
+        names.setdefault(relation, []).append(name)
+    return [f"  📎 {relation}: {_values(found)}" for relation, found in sorted(names.items())]
 
 
 def _values(values: list[str], limit: int = MAX_VALUES) -> str:

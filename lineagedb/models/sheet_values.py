@@ -17,7 +17,7 @@ Example:
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from django.db import transaction
@@ -308,8 +308,7 @@ def _check_names(names: list[str | None], record_type: Record | None) -> None:
             f"Row names hold at most 150 characters; {long[0][:40]!r}… has {len(long[0])}. "
             "Nothing was written."
         )
-    seen: set[str] = set()
-    repeated = sorted({n for n in given if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+    repeated = sorted(name for name, count in Counter(given).items() if count > 1)
     taken = set(
         Record.objects.filter(type=record_type, name__in=given).values_list("name", flat=True)
     )

@@ -135,11 +135,11 @@ def annotated(instance: ModuleType, tmp_path: Path) -> tuple[ModuleType, Any]:
 def test_describe(annotated: tuple[ModuleType, Any]) -> None:
     _, artifact = annotated
     # Its feature sets, its labels under features, its feature values, those
-    # features, its labels under no feature, its creator, its projects and its
-    # references (LaminDB 2's). Labels come from two core registries, ULabel and
-    # typed records (ln.Record): two queries each. (Storage: known already.)
+    # features, its labels under no feature, its creator, and its projects and
+    # references (LaminDB 2's, one query for both). Labels of every registry (ULabel,
+    # typed records, modules') come in one query each time. (Storage: known already.)
     count, _ = queries(artifact.describe)
-    assert count == 10
+    assert count == 7
 
 
 def test_filter_with_a_feature(annotated: tuple[ModuleType, Any]) -> None:
@@ -153,12 +153,12 @@ def test_filter_with_a_feature(annotated: tuple[ModuleType, Any]) -> None:
 def test_df(annotated: tuple[ModuleType, Any]) -> None:
     ln, _ = annotated
     # One query of the rows; with include="features", one per source of features
-    # (values, labels, typed records).
+    # (values; labels of every registry, in one query).
     count, frame = queries(lambda: ln.Artifact.filter().df())
     assert count == 1
     assert len(frame) == 20
     count, frame = queries(lambda: ln.Artifact.filter().df(include="features"))
-    assert count == 4
+    assert count == on(3, 3)
     assert "temperature" in frame.columns
 
 
@@ -179,11 +179,11 @@ def test_add_values_locks_the_host_once(instance: ModuleType, tmp_path: Path) ->
     # stored already (by feature and hash, one query for all), the new ones inserted
     # and read back (one query), the
     # links; the external set afresh: the host's sets, their memberships, its labels
-    # (ULabels, typed records) and values under features, those features, the set of
+    # (of every registry, one query) and values under features, those features, the set of
     # them (new here: created
     # in a savepoint with its members), the old external link gone, the new one
     # (get_or_create, in a savepoint); COMMIT.
     count, _ = queries(lambda: artifact.features.add_values({"temperature": 37, "batch": "b1"}))
-    assert count == on(22, 23)
+    assert count == on(21, 22)
     assert sum("FOR UPDATE" in sql for sql in count) == on(0, 1)
     assert artifact.features.get_values() == {"temperature": 37, "batch": "b1"}

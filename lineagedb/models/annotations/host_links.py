@@ -163,7 +163,7 @@ def refresh_external(host: Any, locked: bool = False) -> None:
         >>> [f.name for f in artifact.features.by_slot()["external"].features.all()]
         ['study_name']
     """
-    from lineagedb.models.annotations.label_links import label_links
+    from lineagedb.models.annotations.label_links import label_links, label_rows
     from lineagedb.models.annotations.links import FeatureSetFeature
 
     links_to = links_of(host)
@@ -182,14 +182,8 @@ def refresh_external(host: Any, locked: bool = False) -> None:
         ).values_list("featureset_id", "feature_id")
         for set_id, feature_id in memberships:
             (had if old is not None and set_id == old.pk else held).add(feature_id)
-        used: set[int] = set()
-        for link in label_links(type(host)):
-            if link.has_feature:
-                used.update(
-                    link.through.objects.filter(
-                        **{link.host_field: host}, feature__isnull=False
-                    ).values_list("feature_id", flat=True)
-                )
+        rows = label_rows(label_links(type(host)), host, under_feature=True)
+        used = {feature_id for _, _, feature_id, _, _ in rows if feature_id is not None}
         if links_to.values is not None:
             used.update(
                 links_to.values.objects.filter(artifact=host).values_list(

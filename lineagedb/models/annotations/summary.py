@@ -13,7 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from lineagedb.display.describe import Annotations, FeatureLine, SlotLines, describe
-from lineagedb.models.annotations.label_links import label_links, registry_name
+from lineagedb.models.annotations.label_links import (
+    LabelLink,
+    label_links,
+    label_rows,
+    registry_name,
+)
 
 # Members shown of a feature set of genes (or another registry's records).
 _MEMBERS_SHOWN = 21
@@ -48,16 +53,10 @@ def label_groups(host: Any) -> list[tuple[str, str, list[str]]]:
         >>> label_groups(artifact)
         [('ulabels', 'core.ULabel', ['study0'])]
     """
-    groups = []
-    for link in label_links(type(host)):
-        names = list(
-            link.through.objects.filter(**{link.host_field: host}).values_list(
-                f"{link.label_field}__{link.name_field}", flat=True
-            )
-        )
-        if names:
-            groups.append((link.accessor, registry_name(link.model), names))
-    return groups
+    by_link: dict[LabelLink, list[str]] = {}
+    for link, _, _, _, name in label_rows(label_links(type(host)), host):
+        by_link.setdefault(link, []).append(name)
+    return [(link.accessor, registry_name(link.model), names) for link, names in by_link.items()]
 
 
 def _slots(host: Any) -> list[SlotLines]:
@@ -65,13 +64,9 @@ def _slots(host: Any) -> list[SlotLines]:
     if not links:
         return []
     labels: dict[int, list[str]] = {}
-    for link in label_links(type(host)):
-        if link.has_feature:
-            rows = link.through.objects.filter(**{link.host_field: host}).values_list(
-                "feature_id", f"{link.label_field}__{link.name_field}"
-            )
-            for feature_id, name in rows:
-                labels.setdefault(feature_id, []).append(name)
+    for _, _, feature_id, _, name in label_rows(label_links(type(host)), host, True):
+        if feature_id is not None:  # always, under a feature
+            labels.setdefault(feature_id, []).append(name)
     values: dict[int, list[Any]] = {}
     if hasattr(host, "feature_value_links"):
         pairs = host.feature_value_links.values_list(

@@ -24,6 +24,7 @@ from lineagedb.models.annotations.label_links import (
     LabelLink,
     feature_registries,
     label_links,
+    label_rows,
     registry_name,
 )
 from lineagedb.models.query.fields import field_names
@@ -161,15 +162,9 @@ def feature_columns(model: Any, ids: list[int]) -> dict[str, dict[int, Any]]:
         )
         for pk, name, value in rows:
             found.setdefault(name, {}).setdefault(pk, []).append(value)
-    for link in label_links(model):  # ULabel's, and the schema modules' registries
-        if not link.has_feature:
-            continue
-        rows = link.through.objects.filter(
-            **{f"{link.host_field}_id__in": ids}, feature__isnull=False
-        ).values_list(
-            f"{link.host_field}_id", "feature__name", f"{link.label_field}__{link.name_field}"
-        )
-        for pk, name, value in rows:
+    # ULabel's, typed records', and the schema modules' registries: one query for all
+    for _, pk, _, name, value in label_rows(label_links(model), ids, under_feature=True):
+        if name is not None:  # always, under a feature
             found.setdefault(name, {}).setdefault(pk, []).append(value)
     return {
         name: {
