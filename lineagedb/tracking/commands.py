@@ -58,7 +58,7 @@ def run_command(
     transform = found.order_by("-created_at").first() or Transform(
         name=transform_name, type="pipeline"
     )
-    input_artifacts = [_registered(Artifact, path) for path in given]  # before the run
+    input_artifacts = [registered_input(Artifact, path) for path in given]  # before the run
     run = track(transform=transform, params={"argv": argv})
     session.tracked.wait_for_environment()
     run.input_artifacts.add(*input_artifacts)
@@ -82,28 +82,42 @@ def run_command(
         session.tracked.clear()
         return 1
     for path in outputs or []:
-        saved = Artifact(path, key=Path(path).name if not _inside_storage(path) else None)
+        saved = Artifact(path, key=Path(path).name if not inside_storage(path) else None)
         logger.info(f"output: {saved.save()}")
     run_status.end(run, run_status.COMPLETED)
     session.tracked.clear()
     return 0
 
 
-def _registered(model: Any, path: Path) -> Any:
-    """The artifact at ``path``: the one registered there, else registered now."""
+def registered_input(model: Any, path: Path) -> Any:
+    """The artifact at ``path``: the one registered there, else registered now.
+
+    Example:
+        >>> from lineagedb.models import Artifact
+        >>> path = Path("lamin-tutorial/iris_studies/study0_raw_images/meta.csv")
+        >>> registered_input(Artifact, path).description
+        'study 0 metadata'
+    """
     from lineagedb.errors import NotFound
 
     try:
         return model.get(path=path.resolve())
     except NotFound:
-        key = None if _inside_storage(str(path)) else path.name  # found again by its key
+        key = None if inside_storage(str(path)) else path.name  # found again by its key
         artifact = model(path, key=key)
+        if not artifact._state.adding:
+            return artifact  # these bytes are registered already: that record, unchanged
         artifact.run = None  # an input, made before this run
         return artifact.save()
 
 
-def _inside_storage(path: str) -> bool:
-    """Whether ``path`` is inside a registered storage (its key is its place there)."""
+def inside_storage(path: str) -> bool:
+    """Whether ``path`` is inside a registered storage (its key is its place there).
+
+    Example:
+        >>> inside_storage("lamin-tutorial/iris_studies/study0_raw_images/meta.csv")
+        True
+    """
     from lineagedb.models.artifact.source import registered_root
 
     found = registered_root(Path(path).resolve().as_posix())

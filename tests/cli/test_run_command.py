@@ -59,3 +59,25 @@ def test_a_command_is_a_run_with_inputs_outputs_log_and_status(
     result = lineagedb("run", "--transform", "X", "--input", "nope.txt", "--", "true", cwd=tmp_path)
     assert result.returncode == 1 and "do not exist; nothing was run" in result.stderr
     assert ln.Transform.filter(name="X").count() == 0
+
+
+def test_an_input_with_the_bytes_of_an_output_keeps_the_run_that_made_it(
+    instance: ModuleType, tmp_path: Path
+) -> None:
+    ln = instance
+    make = "open('made.txt', 'w').write('42')"
+    first = lineagedb(
+        "run", "--transform", "Make", "--output", "made.txt", "--", sys.executable, "-c", make,
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    made = ln.Artifact.get(key="made.txt")
+    maker = made.run
+    (tmp_path / "copy.txt").write_text("42")  # the same bytes, elsewhere
+    second = lineagedb(
+        "run", "--transform", "Use", "--input", "copy.txt", "--", "true", cwd=tmp_path
+    )
+    assert second.returncode == 0, second.stderr
+    used = ln.Run.get(transform__name="Use")
+    assert list(used.input_artifacts.all()) == [made]
+    assert ln.Artifact.get(key="made.txt").run == maker  # not erased by being an input
