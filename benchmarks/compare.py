@@ -265,7 +265,15 @@ def write_reports(
         lines += ["", notes.read_text().rstrip()]
     # Side-by-side runs of other scripts (labels, validation) and lineagedb at scale
     # (10 million artifacts, many writers, several ranks), kept with their commands.
-    for name in ("peers.md", "scale.md", "tables.md", "flows.md", "sheets.md", "prov.md"):
+    for name in (
+        "peers.md",
+        "scale.md",
+        "tables.md",
+        "flows.md",
+        "sheets.md",
+        "prov.md",
+        "db_move.md",
+    ):
         section = ROOT / "benchmarks" / "results" / name
         if section.exists():
             lines += ["", section.read_text().rstrip()]

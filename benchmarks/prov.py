@@ -33,7 +33,7 @@ def main() -> None:
     from scale import fill
 
     import lineagedb as ln
-    from lineagedb.tracking.prov_export import export_prov
+    from lineagedb.exchange.prov import export_prov
 
     ln.settings.verbosity = "error"
     ln.setup.init(storage=folder / "data")

@@ -22,6 +22,7 @@ LAYERS = [
     ["lineagedb.ui"],
     ["lineagedb.core"],
     ["lineagedb.setup"],
+    ["lineagedb.exchange"],
     ["lineagedb.tracking"],
     ["lineagedb.datasets", "lineagedb.curators"],
     ["lineagedb.bionty"],

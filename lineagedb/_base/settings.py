@@ -42,6 +42,10 @@ class Settings:
         # ULabel(name=...)/Feature(name=...) return the record of that name, and
         # warn of similar names; False builds a new record every time.
         self.upon_create_search_names = True
+        # Where OpenLineage events of tracked runs go, live (an HTTP endpoint taking a
+        # POST of one event): see lineagedb/tracking/openlineage.py. None: the environment's
+        # LINEAGEDB_OPENLINEAGE_URL or OPENLINEAGE_URL, else no events.
+        self.openlineage_url: str | None = None
         # Set by lineagedb/__init__: reading and switching the default storage needs the
         # registries, which this layer cannot import.
         self._storage_hooks: tuple[Callable[[], Any], Callable[[Any], None]] | None = None

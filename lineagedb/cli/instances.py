@@ -1,5 +1,5 @@
 """Commands about instances and users: init, connect, info, delete, instances, login, logout,
-cleanup, view.
+cleanup, view, db (move, export, import).
 
 Example:
     >>> from lineagedb.cli.instances import info
@@ -191,3 +191,61 @@ def view(limit: int) -> None:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+@main.group()
+def db() -> None:
+    """Move an instance's database: to PostgreSQL and back, or through Parquet files.
+
+    Example:
+
+        lineagedb db move --to postgresql://me@127.0.0.1:5432/lab
+    """
+
+
+@db.command(name="move")
+@click.option("--to", "to", required=True, help="postgresql://... (an empty database) or sqlite.")
+@click.option("--no-verify-bytes", is_flag=True, help="Skip re-checking every artifact's bytes.")
+def db_move(to: str, no_verify_bytes: bool) -> None:
+    """Move the connected instance's database; bytes stay, the old database is kept.
+
+    Example:
+
+        lineagedb db move --to postgresql://me@127.0.0.1:5432/lab
+    """
+    report = _ln().setup.move_db(to=to, verify_bytes=not no_verify_bytes)
+    click.echo(f"{report.database}\t{len(report.rows)} tables\t{report.total} rows")
+    if report.mismatched:
+        raise click.ClickException(
+            f"{len(report.mismatched)} artifact(s) differ from their bytes: "
+            + ", ".join(report.mismatched[:5])
+        )
+
+
+@db.command(name="export")
+@click.argument("folder", type=click.Path(file_okay=False))
+def db_export(folder: str) -> None:
+    """Write every table of the connected instance as Parquet, with a manifest.
+
+    Example:
+
+        lineagedb db export ./lab-dump
+    """
+    click.echo(str(_ln().setup.export_db(folder)))
+
+
+@db.command(name="import")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--db", "database", default=None, help="postgresql://... (default: SQLite).")
+@click.option("--storage", default=None, help="Default storage root (default: the exported).")
+@click.option("--name", default=None, help="Instance name (default: the exported one's).")
+def db_import(folder: str, database: str | None, storage: str | None, name: str | None) -> None:
+    """Build a new instance from a `lineagedb db export` folder and connect to it.
+
+    Example:
+
+        lineagedb db import ./lab-dump --db postgresql://me@127.0.0.1:5432/lab2 --name lab2
+    """
+    report = _ln().setup.import_db(folder, db=database, storage=storage, name=name)
+    click.echo(f"{report.database}\t{len(report.rows)} tables\t{report.total} rows")
+    _say_switched()

@@ -76,32 +76,55 @@ def run(
 @click.option(
     "--format",
     "kind",
-    type=click.Choice(["prov-json", "provn"]),
+    type=click.Choice(["prov-json", "provn", "openlineage", "ro-crate"]),
     default="prov-json",
     show_default=True,
-    help="W3C PROV as JSON, or PROV-N.",
+    help="W3C PROV as JSON or PROV-N, OpenLineage run events (one per line), or a Process "
+    "Run Crate (a folder).",
 )
 @click.option("--hops", type=click.IntRange(min=0), default=None, help="Runs back (default: all).")
-@click.option("--output", "output", type=click.Path(dir_okay=False), help="Write to this file.")
-def export(target: str | None, kind: str, hops: int | None, output: str | None) -> None:
-    """Export lineage as W3C PROV: an artifact's, a collection's or a run's, or the instance's.
+@click.option(
+    "--output", "output", type=click.Path(), help="Write to this file (a crate: this folder)."
+)
+@click.option("--include-data", is_flag=True, help="A crate: copy the files into it.")
+@click.option("--license", "license_url", default=None, help="A crate: its data's license URL.")
+def export(
+    target: str | None,
+    kind: str,
+    hops: int | None,
+    output: str | None,
+    include_data: bool,
+    license_url: str | None,
+) -> None:
+    """Export lineage as W3C PROV, OpenLineage events or an RO-Crate: an artifact's, a
+    collection's or a run's, or the instance's.
 
     TARGET is a uid or key (an artifact), a name (a collection) or a run's uid;
     without it, every artifact, collection and run of the instance.
 
     Example:
 
-        lineagedb export results/umap.png --format prov-json --output umap.prov.json
+        lineagedb export results/umap.png --format ro-crate --output umap-crate
     """
     from lineagedb.cli._base import _record
-    from lineagedb.tracking.prov_export import export_prov
+    from lineagedb.exchange import export
 
     record = None
     if target is not None:
         record = _record(target)
         if type(record).__name__ == "Transform":
             raise click.UsageError("Export an artifact, a collection or a run, not a transform.")
-    text = export_prov(record, hops, kind)
+    if kind == "ro-crate":
+        if output is None:
+            raise click.UsageError("--format ro-crate writes a folder: give it with --output DIR.")
+        from lineagedb.exchange.ro_crate import export_ro_crate
+
+        path = export_ro_crate(record, output, hops, include_data, license_url)
+        click.echo(str(path))
+        return
+    if include_data or license_url:
+        raise click.UsageError("--include-data and --license are for --format ro-crate.")
+    text = export(record, hops, kind)
     if output is None:
         click.echo(text)
     else:

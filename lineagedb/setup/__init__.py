@@ -12,6 +12,7 @@ from typing import Any
 from lineagedb._base.config import set_storage_options
 from lineagedb._base.session import session
 from lineagedb.setup._connect import add_module, connect, delete, init
+from lineagedb.setup._move import export_db, import_db, move_db
 from lineagedb.setup._settings import settings
 from lineagedb.setup._user import login, logout
 
@@ -20,9 +21,12 @@ __all__ = [
     "cleanup",
     "connect",
     "delete",
+    "export_db",
+    "import_db",
     "init",
     "login",
     "logout",
+    "move_db",
     "set_storage_options",
     "settings",
 ]

@@ -131,48 +131,85 @@ def migrate(modules: list[Module] | None = None) -> set[str]:
         >>> "lineagedb" in migrate()
         True
     """
-    import importlib
-
-    apps = [("lineagedb", "lineagedb.models.migrations")]
-    apps += [(module.label, f"{module.package}.migrations") for module in modules or []]
+    packages = {"lineagedb": "lineagedb.models.migrations"}
+    packages.update({module.label: f"{module.package}.migrations" for module in modules or []})
     # Django's migration machinery (tens of milliseconds to import) loads only
     # when something is to be applied.
     applied = _applied_migrations()
-    for label, package in apps:
-        path = importlib.import_module(package).__path__
-        shipped = {(label, module.name) for module in pkgutil.iter_modules(path)}
-        if not shipped <= applied:
+    shipped = shipped_migrations(modules or [])
+    for label, names in shipped.items():
+        if not {(label, name) for name in names} <= applied:
             from lineagedb.models.query.dialects import migration_lock
 
             # Processes creating one instance at once: the first migrates, the
             # others find the tables there when they get the lock.
             with migration_lock():
-                _migrate_app(label, package, {name for _, name in shipped})
-    return {app for app, _ in applied} | {label for label, _ in apps}
+                _migrate_app(label, packages[label], names)
+    return {app for app, _ in applied} | set(shipped)
 
 
-def _migrate_app(label: str, package: str, shipped: set[str]) -> None:
+def _migrate_app(label: str, package: str, shipped: set[str], using: str = "default") -> None:
     """Bring one app's tables up to date: a new database's from the recorded snapshot
     (milliseconds), others through Django's migrations (about 0.1 s each)."""
-    from django.db import connection
+    from django.db import connections
 
     from lineagedb.setup._schema import apply_snapshot, read_snapshot
 
+    connection = connections[using]
     snapshot = read_snapshot(package, connection.vendor)
     # Read again under the lock: another process may have migrated meanwhile.
-    untouched = not any(app == label for app, _ in _applied_migrations())
+    untouched = not any(app == label for app, _ in _applied_migrations(using))
     if snapshot is not None and set(snapshot.migrations) == shipped and untouched:
         apply_snapshot(connection, label, snapshot)
         return
     from django.core.management import call_command
 
-    call_command("migrate", label, verbosity=0, interactive=False)
+    call_command("migrate", label, database=using, verbosity=0, interactive=False)
 
 
-def _applied_migrations() -> set[tuple[str, str]]:
+def shipped_migrations(modules: list[Module]) -> dict[str, set[str]]:
+    """App label → the names of the migrations this lineagedb ships for it: core's, then
+    each module's, in that order.
+
+    Example:
+        >>> "0001_initial" in shipped_migrations([])["lineagedb"]
+        True
+    """
+    import importlib.util
+    from pathlib import Path
+
+    apps = [("lineagedb", "lineagedb.models.migrations")]
+    apps += [(module.label, f"{module.package}.migrations") for module in modules]
+    shipped = {}
+    for label, package in apps:
+        # Found without importing it: a migrations package imports its app's models,
+        # which need Django configured (``db import`` asks before configuring).
+        top, *below = package.split(".")
+        spec = importlib.util.find_spec(top)
+        assert spec is not None and spec.submodule_search_locations, f"{top} is no package"
+        path = Path(next(iter(spec.submodule_search_locations))).joinpath(*below)
+        shipped[label] = {module.name for module in pkgutil.iter_modules([str(path)])}
+    return shipped
+
+
+def create_tables(using: str, modules: list[Module]) -> None:
+    """Give the empty database ``using`` the tables of core and ``modules``, as ``migrate``
+    would (``db move`` and ``db import`` fill them then).
+
+    Example:
+        >>> create_tables("move-target", [])  # an alias with an empty database  # doctest: +SKIP
+    """
+    packages = {"lineagedb": "lineagedb.models.migrations"}
+    packages.update({module.label: f"{module.package}.migrations" for module in modules})
+    for label, names in shipped_migrations(modules).items():
+        _migrate_app(label, packages[label], names, using)
+
+
+def _applied_migrations(using: str = "default") -> set[tuple[str, str]]:
     """(app, name) of every migration the database has applied; none for a new database."""
-    from django.db import DatabaseError, connection
+    from django.db import DatabaseError, connections
 
+    connection = connections[using]
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT app, name FROM django_migrations")

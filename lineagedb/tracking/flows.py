@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 from lineagedb._base.session import session
 from lineagedb.errors import TrackingError, WrongType
 from lineagedb.storage.hashing import hash_bytes
-from lineagedb.tracking import run_status
+from lineagedb.tracking import openlineage, run_status
 from lineagedb.tracking.secrets import redact
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -175,6 +175,7 @@ def _start(
         initiated_by_run=caller,
     )
     run.save()
+    openlineage.emit(run, "START")
     return run
 
 
@@ -195,6 +196,7 @@ def _end(run: Any, status: str, recording: threading.Thread | None = None) -> No
         recording.join()  # its update of the run goes first
     run.status, run.finished_at = status, datetime.now(UTC)
     Run.objects.filter(pk=run.pk).update(status=status, finished_at=run.finished_at)
+    openlineage.emit(run, openlineage.end_type(status))
 
 
 def _transform(function: Callable[..., Any], name: str | None) -> Any:

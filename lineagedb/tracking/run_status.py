@@ -72,6 +72,9 @@ def end(run: Run, status: str) -> None:
         run.finished_at = timezone.now()
     run.status, run._process = status, None
     run.save(update_fields=["finished_at", "status", "_process"])
+    from lineagedb.tracking import openlineage
+
+    openlineage.emit(run, openlineage.end_type(status))
 
 
 def _alive(pid: int) -> bool:

@@ -14,7 +14,7 @@ from lineagedb._base.session import session
 from lineagedb._base.settings import settings
 from lineagedb.errors import InvalidArgument, TrackingError
 from lineagedb.storage.hashing import hash_bytes
-from lineagedb.tracking import environment, notebook, run_status, script
+from lineagedb.tracking import environment, notebook, openlineage, run_status, script
 from lineagedb.tracking.secrets import redact
 
 if TYPE_CHECKING:
@@ -93,6 +93,7 @@ def track(
     )
     run.save()
     logger.info(f"saved: {run}")
+    openlineage.emit(run, "START")
     tracked.transform, tracked.run, tracked.project = transform, run, project
     if project is not None:
         run.projects.add(project)
@@ -173,6 +174,7 @@ def finish() -> None:
         run.save()
         transform.save()
     logger.success(f"finished run {run.uid} of transform {transform.uid}")
+    openlineage.emit(run, "COMPLETE")
 
 
 def _source_and_report(run: Run, transform: Transform) -> dict[str, Artifact]:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from prov.model import ProvDocument
 
 from lineagedb.cli import main
-from lineagedb.tracking.prov_export import export_prov
+from lineagedb.exchange.prov import export_prov
 
 
 def kind(record: dict[str, object]) -> object:
