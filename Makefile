@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 PYTEST := $(PYTHON) -m pytest -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bench-ui bench-tables bench-flows bench-sheets bench-prov bench-move bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
+.PHONY: demo test test-fast lint bench bench-details bench-arrays bench-bionty bench-curation bench-ui bench-tables bench-flows bench-sheets bench-prov bench-move bench-snakemake bionty-genes bionty-gene-synonyms lock migrations schema-snapshots torch clean
 
 .tools/bin/uv:
 	$(PYTHON_BIN) -m venv .tools
@@ -120,6 +120,10 @@ bench-sheets: $(VENV)/.installed
 
 bench-prov: $(VENV)/.installed
 	$(PYTHON) benchmarks/prov.py --artifacts 100000
+
+# The Snakemake logger plugin's cost per job: 200 jobs with and without it.
+bench-snakemake: $(VENV)/.installed
+	$(PYTHON) benchmarks/snakemake_plugin.py --jobs 200 --rounds 3
 
 # A 1,000,000-artifact SQLite instance moved to PostgreSQL and back (ln.setup.move_db).
 bench-move: $(VENV)/.installed

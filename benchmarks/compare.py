@@ -273,6 +273,7 @@ def write_reports(
         "sheets.md",
         "prov.md",
         "db_move.md",
+        "snakemake.md",
     ):
         section = ROOT / "benchmarks" / "results" / name
         if section.exists():

@@ -1,5 +1,5 @@
-"""Commands about transforms: load (a transform's saved source back into a folder), run (a
-command as a tracked run).
+"""Commands about transforms and runs: load (a transform's saved source back into a folder),
+run (a command as a tracked run), export (lineage out), import (workflow runs in).
 
 Example:
     >>> from lineagedb.cli.transforms import load
@@ -130,3 +130,44 @@ def export(
     else:
         Path(output).write_text(text + "\n")
         click.echo(output)
+
+
+@main.group(name="import")
+def import_() -> None:
+    """Import runs of workflow managers (CWLProv) and RO-Crates: transforms, runs, artifacts.
+
+    Example:
+
+        lineagedb import cwlprov ./ro
+    """
+
+
+@import_.command(name="cwlprov")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.option("--name", default=None, help="The workflow's name (default: its file's).")
+def import_cwlprov(folder: str, name: str | None) -> None:
+    """Import the research object `cwltool --provenance FOLDER` wrote; print the run's uid.
+
+    Example:
+
+        cwltool --provenance ro flow.cwl job.yml && lineagedb import cwlprov ro
+    """
+    from lineagedb.exchange.cwlprov import import_cwlprov as read
+
+    run = read(folder, name=name)
+    click.echo(f"{run.uid}\t{run.transform.name}\t{run.status}")
+
+
+@import_.command(name="ro-crate")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+def import_ro_crate(folder: str) -> None:
+    """Import the runs of a Workflow Run RO-Crate (a Process Run Crate); print their uids.
+
+    Example:
+
+        lineagedb import ro-crate ./count-crate
+    """
+    from lineagedb.exchange.crate_import import import_ro_crate as read
+
+    for run in read(folder):
+        click.echo(f"{run.uid}\t{run.transform.name}\t{run.status}")

@@ -221,8 +221,8 @@ def _location(artifact: Any) -> str:
 
 
 def _kind(name: str) -> dict[str, str]:
-    """A PROV type as PROV-JSON writes a QName (``{"$": "prov:Plan", "type": "xsd:QName"}``)."""
-    return {"$": f"prov:{name}", "type": "xsd:QName"}
+    """A PROV type as PROV-JSON writes a qualified name (``"type": "prov:QUALIFIED_NAME"``)."""
+    return {"$": f"prov:{name}", "type": "prov:QUALIFIED_NAME"}
 
 
 class _Writer:

@@ -20,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -172,8 +173,8 @@ class _Crate:
             entity["description"] = artifact.description
         if artifact.version:
             entity["version"] = artifact.version
-        if identifier != location:
-            entity["url"] = identifier if "://" in identifier else Path(location).as_uri()
+        if "://" not in identifier:  # copied into the crate: where the original lies
+            entity["url"] = location if "://" in location else Path(location).as_uri()
         self.files.append(identifier)
         return self._add(entity)
 
@@ -218,6 +219,7 @@ class _Crate:
         root = {
             "@id": "./",
             "@type": "Dataset",
+            "identifier": f"urn:uuid:{uuid.uuid4()}",  # this crate: an import sees it again
             "name": f"Lineage of {what} in lineagedb instance {instance}",
             "description": (
                 f"The runs, transforms and artifacts of lineagedb instance {instance} "

@@ -15,7 +15,7 @@ from lineagedb.exchange.prov import export_prov
 
 
 def kind(record: dict[str, object]) -> object:
-    """A record's prov:type, a QName as PROV-JSON writes it ({"$": ..., "type": "xsd:QName"})."""
+    """A record's prov:type, a qualified name as PROV-JSON writes it ({"$": ..., "type": ...})."""
     value = record.get("prov:type")
     return value.get("$") if isinstance(value, dict) else value
 

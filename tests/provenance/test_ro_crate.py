@@ -169,3 +169,40 @@ def _main() -> Any:
     from lineagedb.cli import main
 
     return main
+
+
+def test_a_crate_imports_into_another_instance(instance: Path, tmp_path: Path) -> None:
+    from lineagedb.exchange.crate_import import import_ro_crate
+
+    source, output, run = _run(instance)
+    export_ro_crate(output, instance / "crate", include_data=True)
+    expected = output.load()
+    ln.setup.init(storage=tmp_path / "other")  # a second instance, on SQLite
+    result = CliRunner().invoke(_main(), ["import", "ro-crate", str(instance / "crate")])
+    assert result.exit_code == 0, result.output
+    (imported,) = ln.Run.filter()
+    assert imported.transform.name == "normalize" and imported.status == "completed"
+    assert imported.params == {"k": "2"}
+    assert imported.started_at == run.started_at.replace(
+        microsecond=run.started_at.microsecond // 1000 * 1000
+    )
+    (read,) = imported.input_artifacts.all()
+    assert (read.hash, read.key) == (source.hash, "raw.csv")
+    written = ln.Artifact.get(run=imported)
+    assert written.hash == output.hash and written.load().equals(expected)
+    print(list(ln.Run.filter().values_list("reference", "reference_type")))
+    with pytest.raises(InvalidArgument, match="imported already"):
+        import_ro_crate(instance / "crate")
+
+
+def test_the_crate_in_the_readme_validates(offline_contexts: None, tmp_path: Path) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    section = readme[readme.index("### Workflow Run RO-Crate") :]
+    crate = section.split("```json\n", 1)[1].split("\n```", 1)[0]
+    (tmp_path / "ro-crate-metadata.json").write_text(crate)
+    assert json.loads(crate)["@graph"][1]["conformsTo"] == {
+        "@id": "https://w3id.org/ro/wfrun/process/0.5"
+    }
+    assert validate(tmp_path, "REQUIRED") == []
+    left = {name for name, _ in validate(tmp_path, "RECOMMENDED")} - _UNKNOWABLE
+    assert left <= {"Data Entity: RECOMMENDED resource availability"}  # another machine's
