@@ -34,14 +34,20 @@ class LogHandler(LogHandlerBase):
     """Hands Snakemake's events (workflow started, job info, finished, error) to lineagedb."""
 
     def __post_init__(self) -> None:
+        import logging
+
         name = getattr(self.settings, "name", None)
         self.recorder = SnakemakeRecorder(name=name)
+        # Snakemake hands records to plugins through a queue (another thread): the job's
+        # params are read where it logs the job, by a filter of its logger.
+        logging.getLogger("snakemake.logging").addFilter(_with_rule_params)
 
     def emit(self, record: LogRecord) -> None:
         event = getattr(record, "event", None)
         if event is None:
             return
         data: dict[str, Any] = dict(record.__dict__)
+        data["params"] = getattr(record, "lineagedb_params", None)
         self.recorder.handle(str(event), data)
 
     def close(self) -> None:
@@ -67,3 +73,28 @@ class LogHandler(LogHandlerBase):
     @property
     def needs_rulegraph(self) -> bool:
         return False
+
+
+def _with_rule_params(record: LogRecord) -> bool:
+    """A filter of Snakemake's logger: job-info records get the job's params (kept: True)."""
+    if str(getattr(record, "event", "")) == "job_info":
+        record.lineagedb_params = _rule_params()
+    return True
+
+
+def _rule_params() -> dict[str, str] | None:
+    """The ``params:`` of the job being logged: Snakemake's job-info record leaves them out,
+    so they are read from the job whose ``log_info()`` is on the call stack (None when this
+    Snakemake logs jobs otherwise)."""
+    import sys
+
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        job: Any = frame.f_locals.get("self")
+        if frame.f_code.co_name == "log_info" and hasattr(job, "params"):
+            try:
+                return {str(name): str(value) for name, value in job.params.items()}
+            except Exception:  # another Snakemake's jobs: no params rather than no run
+                return None
+        frame = frame.f_back
+    return None

@@ -7,11 +7,11 @@ instance:
 - the workflow as a pipeline transform (named after the workflow's folder, or
   ``--logger-lineagedb-name``) and one run of it, with the command line as params;
 - each job as a run of its rule's transform (a pipeline of the rule's name, the Snakefile as
-  its reference), ``initiated_by_run`` the workflow's run, its wildcards, threads and shell
-  command as params; its ``input:`` files registered (or found) and linked as the run's
-  inputs when it starts, its ``output:`` files saved as the run's outputs when it finishes
-  (in a storage root: registered in place; elsewhere: copied into managed storage, with the
-  file's name as key);
+  its reference), ``initiated_by_run`` the workflow's run, its rule's ``params:``,
+  wildcards, threads and shell command as params; its ``input:`` files registered (or
+  found) and linked as the run's inputs when it starts, its ``output:`` files saved as the
+  run's outputs when it finishes (in a storage root: registered in place; elsewhere: copied
+  into managed storage, with the file's name as key);
 - a failed job's run ``errored`` (its outputs not saved), and the workflow's run
   ``errored`` if any job failed, else ``completed``.
 
@@ -113,6 +113,8 @@ class SnakemakeRecorder:
             "wildcards": {k: str(v) for k, v in dict(data.get("wildcards") or {}).items()},
             "threads": data.get("threads"),
         }
+        if data.get("params"):
+            params["params"] = dict(data["params"])
         if data.get("shellcmd"):
             params["shellcmd"] = str(data["shellcmd"]).strip()
         run = Run(

@@ -23,6 +23,7 @@ rule all:
 rule count:
     input: "data/{sample}.txt"
     output: "counts/{sample}.count"
+    params: mode="lines"
     shell: "wc -l < {input} > {output}"
 
 rule summary:
@@ -89,6 +90,7 @@ def test_a_three_rule_workflow_is_recorded(workflow: Path) -> None:
     )
     assert ln.Artifact.get(run=summary).path.read_text().split() == ["2", "1"]
     assert "wc -l" in counts["a"].params["shellcmd"]
+    assert counts["a"].params["params"] == {"mode": "lines"}
     assert counts["a"].transform.reference == str(workflow / "Snakefile")
 
 
