@@ -53,7 +53,7 @@ test-fast: lint
 
 lint: $(VENV)/.installed
 	$(PYTHON) -m ruff check lineagedb tests benchmarks examples scripts conftest.py snakemake_logger_plugin_lineagedb
-	$(PYTHON) -m ruff format --check lineagedb tests benchmarks examples scripts conftest.py
+	$(PYTHON) -m ruff format --check lineagedb tests benchmarks examples scripts conftest.py snakemake_logger_plugin_lineagedb
 	$(PYTHON) -m mypy lineagedb snakemake_logger_plugin_lineagedb
 
 # Rebuilds the gene and organism tables the bionty module ships (developers only): reads

@@ -5,7 +5,9 @@ modules) into an empty database, checks the row counts inside the copy's transac
 repoints the instance's settings, connects to the new database and re-checks every
 artifact's bytes. The bytes never move: storage roots and keys are the same, as are uids,
 ids, versions, links and run history. The old database is kept (a SQLite file renamed
-beside itself, so that a later move back finds its place free) until the user removes it.
+beside itself, so that a later move back finds its place free) until the user removes it,
+sealed: every write to it fails, naming where the instance went, so that a process still
+connected to it cannot save into a database nobody reads any more.
 
 ``export_db(folder)`` writes each table as a Parquet file with a manifest (schema
 migrations, modules, row counts, SHA-256 of each file); ``import_db(folder, ...)`` builds
@@ -68,8 +70,8 @@ class MoveReport:
 
 def move_db(to: str, *, verify_bytes: bool = True) -> MoveReport:
     """Move the connected instance's database to ``to``: ``"postgresql://..."`` (an empty
-    database) or ``"sqlite"`` (the embedded file). Stop other processes using the instance
-    first: they keep writing to the old database until they connect again.
+    database) or ``"sqlite"`` (the embedded file). Processes still connected to the old
+    database get an error naming the new one on their next write (it is sealed).
 
     Args:
         to: The new database.
@@ -86,7 +88,14 @@ def move_db(to: str, *, verify_bytes: bool = True) -> MoveReport:
 
     from lineagedb.setup._connect import connect
     from lineagedb.setup._django import create_tables
-    from lineagedb.setup._tables import bulk_load, copied_models, lock_tables, read_rows, write_rows
+    from lineagedb.setup._tables import (
+        bulk_load,
+        copied_models,
+        lock_tables,
+        read_rows,
+        seal,
+        write_rows,
+    )
 
     session.ensure_connected()
     source = session.instance
@@ -112,6 +121,7 @@ def move_db(to: str, *, verify_bytes: bool = True) -> MoveReport:
                         for model in models
                     }
                 _finish_copy(using, models, rows)
+                seal("default", models, f"instance {source.name} moved to {target.db_display}")
             _checkpoint("default")
         except BaseException:
             _drop_tables(using, target)

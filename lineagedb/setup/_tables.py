@@ -206,6 +206,39 @@ def lock_tables(using: str, models: list[type[Model]]) -> None:
         cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")
 
 
+def seal(using: str, models: list[type[Model]], message: str) -> None:
+    """Make every write to ``models``' tables in ``using`` fail with ``message`` (triggers
+    run for connections opened before as for new ones). The caller holds the transaction.
+
+    Example:
+        >>> seal("move-source", copied_models(), "instance lab moved")  # doctest: +SKIP
+    """
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    text = message.replace("'", "''")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "CREATE OR REPLACE FUNCTION lineagedb_moved() RETURNS trigger AS $$ BEGIN "
+                f"RAISE EXCEPTION '%', '{text}'; END $$ LANGUAGE plpgsql"
+            )
+        for model in models:
+            table = model._meta.db_table
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"CREATE TRIGGER {quote(table + '_moved')} BEFORE INSERT OR UPDATE OR "
+                    f"DELETE ON {quote(table)} FOR EACH STATEMENT "
+                    "EXECUTE FUNCTION lineagedb_moved()"
+                )
+                continue
+            for action in ("INSERT", "UPDATE", "DELETE"):
+                name = quote(f"{table}_moved_{action.lower()}")
+                cursor.execute(
+                    f"CREATE TRIGGER {name} BEFORE {action} ON {quote(table)} "
+                    f"BEGIN SELECT RAISE(ABORT, '{text}'); END"
+                )
+
+
 def count_rows(using: str, models: list[type[Model]]) -> dict[str, int]:
     """Table → its number of rows in ``using``.
 

@@ -8,6 +8,7 @@ a custom module's records); the same queries give the same answers before and af
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from pathlib import Path
 from typing import Any
@@ -105,6 +106,8 @@ def test_move_to_postgresql_and_back_keeps_every_answer(lab: Path, postgres_serv
     artifacts = ln.Artifact.objects.count()  # the run's environment too
     sqlite_file = lab / "data" / ".lineagedb" / "lineagedb.sqlite3"
     url = _empty_database(postgres_server)
+    stale = sqlite3.connect(sqlite_file)  # another process, still on the old database
+    assert stale.execute("SELECT count(*) FROM lineagedb_ulabel").fetchone()[0] == 2
 
     report = ln.setup.move_db(to=url)
 
@@ -114,11 +117,19 @@ def test_move_to_postgresql_and_back_keeps_every_answer(lab: Path, postgres_serv
     assert not sqlite_file.exists()  # kept beside itself, renamed
     assert Path(report.kept or "").exists()
     assert _answers() == before
+    with pytest.raises(sqlite3.DatabaseError, match=f"instance data moved to {url}"):
+        stale.execute("INSERT INTO lineagedb_ulabel (uid, name) VALUES ('x', 'lost')")
+    stale.close()
     ulabel = ln.ULabel(name="after the move").save()  # ids go on past the copied ones
     assert ulabel.id > ln.ULabel.get(name="blood").id
     ulabel.delete()
 
-    back = ln.setup.move_db(to="sqlite")
+    import psycopg
+
+    with psycopg.connect(url) as old_server:  # still open after the move back
+        back = ln.setup.move_db(to="sqlite")
+        with pytest.raises(psycopg.errors.RaiseException, match="moved to sqlite"):
+            old_server.execute("DELETE FROM lineagedb_ulabel")
 
     assert ln.setup.settings.instance.db is None
     assert sqlite_file.exists()
