@@ -60,6 +60,9 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     table.labels.add(sample, feature=ln.Feature(name="donor", type="category").save())
     ln.Collection([first, table], name="study", version="1").save()
     ln.Project(name="atlas").save().artifacts.add(table)
+    table.references.add(ln.Reference(name="Atlas paper", doi="10.1126/science.abl4896").save())
+    donors = ln.Record(name="Donor", is_type=True).save()
+    ln.Record(name="D1", type=donors).save()
     assert temperature.pk is not None
     ln.finish()
     return tmp_path
@@ -90,6 +93,8 @@ def _answers() -> dict[str, Any]:
         "samples": [s.name for s in Sample.filter(artifacts=table)],
         "collection": sorted(a.uid for a in ln.Collection.get(name="study").artifacts.all()),
         "project": [a.uid for a in ln.Project.get(name="atlas").artifacts.all()],
+        "references": [r.doi for r in table.references.all()],
+        "records": sorted(ln.Record.filter(type__name="Donor").values_list("name", flat=True)),
         "run": (table.run.transform.name, table.run.params, str(table.run.started_at)),
         "inputs": sorted(ln.Run.filter().values_list("uid", flat=True)),
     }
