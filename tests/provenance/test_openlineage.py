@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
+from _exchange_runs import instance_at, normalize_run
 from click.testing import CliRunner
 
 import lineagedb as ln
@@ -89,30 +89,11 @@ def checked(event: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def instance(database: str | None, tmp_path: Path) -> Iterator[Path]:
-    ln.setup.init(storage=tmp_path / "data", db=database)
-    yield tmp_path
-    ln.settings.openlineage_url = None
-    from lineagedb.setup._django import disconnect
-
-    disconnect()
-
-
-def _tracked_run(folder: Path) -> tuple[Any, Any, Any]:
-    raw = folder / "raw.csv"
-    raw.write_text("gene,count\nCD4,3\n")
-    source = ln.Artifact(str(raw), description="raw counts").save()
-    ln.track(transform=ln.Transform(name="normalize", type="pipeline").save(), params={"k": 2})
-    source.cache()  # an input of the run
-    frame = pd.DataFrame({"gene": ["CD4"], "count": [3.0]})
-    ln.save(ln.Feature.from_df(frame))
-    output = ln.Artifact.from_df(frame, description="normalized").save()
-    output.features.add_from_df()
-    ln.finish()
-    return source, output, ln.core.run_context.run
+    yield from instance_at(tmp_path, database)
 
 
 def test_a_run_exports_start_and_complete_that_fit_the_model(instance: Path) -> None:
-    source, output, _ = _tracked_run(instance)
+    source, output, _ = normalize_run(instance)
     out = instance / "events.jsonl"
     result = CliRunner().invoke(
         ln_main(), ["export", output.uid, "--format", "openlineage", "--output", str(out)]
@@ -173,7 +154,7 @@ def endpoint() -> Iterator[type[_Collector]]:
 
 def test_track_and_finish_send_events_live(instance: Path, endpoint: Any) -> None:
     ln.settings.openlineage_url = endpoint.url
-    source, output, _ = _tracked_run(instance)
+    source, output, _ = normalize_run(instance)
     types = [e["eventType"] for e in endpoint.received]
     assert types == ["START", "COMPLETE"]
     complete = checked(endpoint.received[1])
@@ -206,7 +187,7 @@ def test_a_failing_endpoint_never_fails_the_run(
 ) -> None:
     endpoint.status = 500
     ln.settings.openlineage_url = endpoint.url
-    _, _, run = _tracked_run(instance)
+    _, _, run = normalize_run(instance)
     assert ln.Run.get(uid=run.uid).status == "completed"
     assert "could not send the OpenLineage START event" in caplog.text
     ln.settings.openlineage_url = "http://127.0.0.1:9/nothing-listens-here"

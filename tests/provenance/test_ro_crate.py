@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pytest
+from _exchange_runs import instance_at, normalize_run
 from click.testing import CliRunner
 
 import lineagedb as ln
@@ -80,29 +80,13 @@ def validate(folder: Path, severity: str) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def instance(database: str | None, tmp_path: Path) -> Iterator[Path]:
-    ln.setup.init(storage=tmp_path / "data", db=database)
-    yield tmp_path
-    from lineagedb.setup._django import disconnect
-
-    disconnect()
-
-
-def _run(folder: Path) -> tuple[Any, Any, Any]:
-    raw = folder / "raw.csv"
-    raw.write_text("gene,count\nCD4,3\n")
-    source = ln.Artifact(str(raw), description="raw counts").save()
-    ln.track(transform=ln.Transform(name="normalize", type="pipeline").save(), params={"k": 2})
-    source.cache()
-    frame = pd.DataFrame({"gene": ["CD4"], "count": [3.0]})
-    output = ln.Artifact.from_df(frame, description="normalized").save()
-    ln.finish()
-    return source, output, ln.core.run_context.run
+    yield from instance_at(tmp_path, database)
 
 
 def test_the_crate_of_a_run_validates_and_says_what_ran(
     instance: Path, offline_contexts: None
 ) -> None:
-    source, output, run = _run(instance)
+    source, output, run = normalize_run(instance)
     path = export_ro_crate(output, instance / "crate")
     assert validate(path.parent, "REQUIRED") == []
     left = {name for name, _ in validate(path.parent, "RECOMMENDED")}
@@ -126,7 +110,7 @@ def test_the_crate_of_a_run_validates_and_says_what_ran(
 def test_with_include_data_the_files_are_in_the_crate(
     instance: Path, offline_contexts: None
 ) -> None:
-    source, output, _ = _run(instance)
+    source, output, _ = normalize_run(instance)
     result = CliRunner().invoke(
         _main(),
         [
@@ -156,7 +140,7 @@ def test_with_include_data_the_files_are_in_the_crate(
 
 
 def test_a_folder_that_is_not_empty_is_refused(instance: Path) -> None:
-    _, output, _ = _run(instance)
+    _, output, _ = normalize_run(instance)
     (instance / "crate").mkdir()
     (instance / "crate" / "notes.txt").write_text("mine")
     with pytest.raises(InvalidArgument, match="is not empty"):
@@ -174,7 +158,7 @@ def _main() -> Any:
 def test_a_crate_imports_into_another_instance(instance: Path, tmp_path: Path) -> None:
     from lineagedb.exchange.crate_import import import_ro_crate
 
-    source, output, run = _run(instance)
+    source, output, run = normalize_run(instance)
     export_ro_crate(output, instance / "crate", include_data=True)
     expected = output.load()
     ln.setup.init(storage=tmp_path / "other")  # a second instance, on SQLite
