@@ -1,5 +1,6 @@
-"""Lineage as W3C PROV: `lineagedb export --format prov-json` of a whole instance of
-100,000 artifacts (floor: ≤ 30 s).
+"""Lineage out of a whole instance of 100,000 artifacts: `lineagedb export --format
+prov-json` (floor: ≤ 30 s), and the same instance as OpenLineage events and as a Process
+Run Crate (no floor).
 
 Run: `.venv/bin/python benchmarks/prov.py [--artifacts 100000]` (or `make bench-prov`);
 writes `benchmarks/results/prov.md`. A new SQLite instance is filled by bulk SQL (the
@@ -33,7 +34,9 @@ def main() -> None:
     from scale import fill
 
     import lineagedb as ln
+    from lineagedb.exchange import export
     from lineagedb.exchange.prov import export_prov
+    from lineagedb.exchange.ro_crate import export_ro_crate
 
     ln.settings.verbosity = "error"
     ln.setup.init(storage=folder / "data")
@@ -47,20 +50,32 @@ def main() -> None:
         ids = list(ln.Artifact.objects.order_by("id").values_list("id", flat=True)[: RUNS * 10])
         rows = [(first_run + r, ids[(r - 1) * 10 + k]) for r in range(1, RUNS) for k in range(10)]
         cursor.executemany(f"INSERT INTO {table} (run_id, artifact_id) VALUES (%s, %s)", rows)
+        # Ended runs: START and COMPLETE events, the latter with the run's 100 outputs.
+        cursor.execute("UPDATE lineagedb_run SET finished_at = started_at, status = 'completed'")
     started = time.perf_counter()
     text = export_prov(None)
     seconds = time.perf_counter() - started
     (folder / "instance.prov.json").write_text(text)
+    started = time.perf_counter()
+    events = export(None, format="openlineage")
+    event_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    crate = export_ro_crate(None, folder / "crate")
+    crate_seconds = time.perf_counter() - started
     lines = [
-        "## Lineage as W3C PROV (issue 33)",
+        "## Lineage out: W3C PROV, OpenLineage, RO-Crate (issue 33)",
         "",
         f"`.venv/bin/python benchmarks/prov.py --artifacts {args.artifacts}` (`make bench-prov`): "
         f"the whole instance — {args.artifacts:,} artifacts, {RUNS:,} runs of 100 transforms, "
-        f"{(RUNS - 1) * 10:,} run inputs — as PROV-JSON (SQLite).",
+        f"{(RUNS - 1) * 10:,} run inputs, every run ended — in each format (SQLite).",
         "",
         "| export | time | size | floor |",
         "|---|---|---|---|",
-        f"| whole instance | {seconds:.1f} s | {len(text) / 1e6:.0f} MB | ≤ 30 s |",
+        f"| PROV-JSON, whole instance | {seconds:.1f} s | {len(text) / 1e6:.0f} MB | ≤ 30 s |",
+        f"| OpenLineage events (`--format openlineage`) | {event_seconds:.1f} s | "
+        f"{len(events) / 1e6:.0f} MB | — |",
+        f"| Process Run Crate (`--format ro-crate`) | {crate_seconds:.1f} s | "
+        f"{crate.stat().st_size / 1e6:.0f} MB | — |",
         "",
     ]
     RESULTS.write_text("\n".join(lines))
