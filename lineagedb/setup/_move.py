@@ -94,6 +94,7 @@ def move_db(to: str, *, verify_bytes: bool = True) -> MoveReport:
         lock_tables,
         read_rows,
         seal,
+        unchecked_foreign_keys,
         write_rows,
     )
 
@@ -112,7 +113,11 @@ def move_db(to: str, *, verify_bytes: bool = True) -> MoveReport:
     with _database(target) as using:
         try:
             create_tables(using, resolve_all(source.modules, extras=False))
-            with transaction.atomic(), transaction.atomic(using=using):
+            with (
+                unchecked_foreign_keys(using),
+                transaction.atomic(),
+                transaction.atomic(using=using),
+            ):
                 lock_tables("default", models)
                 _clear(using, models)
                 with bulk_load(using, models):
@@ -231,7 +236,13 @@ def import_db(
 
     from lineagedb.setup._connect import connect
     from lineagedb.setup._django import configure, shipped_migrations
-    from lineagedb.setup._tables import bulk_load, copied_models, from_arrow, write_rows
+    from lineagedb.setup._tables import (
+        bulk_load,
+        copied_models,
+        from_arrow,
+        unchecked_foreign_keys,
+        write_rows,
+    )
     from lineagedb.storage.paths import normalize_root
 
     source = Path(folder)
@@ -267,7 +278,11 @@ def import_db(
         if unknown:
             raise InvalidArgument(f"The export has tables this instance lacks: {unknown}.")
         rows = {}
-        with transaction.atomic(), bulk_load("default", list(models.values())):
+        with (
+            unchecked_foreign_keys("default"),
+            transaction.atomic(),
+            bulk_load("default", list(models.values())),
+        ):
             _clear("default", list(models.values()))
             for entry in manifest["tables"]:
                 model = models[entry["table"]]

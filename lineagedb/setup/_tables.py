@@ -23,6 +23,8 @@ from typing import Any
 from django.db import connections
 from django.db.models import Field, Model
 
+from lineagedb.errors import InvalidArgument
+
 # Rows per read and per write: 20,000 rows of an artifact are ~10 MB of Python objects.
 BATCH = 20_000
 
@@ -136,15 +138,19 @@ def bulk_load(using: str, models: list[type[Model]]) -> Iterator[None]:
     """Meanwhile, PostgreSQL's secondary indexes of ``models``' tables are dropped (built
     again after, in one pass each: a trigram index kept up row by row took most of a
     copy's time), and, for a superuser, foreign keys go unchecked (the rows come from a
-    database that checked them). The caller holds the transaction. SQLite: as it is.
+    database that checked them). SQLite: the full-text tables' triggers wait too (the
+    full-text tables are rebuilt from the rows after), and, when the caller turned foreign
+    keys off for the load (:func:`unchecked_foreign_keys`), every row's keys are checked
+    once at the end instead. The caller holds the transaction.
 
     Example:
         >>> with bulk_load("default", copied_models()):
         ...     pass
     """
     connection = connections[using]
-    if connection.vendor != "postgresql":
-        yield
+    if connection.vendor == "sqlite":
+        with _sqlite_bulk_load(connection, [model._meta.db_table for model in models]):
+            yield
         return
     tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
@@ -168,6 +174,66 @@ def bulk_load(using: str, models: list[type[Model]]) -> Iterator[None]:
             cursor.execute(definition)
         if superuser:
             cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+
+
+@contextlib.contextmanager
+def unchecked_foreign_keys(using: str) -> Iterator[None]:
+    """SQLite's foreign keys off for ``using`` meanwhile (outside any transaction: SQLite
+    ignores the switch inside one); :func:`bulk_load` checks them all at its end. With
+    them on, a row inserted into a table other rows refer to looks those rows up: without
+    their indexes (dropped during the load), once per row through the whole table.
+
+    Example:
+        >>> with unchecked_foreign_keys("default"):
+        ...     pass
+    """
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA foreign_keys = ON")
+
+
+@contextlib.contextmanager
+def _sqlite_bulk_load(connection: Any, tables: list[str]) -> Iterator[None]:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA foreign_keys")
+        checked = bool(cursor.fetchone()[0])
+        kinds = "('trigger')" if checked else "('index', 'trigger')"  # indexes serve the checks
+        marks = ", ".join(["%s"] * len(tables))
+        cursor.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+            f"AND type IN {kinds} AND tbl_name IN ({marks})",
+            tables,
+        )
+        found = cursor.fetchall()
+        for kind, name, _, _ in found:
+            cursor.execute(f"DROP {kind.upper()} {quote(name)}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%'")
+        full_text = {name for (name,) in cursor.fetchall()}
+        for table in sorted({table for _, _, table, _ in found}):
+            if f"{table}_fts" in full_text:  # read anew from the copied rows, once
+                cursor.execute(f"INSERT INTO {table}_fts({table}_fts) VALUES ('rebuild')")
+        for _, _, _, sql in found:  # the indexes and triggers, as they were
+            cursor.execute(sql)
+        if not checked:
+            cursor.execute("PRAGMA foreign_key_check")
+            broken = cursor.fetchall()
+            if broken:  # (table, rowid, table referred to, key index)
+                shown = ", ".join(f"{t} row {r} → {p}" for t, r, p, _ in broken[:5])
+                raise InvalidArgument(
+                    f"{len(broken)} copied row(s) refer to rows that are not there ({shown}): "
+                    "nothing was written."
+                )
 
 
 def reset_sequences(using: str, models: list[type[Model]]) -> None:

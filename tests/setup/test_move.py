@@ -238,3 +238,27 @@ def test_the_db_commands_in_fresh_processes(tmp_path: Path, postgres_server: Any
     moved = cli("db", "move", "--to", _empty_database(postgres_server))
     assert moved.stdout.split("\t")[0].startswith("postgresql://postgres@127.0.0.1")
     assert "counts" in cli("describe", uid).stdout
+
+
+def test_an_export_whose_rows_refer_to_missing_rows_is_refused(lab: Path) -> None:
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ln.setup.export_db(lab / "dump")
+    path = lab / "dump" / "lineagedb_artifact.parquet"
+    table = pq.read_table(path)
+    column = table.column_names.index("storage_id")
+    missing = pa.array([999] * table.num_rows, pa.int64())  # no storage has this id
+    pq.write_table(table.set_column(column, "storage_id", missing), path)
+    manifest = json.loads((lab / "dump" / "manifest.json").read_text())
+    for entry in manifest["tables"]:  # a consistent export, but for the bad references
+        if entry["table"] == "lineagedb_artifact":
+            entry["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (lab / "dump" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InvalidArgument, match="refer to rows that are not there"):
+        ln.setup.import_db(lab / "dump", storage=str(lab / "copy"), name="copy")
+    assert not (lab / "copy" / ".lineagedb" / "lineagedb.sqlite3").exists()  # dropped
+    assert ln.setup.settings.instance.name == "data"
+    assert ln.Artifact.filter(description="cells").count() == 1
