@@ -127,10 +127,11 @@ def move_db(to: str, *, verify_bytes: bool = True) -> MoveReport:
                     }
                 _finish_copy(using, models, rows)
                 seal("default", models, f"instance {source.name} moved to {target.db_display}")
-            _checkpoint("default")
         except BaseException:
             _drop_tables(using, target)
             raise
+    # The copy is committed (and the old database sealed): from here on, go forward.
+    _checkpoint("default")
     kept = _keep_old(source)
     target.save()
     connect(target.name, quiet=True)
@@ -412,11 +413,14 @@ def _drop_tables(using: str, target: InstanceSettings) -> None:
 
 def _checkpoint(using: str) -> None:
     """Fold SQLite's write-ahead log into the file, so the file alone is the database."""
-    from django.db import connections
+    from django.db import DatabaseError, connections
 
     if connections[using].vendor == "sqlite":
-        with connections[using].cursor() as cursor:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        try:
+            with connections[using].cursor() as cursor:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except DatabaseError as error:  # the log is renamed with the file: nothing lost
+            logger.warning(f"could not fold the old database's log into it: {error}")
 
 
 def _keep_old(source: InstanceSettings) -> str:
