@@ -180,10 +180,12 @@ def _start(
 
 
 def _environment_of(run: Any) -> threading.Thread:
-    from lineagedb.tracking.tracker import _record_environment
+    from lineagedb.tracking.tracker import _prepared_folder, _record_environment
 
     thread = threading.Thread(
-        target=_record_environment, args=(run, "flow"), name="lineagedb-environment"
+        target=_record_environment,
+        args=(run, "flow", _prepared_folder()),
+        name="lineagedb-environment",
     )
     thread.start()
     return thread

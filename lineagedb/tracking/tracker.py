@@ -104,7 +104,9 @@ def track(
     # (~200 ms here, benchmarks/compare.py): it runs beside the user's code;
     # finish(), a new track() or interpreter exit (a non-daemon thread) wait for it.
     tracked.environment = threading.Thread(
-        target=_record_environment, args=(run, kind), name="lineagedb-environment"
+        target=_record_environment,
+        args=(run, kind, _prepared_folder()),
+        name="lineagedb-environment",
     )
     tracked.environment.start()
     if tracked.is_notebook:
@@ -118,11 +120,30 @@ def track(
     return run
 
 
-def _record_environment(run: Run, kind: str) -> None:
-    """Save the run's imported packages and installed distributions (in a thread)."""
+def _prepared_folder() -> Path:
+    """Where bytes to save as hidden artifacts are written first, found in the caller's
+    thread, as are the modules that recording an environment imports (finding the folder
+    imports platformdirs, reading package metadata email's parser): a thread importing a
+    package while the user's code imports it too can deadlock on Python's import locks.
+
+    Example:
+        >>> _prepared_folder().name
+        'tracking'
+    """
+    import email.parser  # noqa: F401  (importlib.metadata's, on first use)
+
+    from lineagedb._base.config import cache_dir
+
+    return cache_dir() / "tracking"
+
+
+def _record_environment(run: Run, kind: str, folder: Path) -> None:
+    """Save the run's imported packages and installed distributions (in a thread: it
+    imports nothing the user's code might be importing meanwhile)."""
     from django.db import connection
 
     from lineagedb.models import Run as RunRegistry
+    from lineagedb.models.artifact.access import path_text
 
     try:
         packages = environment.imported_packages()
@@ -131,11 +152,14 @@ def _record_environment(run: Run, kind: str) -> None:
             environment.frozen_requirements().encode(),
             f"run_env_pip_{run.uid}.txt",
             f"pip freeze of run {run.uid}",
+            folder,
         )
         run.json = {"imported_packages": packages}
         run.environment = frozen
         RunRegistry.objects.filter(pk=run.pk).update(json=run.json, environment=frozen)
-        logger.hint(f"tracked pip freeze > {frozen.path}")
+        # As text: a UPath would import fsspec in this thread, while the user's code may be
+        # importing it too (two threads importing one package can deadlock on its locks).
+        logger.hint(f"tracked pip freeze > {path_text(frozen)}")
     except Exception as error:  # never break the user's run over its bookkeeping
         logger.warning(f"could not record the environment of run {run.uid}: {error}")
     finally:
@@ -399,15 +423,17 @@ def _refuse_changed_source(transform: Transform) -> None:
     )
 
 
-def _hidden_artifact(content: bytes, filename: str, description: str) -> Artifact:
-    """Save bytes as an artifact hidden from default queries (visibility 0)."""
-    from lineagedb._base.config import cache_dir
+def _hidden_artifact(
+    content: bytes, filename: str, description: str, folder: Path | None = None
+) -> Artifact:
+    """Save bytes as an artifact hidden from default queries (visibility 0); ``folder``:
+    where they are written first (default: the cache's ``tracking`` folder)."""
     from lineagedb.models import Artifact
 
     existing = Artifact.find_by_content(hash_bytes(content), "md5", visibility=0)
     if existing is not None:
         return existing
-    folder = cache_dir() / "tracking"
+    folder = folder or _prepared_folder()
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as temporary:
         path = Path(temporary) / filename
