@@ -38,6 +38,7 @@ class LogHandler(LogHandlerBase):
 
         name = getattr(self.settings, "name", None)
         self.recorder = SnakemakeRecorder(name=name)
+        self.recorder.prepare()  # in this (Snakemake's main) thread, not the listener's
         # Snakemake hands records to plugins through a queue (another thread): the job's
         # params are read where it logs the job, by a filter of its logger.
         logging.getLogger("snakemake.logging").addFilter(_with_rule_params)

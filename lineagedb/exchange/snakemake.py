@@ -45,6 +45,21 @@ class SnakemakeRecorder:
         self.jobs: dict[int, tuple[Any, list[str]]] = {}  # job id → (run, output paths)
         self.failed = False
 
+    def prepare(self) -> None:
+        """Connect and import what recording needs, in Snakemake's main thread: events
+        arrive in another thread, and two threads importing one package at once can
+        deadlock on Python's import locks.
+
+        Example:
+            >>> SnakemakeRecorder().prepare()
+        """
+        try:
+            session.ensure_connected()
+            import lineagedb.models  # noqa: F401
+            from lineagedb.tracking import commands, openlineage, run_status  # noqa: F401
+        except Exception as error:  # the workflow runs all the same, unrecorded
+            logger.warning(f"lineagedb will not record this workflow: {error}")
+
     def handle(self, event: str, data: dict[str, Any]) -> None:
         """Record one Snakemake event (``workflow_started``, ``job_info``, ``job_finished``,
         ``job_error``); others are ignored.
