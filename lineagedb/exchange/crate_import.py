@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 from lineagedb._base.logger import logger
 from lineagedb._base.session import session
 from lineagedb.errors import InvalidArgument
+from lineagedb.tracking.commands import pipeline_transform
 
 REFERENCE_TYPE = "ro-crate"
 _FAILED = "http://schema.org/FailedActionStatus"
@@ -137,14 +138,10 @@ class _Writer:
         return self.artifacts[identifier]
 
     def transform(self, identifier: str) -> Any:
-        from lineagedb.models import Transform
-
         entity = self.graph.get(identifier, {})
         name = str(entity.get("name") or identifier.lstrip("#"))
         version = str(entity["version"]) if entity.get("version") else None
-        found = Transform.objects.filter(name=name, type="pipeline", version=version)
-        transform = found.order_by("-created_at").first()
-        return transform or Transform(name=name, type="pipeline", version=version).save()
+        return pipeline_transform(name, version=version)
 
     def run(self, action: dict[str, Any], reference: str) -> Any:
         from django.utils.timezone import now

@@ -36,6 +36,7 @@ from typing import Any
 from lineagedb._base.logger import logger
 from lineagedb._base.session import session
 from lineagedb.errors import InvalidArgument
+from lineagedb.tracking.commands import pipeline_transform
 
 PROVENANCE = "metadata/provenance/primary.cwlprov.json"
 REFERENCE_TYPE = "cwlprov"
@@ -113,13 +114,16 @@ class _Graph:
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
+        self._merged: dict[str, dict[str, dict[str, Any]]] = {}
 
     def records(self, kind: str) -> dict[str, dict[str, Any]]:
-        merged: dict[str, dict[str, Any]] = {}
-        for identifier, value in self.document.get(kind, {}).items():
-            for item in _items(value):
-                merged.setdefault(identifier, {}).update(item)
-        return merged
+        if kind not in self._merged:  # merged once per kind
+            merged: dict[str, dict[str, Any]] = {}
+            for identifier, value in self.document.get(kind, {}).items():
+                for item in _items(value):
+                    merged.setdefault(identifier, {}).update(item)
+            self._merged[kind] = merged
+        return self._merged[kind]
 
     def relations(self, kind: str) -> list[dict[str, Any]]:
         return [item for value in self.document.get(kind, {}).values() for item in _items(value)]
@@ -179,12 +183,17 @@ def _checked_bytes(root: Path, graph: _Graph, entity: str) -> Path:
         raise InvalidArgument(f"File {entity} of the provenance names no data: nothing written.")
     sha1 = general.removeprefix("data:")
     path = root / "data" / sha1[:2] / sha1
-    if not path.is_file() or hashlib.sha1(path.read_bytes()).hexdigest() != sha1:
+    if not path.is_file() or _sha1(path) != sha1:
         raise InvalidArgument(
             f"{str(path)!r} is missing or does not match its SHA-1: the research object is "
             "incomplete or was changed; nothing was written."
         )
     return path
+
+
+def _sha1(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha1").hexdigest()
 
 
 def _workflow_name(root: Path) -> str:
@@ -205,13 +214,6 @@ class _Importer:
         self.artifacts: dict[str, Any] = {}  # entity → artifact
         self.workflow_name = ""
 
-    def _transform(self, name: str, reference: str) -> Any:
-        from lineagedb.models import Transform
-
-        found = Transform.objects.filter(name=name, type="pipeline", reference=reference)
-        transform = found.order_by("-created_at").first()
-        return transform or Transform(name=name, type="pipeline", reference=reference).save()
-
     def _artifact(self, entity: str, run: Any) -> Any:
         from lineagedb.models import Artifact
 
@@ -228,15 +230,19 @@ class _Importer:
                 self.artifacts[entity] = artifact.save() if artifact._state.adding else artifact
         return self.artifacts[entity]
 
-    def _link(self, activity: str, run: Any) -> None:
-        for relation in self.graph.relations("wasGeneratedBy"):
-            if relation.get("prov:activity") == activity and relation["prov:entity"] in self.files:
-                self._artifact(relation["prov:entity"], run)
-        used = [
+    def _files_of(self, kind: str, activity: str) -> list[str]:
+        """The files ``activity`` used or generated (``kind``), as entity ids."""
+        return [
             relation["prov:entity"]
-            for relation in self.graph.relations("used")
+            for relation in self.graph.relations(kind)
             if relation.get("prov:activity") == activity and relation["prov:entity"] in self.files
         ]
+
+    def _link(self, activity: str, run: Any, outputs: bool = True) -> None:
+        """Save what ``activity`` generated as ``run``'s outputs, link what it used."""
+        for entity in self._files_of("wasGeneratedBy", activity) if outputs else []:
+            self._artifact(entity, run)
+        used = self._files_of("used", activity)
         run.input_artifacts.add(*[self._artifact(entity, None) for entity in used])
 
     def workflow(self, activity: str, name: str, reference: str) -> Any:
@@ -247,7 +253,7 @@ class _Importer:
         attributes = self.graph.records("activity")[activity]
         started = self.graph.time("wasStartedBy", activity) or attributes.get("prov:startTime")
         run = Run(
-            transform=self._transform(name, f"cwl:{plan}"),
+            transform=pipeline_transform(name, reference=f"cwl:{plan}"),
             started_at=_time(started),
             status="started",
             params=self._params(),
@@ -255,12 +261,7 @@ class _Importer:
             reference_type=REFERENCE_TYPE,
         )
         run.save()
-        inputs = [
-            r["prov:entity"]
-            for r in self.graph.relations("used")
-            if r.get("prov:activity") == activity and r["prov:entity"] in self.files
-        ]
-        run.input_artifacts.add(*[self._artifact(entity, None) for entity in inputs])
+        self._link(activity, run, outputs=False)  # its outputs are its steps'
         return run
 
     def step(self, activity: str, workflow_run: Any) -> Any:
@@ -270,7 +271,7 @@ class _Importer:
         started = self.graph.time("wasStartedBy", activity)
         ended = self.graph.time("wasEndedBy", activity)
         run = Run(
-            transform=self._transform(plan.rsplit("/", 1)[-1], f"cwl:{plan}"),
+            transform=pipeline_transform(plan.rsplit("/", 1)[-1], reference=f"cwl:{plan}"),
             started_at=_time(started) or workflow_run.started_at,
             finished_at=_time(ended),
             status="completed" if ended else "errored",

@@ -27,6 +27,7 @@ from typing import Any
 
 from lineagedb._base.session import session
 from lineagedb.errors import InvalidArgument
+from lineagedb.tracking.openlineage import RunArtifacts
 
 CONTEXT = "https://w3id.org/ro/crate/1.1/context"
 RO_CRATE = "https://w3id.org/ro/crate/1.1"
@@ -67,8 +68,9 @@ def export_ro_crate(
     session.ensure_connected()
     artifacts, _, runs = lineage(record, hops)
     crate = _Crate(out, include_data, license)
+    made = RunArtifacts(runs)
     for run in sorted(runs, key=lambda r: r.started_at):
-        crate.action(run)
+        crate.action(run, made.inputs[run.pk], made.outputs[run.pk])
     for artifact in artifacts:
         crate.file(artifact)
     out.mkdir(parents=True, exist_ok=True)
@@ -178,11 +180,9 @@ class _Crate:
         self.files.append(identifier)
         return self._add(entity)
 
-    def action(self, run: Any) -> str:
-        from lineagedb.models import Artifact
-
-        inputs = [self.file(a) for a in run.input_artifacts.select_related("storage")]
-        outputs = [self.file(a) for a in Artifact.objects.filter(run=run).select_related("storage")]
+    def action(self, run: Any, used: list[Any], made: list[Any]) -> str:
+        inputs = [self.file(a) for a in used]
+        outputs = [self.file(a) for a in made]
         params = []
         for name, value in sorted((run.params or {}).items()):
             params.append(

@@ -32,6 +32,7 @@ from typing import Any
 
 from lineagedb._base.logger import logger
 from lineagedb._base.session import session
+from lineagedb.tracking.commands import pipeline_transform
 
 
 class SnakemakeRecorder:
@@ -107,7 +108,7 @@ class SnakemakeRecorder:
             return
         self.snakefile = str(data.get("snakefile_main") or _snakefile())
         folder = Path(str(data.get("basedir") or Path(self.snakefile).parent))
-        transform = self._transform(self.name or folder.name, str(folder))
+        transform = pipeline_transform(self.name or folder.name, reference=str(folder))
         self.workflow_run = Run(
             transform=transform,
             started_at=datetime.now(UTC),
@@ -133,7 +134,7 @@ class SnakemakeRecorder:
         if data.get("shellcmd"):
             params["shellcmd"] = str(data["shellcmd"]).strip()
         run = Run(
-            transform=self._transform(str(data["rule_name"]), self.snakefile),
+            transform=pipeline_transform(str(data["rule_name"]), reference=self.snakefile),
             started_at=datetime.now(UTC),
             status=run_status.STARTED,
             params=params,
@@ -169,15 +170,6 @@ class SnakemakeRecorder:
         found = self.jobs.get(int(data["jobid"]))
         if found is not None:
             run_status.end(found[0], run_status.ERRORED)
-
-    def _transform(self, name: str, reference: str | None) -> Any:
-        from lineagedb.models import Transform
-
-        found = Transform.objects.filter(name=name, type="pipeline", reference=reference)
-        transform = found.order_by("-created_at").first()
-        if transform is None:
-            transform = Transform(name=name, type="pipeline", reference=reference).save()
-        return transform
 
 
 def _snakefile() -> str:

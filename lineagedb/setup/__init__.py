@@ -12,7 +12,8 @@ from typing import Any
 from lineagedb._base.config import set_storage_options
 from lineagedb._base.session import session
 from lineagedb.setup._connect import add_module, connect, delete, init
-from lineagedb.setup._move import export_db, import_db, move_db
+from lineagedb.setup._dump import export_db, import_db
+from lineagedb.setup._move import move_db
 from lineagedb.setup._settings import settings
 from lineagedb.setup._user import login, logout
 

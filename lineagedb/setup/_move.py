@@ -9,9 +9,8 @@ beside itself, so that a later move back finds its place free) until the user re
 sealed: every write to it fails, naming where the instance went, so that a process still
 connected to it cannot save into a database nobody reads any more.
 
-``export_db(folder)`` writes each table as a Parquet file with a manifest (schema
-migrations, modules, row counts, SHA-256 of each file); ``import_db(folder, ...)`` builds
-a new instance from such a folder.
+Through Parquet files instead: ``setup/_dump.py`` (``export_db``, ``import_db``), which
+fills a new database with this module's helpers.
 
 While a move or export reads, writers wait (SQLite's write lock; PostgreSQL's tables locked
 in ``SHARE`` mode): no row written meanwhile can be left behind.
@@ -25,8 +24,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -35,7 +32,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from lineagedb._base.config import instance_file, validate_name
 from lineagedb._base.logger import logger
 from lineagedb._base.session import session
 from lineagedb.errors import InstanceError, InvalidArgument, StorageMismatch
@@ -43,8 +39,6 @@ from lineagedb.setup._instance import InstanceSettings, postgres_database
 from lineagedb.setup._modules import resolve_all
 
 _TARGET = "move-target"
-FORMAT = "lineagedb-db-export"
-MANIFEST = "manifest.json"
 
 
 @dataclass
@@ -101,12 +95,12 @@ def move_db(to: str, *, verify_bytes: bool = True) -> MoveReport:
     session.ensure_connected()
     source = session.instance
     assert source is not None
-    target = replace(source, db=_database_url(to))
+    target = replace(source, db=database_url(to))
     if target.db == source.db:
         raise InvalidArgument(
             f"Instance {source.name!r} is on {source.db_display} already: nothing to move."
         )
-    _refuse_unless_empty(target)
+    refuse_unless_empty(target)
     session.tracked.wait_for_environment()  # its thread writes to the current database
     start = time.perf_counter()
     models = copied_models()
@@ -119,16 +113,16 @@ def move_db(to: str, *, verify_bytes: bool = True) -> MoveReport:
                 transaction.atomic(using=using),
             ):
                 lock_tables("default", models)
-                _clear(using, models)
+                clear(using, models)
                 with bulk_load(using, models):
                     rows = {
                         model._meta.db_table: write_rows(model, using, read_rows(model, "default"))
                         for model in models
                     }
-                _finish_copy(using, models, rows)
+                finish_copy(using, models, rows)
                 seal("default", models, f"instance {source.name} moved to {target.db_display}")
         except BaseException:
-            _drop_tables(using, target)
+            drop_tables(using, target)
             raise
     # The copy is committed (and the old database sealed): from here on, go forward.
     _checkpoint("default")
@@ -144,172 +138,13 @@ def move_db(to: str, *, verify_bytes: bool = True) -> MoveReport:
     return report
 
 
-def export_db(folder: str | Path) -> Path:
-    """Write every table of the connected instance as Parquet into ``folder`` (new or
-    empty), with ``manifest.json``; return the manifest's path.
+def database_url(to: str) -> str | None:
+    """The ``db`` setting for ``to``: None for SQLite, the checked URL for PostgreSQL.
 
     Example:
-        >>> import lineagedb as ln, tempfile
-        >>> folder = Path(tempfile.mkdtemp()) / "dump"
-        >>> ln.setup.export_db(folder).name
-        'manifest.json'
+        >>> database_url("sqlite") is None
+        True
     """
-    import pyarrow.parquet as pq
-    from django.db import transaction
-
-    from lineagedb.setup._django import shipped_migrations
-    from lineagedb.setup._tables import (
-        arrow_type,
-        columns,
-        copied_models,
-        lock_tables,
-        read_rows,
-        to_arrow,
-    )
-
-    session.ensure_connected()
-    instance = session.instance
-    assert instance is not None
-    out = Path(folder)
-    if out.exists() and any(out.iterdir()):
-        raise InvalidArgument(f"{str(out)!r} is not empty: export into a new or empty folder.")
-    out.mkdir(parents=True, exist_ok=True)
-    import pyarrow as pa
-
-    tables = []
-    with transaction.atomic():
-        lock_tables("default", copied_models())
-        for model in copied_models():
-            table = model._meta.db_table
-            schema = pa.schema([(f.column, arrow_type(f)) for f in columns(model)])
-            path = out / f"{table}.parquet"
-            rows = 0
-            with pq.ParquetWriter(path, schema) as writer:
-                for batch in read_rows(model, "default"):
-                    writer.write_table(to_arrow(model, batch))
-                    rows += len(batch)
-                if rows == 0:
-                    writer.write_table(schema.empty_table())
-            tables.append(
-                {"table": table, "file": path.name, "rows": rows, "sha256": _sha256(path)}
-            )
-    modules = resolve_all(instance.modules, extras=False)
-    manifest = {
-        "format": FORMAT,
-        "format_version": 1,
-        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "instance": {
-            "name": instance.name,
-            "storage_root": instance.storage_root,
-            "modules": list(instance.modules),
-        },
-        "migrations": {app: sorted(names) for app, names in shipped_migrations(modules).items()},
-        "tables": tables,
-    }
-    path = out / MANIFEST
-    path.write_text(json.dumps(manifest, indent=2) + "\n")
-    total = sum(entry["rows"] for entry in tables)
-    logger.success(f"exported instance {instance.name}: {len(tables)} tables, {total:,} rows")
-    return path
-
-
-def import_db(
-    folder: str | Path,
-    *,
-    db: str | None = None,
-    storage: str | None = None,
-    name: str | None = None,
-) -> MoveReport:
-    """Build a new instance from a folder ``export_db`` wrote, and connect to it.
-
-    Args:
-        folder: The export (its ``manifest.json`` is checked, and every file's SHA-256).
-        db: ``postgresql://...`` (an empty database), or None for the embedded SQLite file.
-        storage: The new instance's default storage root (default: the exported one's).
-            Artifacts keep their own storage: their bytes are read where they are.
-        name: The new instance's name (default: the exported one's).
-
-    Example:
-        >>> import lineagedb as ln
-        >>> ln.setup.import_db("dump", db="postgresql://me@127.0.0.1/lab2")  # doctest: +SKIP
-    """
-    from django.db import transaction
-
-    from lineagedb.setup._connect import connect
-    from lineagedb.setup._django import configure, shipped_migrations
-    from lineagedb.setup._tables import (
-        bulk_load,
-        copied_models,
-        from_arrow,
-        unchecked_foreign_keys,
-        write_rows,
-    )
-    from lineagedb.storage.paths import normalize_root
-
-    source = Path(folder)
-    manifest = _read_manifest(source)
-    exported = manifest["instance"]
-    modules = resolve_all(exported["modules"])
-    ours = {app: sorted(names) for app, names in shipped_migrations(modules).items()}
-    if manifest["migrations"] != ours:
-        raise InvalidArgument(
-            f"The export in {str(source)!r} has another schema than this lineagedb's (its "
-            "migrations differ): import it with the lineagedb that exported it, connect once "
-            "with this one to migrate it, and export again."
-        )
-    target = InstanceSettings(
-        name=validate_name(name or exported["name"]),
-        storage_root=normalize_root(storage or exported["storage_root"]),
-        db=None if db is None else _database_url(db),
-        modules=tuple(exported["modules"]),
-    )
-    if instance_file(target.name).exists():
-        raise InvalidArgument(
-            f"An instance named {target.name!r} exists on this machine: pass another name."
-        )
-    _refuse_unless_empty(target)
-    start = time.perf_counter()
-    previous = session.instance
-    configure(target)  # the tables, and the models of its modules
-    try:
-        import pyarrow.parquet as pq
-
-        models = {model._meta.db_table: model for model in copied_models()}
-        unknown = [e["table"] for e in manifest["tables"] if e["table"] not in models]
-        if unknown:
-            raise InvalidArgument(f"The export has tables this instance lacks: {unknown}.")
-        rows = {}
-        with (
-            unchecked_foreign_keys("default"),
-            transaction.atomic(),
-            bulk_load("default", list(models.values())),
-        ):
-            _clear("default", list(models.values()))
-            for entry in manifest["tables"]:
-                model = models[entry["table"]]
-                batches = (
-                    from_arrow(model, batch_table)
-                    for batch_table in _batches(pq.ParquetFile(source / entry["file"]))
-                )
-                rows[entry["table"]] = write_rows(model, "default", batches)
-            expected = {e["table"]: e["rows"] for e in manifest["tables"]}
-            _finish_copy("default", list(models.values()), expected)
-    except BaseException:
-        _drop_tables("default", target)
-        _back_to(previous)
-        raise
-    target.save()
-    connect(target.name, quiet=True)
-    report = MoveReport(target.db_display, rows, seconds=time.perf_counter() - start)
-    logger.success(
-        f"imported instance {target.name} into {target.db_display}: {len(rows)} tables, "
-        f"{report.total:,} rows"
-    )
-    return report
-
-
-def _database_url(to: str) -> str | None:
-    """The ``db`` setting for ``to``: None for SQLite, the checked URL for PostgreSQL."""
     if to in ("sqlite", "sqlite3"):
         return None
     postgres_database(to)  # a clear error for anything else
@@ -342,7 +177,13 @@ def _table_names(instance: InstanceSettings) -> list[str]:
         ) from None
 
 
-def _refuse_unless_empty(target: InstanceSettings) -> None:
+def refuse_unless_empty(target: InstanceSettings) -> None:
+    """Raise unless ``target``'s database has no table at all (nothing is copied over data).
+
+    Example:
+        >>> import tempfile
+        >>> refuse_unless_empty(InstanceSettings(name="new", storage_root=tempfile.mkdtemp()))
+    """
     tables = _table_names(target)
     if tables:
         where = target.sqlite_path if target.db is None else target.db_display
@@ -371,8 +212,12 @@ def _database(instance: InstanceSettings) -> Iterator[str]:
             delattr(connections._connections, _TARGET)
 
 
-def _clear(using: str, models: list[Any]) -> None:
-    """Remove the rows a new database's migrations wrote: the copy brings its own."""
+def clear(using: str, models: list[Any]) -> None:
+    """Remove the rows a new database's migrations wrote: the copy brings its own.
+
+    Example:
+        >>> clear("move-target", copied_models())  # doctest: +SKIP
+    """
     from django.db import connections
 
     quote = connections[using].ops.quote_name
@@ -381,9 +226,13 @@ def _clear(using: str, models: list[Any]) -> None:
             cursor.execute(f"DELETE FROM {quote(model._meta.db_table)}")
 
 
-def _finish_copy(using: str, models: list[Any], expected: dict[str, int]) -> None:
+def finish_copy(using: str, models: list[Any], expected: dict[str, int]) -> None:
     """Sequences past the copied ids, and every table's row count as expected (else the
-    copy's transaction rolls back)."""
+    copy's transaction rolls back).
+
+    Example:
+        >>> finish_copy("move-target", models, {"lineagedb_user": 2})  # doctest: +SKIP
+    """
     from lineagedb.setup._tables import count_rows, reset_sequences
 
     reset_sequences(using, models)
@@ -395,8 +244,12 @@ def _finish_copy(using: str, models: list[Any], expected: dict[str, int]) -> Non
         raise InstanceError(f"Row counts differ after the copy (table: expected, found): {wrong}")
 
 
-def _drop_tables(using: str, target: InstanceSettings) -> None:
-    """Leave the target as empty as it was found (the copy failed)."""
+def drop_tables(using: str, target: InstanceSettings) -> None:
+    """Leave the target as empty as it was found (the copy failed).
+
+    Example:
+        >>> drop_tables("move-target", target)  # doctest: +SKIP
+    """
     from django.db import connections
 
     connections[using].close()
@@ -458,49 +311,3 @@ def _verify(verify_bytes: bool) -> list[str]:
             f"as after it): {', '.join(mismatched[:5])}; check them with artifact.verify()"
         )
     return mismatched
-
-
-def _read_manifest(folder: Path) -> dict[str, Any]:
-    path = folder / MANIFEST
-    if not path.exists():
-        raise InvalidArgument(
-            f"{str(folder)!r} has no {MANIFEST}: give a folder that `lineagedb db export` wrote."
-        )
-    manifest: dict[str, Any] = json.loads(path.read_text())
-    if manifest.get("format") != FORMAT or manifest.get("format_version") != 1:
-        raise InvalidArgument(f"{str(path)!r} is not a lineagedb export (format {FORMAT} 1).")
-    for entry in manifest["tables"]:
-        file = folder / entry["file"]
-        if not file.exists() or _sha256(file) != entry["sha256"]:
-            raise InvalidArgument(
-                f"{str(file)!r} is missing or differs from the manifest's checksum: the "
-                "export is incomplete or was changed; export again."
-            )
-    return manifest
-
-
-def _batches(parquet: Any) -> Iterator[Any]:
-    import pyarrow as pa
-
-    for batch in parquet.iter_batches(batch_size=20_000):
-        yield pa.Table.from_batches([batch])
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _back_to(previous: InstanceSettings | None) -> None:
-    """Reconnect to the instance connected before a failed import (or to none)."""
-    from lineagedb.setup._connect import connect
-    from lineagedb.setup._django import disconnect
-
-    if previous is None:
-        disconnect()
-        session.set(None, None, None)
-    else:
-        connect(previous.name, quiet=True)

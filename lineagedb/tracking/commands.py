@@ -47,17 +47,14 @@ def run_command(
     if not transform_name.strip():
         raise InvalidArgument("--transform names the pipeline this command runs, e.g. 'Align'.")
     session.ensure_connected()
-    from lineagedb.models import Artifact, Transform
+    from lineagedb.models import Artifact
     from lineagedb.tracking.tracker import _hidden_artifact, track
 
     given = [Path(p) for p in inputs or []]
     missing = [str(p) for p in given if not p.exists()]
     if missing:
         raise PathNotFound(f"Inputs {missing} do not exist; nothing was run or written.")
-    found = Transform.objects.filter(name=transform_name, type="pipeline")
-    transform = found.order_by("-created_at").first() or Transform(
-        name=transform_name, type="pipeline"
-    )
+    transform = pipeline_transform(transform_name, save=False)  # saved by track()
     input_artifacts = [registered_input(Artifact, path) for path in given]  # before the run
     run = track(transform=transform, params={"argv": argv})
     session.tracked.wait_for_environment()
@@ -87,6 +84,25 @@ def run_command(
     run_status.end(run, run_status.COMPLETED)
     session.tracked.clear()
     return 0
+
+
+def pipeline_transform(name: str, *, save: bool = True, **fields: Any) -> Any:
+    """The latest pipeline transform named ``name`` with ``fields`` (e.g. ``reference=``),
+    else a new one (saved unless ``save=False``): what a workflow's steps run as.
+
+    Example:
+        >>> pipeline_transform("My pipeline").version
+        '1.2.0'
+    """
+    from lineagedb.models import Transform
+
+    found = Transform.objects.filter(name=name, type="pipeline", **fields)
+    transform = found.order_by("-created_at").first()
+    if transform is None:
+        transform = Transform(name=name, type="pipeline", **fields)
+        if save:
+            transform.save()
+    return transform
 
 
 def registered_input(model: Any, path: Path) -> Any:

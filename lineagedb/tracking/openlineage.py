@@ -79,26 +79,42 @@ def run_id(run: Any) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"lineagedb:{instance}/run/{run.uid}"))
 
 
-class _Datasets:
-    """The inputs and outputs of some runs as datasets, read in a few queries for all of
-    them (an instance's export: not two queries a run and one an artifact)."""
+class RunArtifacts:
+    """The input and output artifacts of some runs (``inputs[run.pk]``,
+    ``outputs[run.pk]``), read in two queries per 900 runs, not two a run: what the
+    exports of a whole instance write.
+
+    Example:
+        >>> RunArtifacts([run]).outputs[run.pk]
+        []
+    """
 
     def __init__(self, runs: list[Any]) -> None:
         from collections import defaultdict
 
-        from lineagedb.models import Artifact, Feature, Run
+        from lineagedb.models import Artifact, Run
 
-        ids = [run.pk for run in runs]
         self.inputs: dict[int, list[Any]] = defaultdict(list)
         self.outputs: dict[int, list[Any]] = defaultdict(list)
         through = Run.input_artifacts.through
-        for chunk in _chunks(ids):
+        for chunk in _chunks([run.pk for run in runs]):
             links = through.objects.filter(run_id__in=chunk).select_related("artifact__storage")
             for link in links.order_by("id"):
                 self.inputs[link.run_id].append(link.artifact)
             made = Artifact.objects.filter(run_id__in=chunk).select_related("storage")
             for artifact in made.order_by("id"):
                 self.outputs[artifact.run_id].append(artifact)
+
+
+class _Datasets(RunArtifacts):
+    """The inputs and outputs of some runs as datasets, with their features' fields."""
+
+    def __init__(self, runs: list[Any]) -> None:
+        from collections import defaultdict
+
+        from lineagedb.models import Feature
+
+        super().__init__(runs)
         artifacts = {a.pk for found in (self.inputs, self.outputs) for a in _all(found)}
         self.fields: dict[int, list[dict[str, str]]] = defaultdict(list)
         for chunk in _chunks(sorted(artifacts)):

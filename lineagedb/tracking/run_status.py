@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from lineagedb._base.logger import logger
 from lineagedb.errors import InvalidArgument
+from lineagedb.tracking import openlineage
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -72,8 +73,6 @@ def end(run: Run, status: str) -> None:
         run.finished_at = timezone.now()
     run.status, run._process = status, None
     run.save(update_fields=["finished_at", "status", "_process"])
-    from lineagedb.tracking import openlineage
-
     openlineage.emit(run, openlineage.end_type(status))
 
 
